@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from mutualaid.accounts import views as account_views
+from mutualaid.api import api
+from mutualaid.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("me/data/", account_views.data_export, name="data_export"),
+    path("me/data.json", account_views.data_download, name="data_download"),
+    path("me/delete/", account_views.account_delete, name="account_delete"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("n/<slug:slug>/", include("mutualaid.networks.urls")),
+    path("n/<slug:slug>/", include("mutualaid.needs.urls")),
+    path("n/<slug:slug>/", include("mutualaid.governance.urls")),
+]
+
+handler404 = "mutualaid.core.views.not_found"
