@@ -1,0 +1,41 @@
+"""Page decorators that resolve the network in the URL and the member asking."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from mutualaid.networks.selectors import member_of, network_by_slug
+
+View = Callable[..., HttpResponse]
+
+
+def network_page(view: View) -> View:
+    """Set request.network and request.member (None for visitors and non-members)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.network = network_by_slug(slug)  # type: ignore[attr-defined]
+        request.member = member_of(request.user, request.network)  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def member_page(view: View) -> View:
+    """Like network_page, but only for members: visitors sign in, non-members see the
+    network's public page."""
+
+    @wraps(view)
+    @network_page
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.member is None:  # type: ignore[attr-defined]
+            return redirect("networks:public", slug=request.network.slug)  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper

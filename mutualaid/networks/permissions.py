@@ -1,0 +1,66 @@
+"""The one question every door asks: may this member do this here?
+
+A member may do what every member may, plus what the roles they currently hold grant (roles are
+earned by trust, see mutualaid.governance), plus the organiser's powers while they are still
+the network's founding organiser. Callers never see where a permission came from.
+"""
+
+from typing import Final
+
+from mutualaid.core.errors import PermissionDenied
+from mutualaid.networks.models import Member, Network
+
+MEMBER_PERMISSIONS: Final = frozenset(
+    {
+        "need.post",
+        "need.browse",
+        "offer.post",
+        "match.offer_help",
+        "application.review",
+        "network.view_members",
+        "trust.give",
+        "proposal.open",
+        "proposal.vote",
+        "proposal.comment",
+    }
+)
+ORGANISER_PERMISSIONS: Final = MEMBER_PERMISSIONS | {
+    "network.manage",
+    "network.moderate",
+}
+PERMISSIONS_BY_ROLE: Final = {
+    Member.Role.MEMBER: MEMBER_PERMISSIONS,
+    Member.Role.FOUNDING_ORGANISER: ORGANISER_PERMISSIONS,
+}
+ALL_PERMISSIONS: Final = ORGANISER_PERMISSIONS
+
+
+def can(member: Member | None, permission: str, network: Network) -> bool:
+    if permission not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+    if member is None or member.network_id != network.pk:
+        return False
+    if permission in PERMISSIONS_BY_ROLE.get(Member.Role(member.role), frozenset()):
+        return True  # no query: most questions are about what every member may do
+    return permission in _role_permissions(member)
+
+
+def _role_permissions(member: Member) -> frozenset[str]:
+    """What the member's current roles grant, read once and kept on the member object (which
+    lives for one request). Services that change roles call `permissions_forget`."""
+    cached: frozenset[str] | None = getattr(member, "_role_permissions", None)
+    if cached is None:
+        from mutualaid.governance.selectors import role_permissions_current
+
+        cached = role_permissions_current(member)
+        member._role_permissions = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def permissions_forget(member: Member) -> None:
+    member.__dict__.pop("_role_permissions", None)
+
+
+def require(member: Member | None, permission: str, network: Network) -> None:
+    if not can(member, permission, network):
+        raise PermissionDenied()

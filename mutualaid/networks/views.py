@@ -1,0 +1,354 @@
+"""The network pages. Each view parses a form, fetches, calls one service and renders."""
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from mutualaid.core.errors import DomainError, NotFound
+from mutualaid.needs.models import Need
+from mutualaid.needs.selectors import matches_of_member, needs_of_member
+from mutualaid.networks import services
+from mutualaid.networks.decorators import member_page, network_page
+from mutualaid.networks.forms import (
+    ApplyForm,
+    JoinForm,
+    ProfileForm,
+    SettingsForm,
+    TokenForm,
+    VoteForm,
+)
+from mutualaid.networks.models import Application, ApplicationVote, Member, Network
+from mutualaid.networks.permissions import can
+from mutualaid.networks.selectors import (
+    access_api_token,
+    access_application,
+    api_tokens_of,
+    application_of,
+    applications_pending,
+    invitation_is_current,
+    neighbourhoods_of,
+    network_public_counts,
+    skills_of,
+)
+
+
+def _network(request: HttpRequest) -> Network:
+    return request.network  # type: ignore[attr-defined,no-any-return]
+
+
+def _member(request: HttpRequest) -> Member | None:
+    return request.member  # type: ignore[attr-defined,no-any-return]
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user, on pages behind `login_required`."""
+    return cast(User, request.user)
+
+
+def _the_member(request: HttpRequest) -> Member:
+    """The member asking, on pages behind `member_page`."""
+    member = _member(request)
+    if member is None:
+        raise NotFound()
+    return member
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The submitted data on a POST (even when empty, so it is judged), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _require_organiser(request: HttpRequest) -> Member:
+    """The organiser asking, or the same 404 a missing page gives."""
+    member = _member(request)
+    if member is None or not can(member, "network.manage", _network(request)):
+        raise NotFound()
+    return member
+
+
+def _invite_url(request: HttpRequest, network: Network) -> str:
+    path = reverse("networks:join", kwargs={"slug": network.slug, "code": network.invite_code})
+    return request.build_absolute_uri(path)
+
+
+# --- The public page, joining and applying -----------------------------------------------
+
+
+@network_page
+def network_public(request: HttpRequest) -> HttpResponse:
+    network = _network(request)
+    member = _member(request)
+    context = {
+        "network": network,
+        "counts": network_public_counts(network=network),
+        "application": application_of(request.user, network)
+        if member is None and request.user.is_authenticated
+        else None,
+    }
+    return render(request, "networks/public.html", context)
+
+
+@network_page
+def join_by_invitation(request: HttpRequest, code: str) -> HttpResponse:
+    network = _network(request)
+    if not invitation_is_current(network=network, code=code):
+        context = {"network": network}
+        return render(request, "networks/join_invalid.html", context, status=403)
+    if not request.user.is_authenticated:
+        return render(request, "networks/join_welcome.html", {"network": network})
+    if _member(request) is not None and request.method != "POST":
+        messages.info(request, _("You are already a member of this network."))
+        return redirect("networks:dashboard", slug=network.slug)
+    form = JoinForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_join_by_invitation(
+                user=request.user,
+                network=network,
+                invite_code=code,
+                display_name=form.cleaned_data["display_name"],
+            )
+        except DomainError as err:
+            form.add_domain_error(err)
+            return _render_join(request, form, status=err.status)
+        messages.success(
+            request, _("Welcome! Finish your profile so neighbours know how you can help.")
+        )
+        return redirect("networks:profile", slug=network.slug)
+    return _render_join(request, form, status=400 if form.errors else 200)
+
+
+def _render_join(request: HttpRequest, form: JoinForm, *, status: int) -> HttpResponse:
+    context = {"network": _network(request), "form": form}
+    return render(request, "networks/join.html", context, status=status)
+
+
+@login_required
+@network_page
+def apply(request: HttpRequest) -> HttpResponse:
+    network = _network(request)
+    if _member(request) is not None and request.method != "POST":
+        messages.info(request, _("You are already a member of this network."))
+        return redirect("networks:dashboard", slug=network.slug)
+    form = ApplyForm(_posted(request), questions=network.application_questions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_submit(
+                user=_user(request),
+                network=network,
+                display_name=form.cleaned_data["display_name"],
+                answers=form.answers(),
+            )
+        except DomainError as err:
+            form.add_domain_error(err)
+            return _render_apply(request, form, status=err.status)
+        messages.success(request, _("Thank you. Members will look at your application soon."))
+        return redirect("networks:public", slug=network.slug)
+    return _render_apply(request, form, status=400 if form.errors else 200)
+
+
+def _render_apply(request: HttpRequest, form: ApplyForm, *, status: int) -> HttpResponse:
+    network = _network(request)
+    context = {
+        "network": network,
+        "form": form,
+        "application": application_of(_user(request), network),
+    }
+    return render(request, "networks/apply.html", context, status=status)
+
+
+# --- Applications: members approve or decline ----------------------------------------------
+
+
+def _application_rows(member: Member) -> list[dict[str, Any]]:
+    rows = []
+    for application in applications_pending(member=member):
+        votes = list(application.votes.all())
+        rows.append(
+            {
+                "application": application,
+                "approvals": sum(v.decision == ApplicationVote.Decision.APPROVE for v in votes),
+                "declines": sum(v.decision == ApplicationVote.Decision.DECLINE for v in votes),
+                "my_vote": next((v for v in votes if v.voter_id == member.pk), None),
+            }
+        )
+    return rows
+
+
+def _render_applications(
+    request: HttpRequest, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    member = _the_member(request)
+    context = {
+        "network": _network(request),
+        "rows": _application_rows(member),
+        "error": error,
+    }
+    return render(request, "networks/applications.html", context, status=status)
+
+
+@member_page
+def applications_list(request: HttpRequest) -> HttpResponse:
+    return _render_applications(request)
+
+
+@require_POST
+@member_page
+def application_vote(request: HttpRequest, application_id: int) -> HttpResponse:
+    member = _the_member(request)
+    application = access_application(member, application_id)
+    form = VoteForm(_posted(request))
+    if not form.is_valid():
+        return _render_applications(request, error=_("Choose approve or decline."), status=400)
+    try:
+        application = services.application_vote(
+            actor=member,
+            application=application,
+            decision=form.cleaned_data["decision"],
+        )
+    except DomainError as err:
+        return _render_applications(request, error=err.message, status=err.status)
+    if application.status == Application.Status.APPROVED:
+        text = _("%(name)s is now a member.") % {"name": application.display_name}
+    elif application.status == Application.Status.DECLINED:
+        text = _("The application from %(name)s was declined.") % {"name": application.display_name}
+    else:
+        text = _("Thank you, your answer is recorded.")
+    messages.success(request, text)
+    return redirect("networks:applications", slug=_network(request).slug)
+
+
+# --- The member's home ---------------------------------------------------------------------
+
+
+@member_page
+def dashboard(request: HttpRequest) -> HttpResponse:
+    network = _network(request)
+    member = _the_member(request)
+    is_organiser = can(member, "network.manage", network)
+    context = {
+        "network": network,
+        "needs": needs_of_member(member=member).filter(
+            status__in=(Need.Status.OPEN, Need.Status.MATCHED)
+        )[:20],
+        "matches": matches_of_member(member=member, live_only=True)[:20],
+        "pending_applications": applications_pending(member=member).count(),
+        "is_organiser": is_organiser,
+        "invite_url": _invite_url(request, network) if is_organiser else "",
+    }
+    return render(request, "networks/dashboard.html", context)
+
+
+# --- The member's profile ------------------------------------------------------------------
+
+
+@never_cache
+@member_page
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    network = _network(request)
+    member = _the_member(request)
+    form = ProfileForm(
+        _posted(request),
+        initial=ProfileForm.initial_for(member),
+        network=network,
+        skills=skills_of(network=network),
+        neighbourhoods=neighbourhoods_of(network=network),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update_profile(actor=member, member=member, **form.service_kwargs())
+        except DomainError as err:
+            member.refresh_from_db()
+            form.add_domain_error(err)
+            return _render_profile(request, form, status=err.status)
+        messages.success(request, _("Your profile is saved."))
+        return redirect("networks:profile", slug=network.slug)
+    return _render_profile(request, form, status=400 if form.errors else 200)
+
+
+def _render_profile(request: HttpRequest, form: ProfileForm, *, status: int) -> HttpResponse:
+    context = {"network": _network(request), "form": form}
+    return render(request, "networks/profile.html", context, status=status)
+
+
+# --- Organisers: settings and the invitation link ------------------------------------------
+
+
+@login_required
+@network_page
+def network_settings(request: HttpRequest) -> HttpResponse:
+    network = _network(request)
+    organiser = _require_organiser(request)
+    form = SettingsForm(_posted(request), initial=SettingsForm.initial_for(network))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.network_update_settings(actor=organiser, network=network, **form.cleaned_data)
+        except DomainError as err:
+            network.refresh_from_db()
+            form.add_domain_error(err)
+            return _render_settings(request, form, status=err.status)
+        messages.success(request, _("The network's settings are saved."))
+        return redirect("networks:settings", slug=network.slug)
+    return _render_settings(request, form, status=400 if form.errors else 200)
+
+
+def _render_settings(request: HttpRequest, form: SettingsForm, *, status: int) -> HttpResponse:
+    network = _network(request)
+    context = {"network": network, "form": form, "invite_url": _invite_url(request, network)}
+    return render(request, "networks/settings.html", context, status=status)
+
+
+@require_POST
+@login_required
+@network_page
+def invite_rotate(request: HttpRequest) -> HttpResponse:
+    network = _network(request)
+    organiser = _require_organiser(request)
+    services.network_rotate_invite(actor=organiser, network=network)
+    messages.success(request, _("There is a new invitation link. The old one no longer works."))
+    return redirect("networks:settings", slug=network.slug)
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+
+@never_cache
+@member_page
+def tokens(request: HttpRequest) -> HttpResponse:
+    member = _the_member(request)
+    form = TokenForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = services.api_token_create(actor=member, name=form.cleaned_data["name"])
+        except DomainError as err:
+            form.add_domain_error(err)
+            return _render_tokens(request, form, status=err.status)
+        # The secret is shown on this response only, never stored in the session or redirected.
+        return _render_tokens(request, TokenForm(), new_token=token, secret=secret, status=200)
+    return _render_tokens(request, form, status=400 if form.errors else 200)
+
+
+def _render_tokens(
+    request: HttpRequest, form: TokenForm, *, status: int, **extra: Any
+) -> HttpResponse:
+    member = _the_member(request)
+    context = {"network": _network(request), "form": form, "tokens": api_tokens_of(member=member)}
+    return render(request, "networks/tokens.html", context | extra, status=status)
+
+
+@require_POST
+@member_page
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    member = _the_member(request)
+    token = access_api_token(member, token_id)
+    services.api_token_revoke(actor=member, token=token)
+    messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
+    return redirect("networks:tokens", slug=_network(request).slug)
