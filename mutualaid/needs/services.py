@@ -1,0 +1,400 @@
+"""Every write about needs, offers and matches.
+
+Each match step is one function. Which step is legal from which state, and for which side,
+is read from MATCH_TRANSITIONS in models.py; races are settled by conditional updates and
+the unique constraints on Match, so the outcome is the same on SQLite and PostgreSQL.
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mutualaid.core.errors import Conflict, IllegalTransition, InvalidInput, PermissionDenied
+from mutualaid.core.history import history_record
+from mutualaid.core.validation import (
+    clean_cell,
+    clean_choices,
+    clean_int,
+    clean_languages,
+    clean_text,
+)
+from mutualaid.needs import tasks
+from mutualaid.needs.models import (
+    MATCH_TRANSITIONS,
+    NEED_TRANSITIONS,
+    Match,
+    Need,
+    Offer,
+)
+from mutualaid.networks.models import AVAILABILITY_SLOTS, Category, Member
+from mutualaid.networks.permissions import require
+
+# How far ahead a need's window may reach, and how long "yes, still needed" extends it.
+MAX_WINDOW = timedelta(days=90)
+STILL_NEEDED_EXTENSION = timedelta(days=7)
+
+
+def _after_commit(task: Callable[..., object], *args: object) -> None:
+    transaction.on_commit(lambda: task(*args))
+
+
+def _check_category(actor: Member, category: Category | None) -> None:
+    if category is not None and (category.network_id != actor.network_id or not category.is_active):
+        raise InvalidInput(
+            _("Choose a category from this network's list."), fields={"category": []}
+        )
+
+
+@transaction.atomic
+def need_create(
+    *,
+    actor: Member,
+    category: Category,
+    description: str,
+    urgency: str,
+    window_start: datetime,
+    window_end: datetime,
+    cell: str,
+    languages: Iterable[str] = (),
+    address: str = "",
+    phone: str = "",
+    for_someone_else: bool = False,
+) -> Need:
+    """Post a need. The address and phone are stored encrypted and shown to nobody but the
+    helper the requester accepts, while that match is open."""
+    require(actor, "need.post", actor.network)
+    _check_category(actor, category)
+    if urgency not in Need.Urgency.values:
+        raise InvalidInput(_("Choose how urgent this is."), fields={"urgency": []})
+    if window_start.tzinfo is None or window_end.tzinfo is None:
+        raise InvalidInput(_("Give the time window with a time zone."))
+    if window_end <= window_start:
+        message = _("The end of the time window must come after its start.")
+        raise InvalidInput(message, fields={"window_end": [message]})
+    now = timezone.now()
+    if window_end <= now:
+        message = _("The time window has already passed.")
+        raise InvalidInput(message, fields={"window_end": [message]})
+    if window_end - now > MAX_WINDOW:
+        message = _("Choose a time window within the next 90 days.")
+        raise InvalidInput(message, fields={"window_end": [message]})
+    need = Need.objects.create(
+        network=actor.network,
+        requester=actor,
+        category=category,
+        description=clean_text(description, field="description", max_length=500),
+        urgency=urgency,
+        window_start=window_start,
+        window_end=window_end,
+        cell=clean_cell(cell),
+        languages=clean_languages(languages),
+        address=clean_text(address, field="address", max_length=500, required=False) or None,
+        phone=clean_text(phone, field="phone", max_length=40, required=False) or None,
+        for_someone_else=for_someone_else,
+    )
+    history_record(actor=actor, action="need.create", target=need, category=category.slug)
+    return need
+
+
+# Once a need is over, nobody may see its address or phone again, so they are not kept.
+FINISHED_NEED_STATUSES = frozenset({Need.Status.DONE, Need.Status.CLOSED, Need.Status.EXPIRED})
+
+
+def _need_move(need: Need, action: str, **changes: object) -> bool:
+    """Move a need along NEED_TRANSITIONS if it is still in a start state. False if not.
+    A need that ends loses its exact address and phone in the same update."""
+    from_states, to_state = NEED_TRANSITIONS[action]
+    if to_state in FINISHED_NEED_STATUSES:
+        changes = {"address": None, "phone": None, **changes}
+    moved = Need.objects.filter(pk=need.pk, status__in=from_states).update(
+        status=to_state, updated_at=timezone.now(), **changes
+    )
+    return bool(moved)
+
+
+@transaction.atomic
+def need_close(*, actor: Member, need: Need) -> Need:
+    """The requester (or a moderator) closes a need that is no longer wanted. Any live match
+    on it is cancelled and its helper told."""
+    if need.requester_id != actor.pk:
+        require(actor, "network.moderate", need.network)
+    if not _need_move(need, "close"):
+        raise IllegalTransition(_("This need is already finished."))
+    _cancel_live_matches(need, actor=actor)
+    history_record(actor=actor, action="need.close", target=need)
+    need.refresh_from_db()
+    return need
+
+
+def _cancel_live_matches(need: Need, *, actor: Member | None) -> None:
+    """Cancel, on the requester's side, every live match on a need that has just finished."""
+    for match in need.matches.filter(state__in=MATCH_TRANSITIONS["cancel"][0]):
+        if Match.objects.filter(pk=match.pk, state=match.state).update(
+            state=Match.State.CANCELLED,
+            cancelled_by=Match.Side.REQUESTER,
+            updated_at=timezone.now(),
+        ):
+            history_record(actor=actor, network=need.network, action="match.cancel", target=match)
+            _after_commit(tasks.notify_match, "cancelled", match.pk)
+
+
+@transaction.atomic
+def need_answer_still_needed(*, actor: Member, need: Need, still_needed: bool) -> Need:
+    """The requester answers "still need help?": yes extends the window a week, no closes."""
+    if need.requester_id != actor.pk:
+        raise PermissionDenied()
+    if not still_needed:
+        return need_close(actor=actor, need=need)
+    new_end = max(need.window_end, timezone.now()) + STILL_NEEDED_EXTENSION
+    updated = Need.objects.filter(pk=need.pk, status=Need.Status.OPEN).update(
+        window_end=new_end, still_needed_asked_at=None, updated_at=timezone.now()
+    )
+    if not updated:
+        raise IllegalTransition(_("This need is no longer open."))
+    history_record(actor=actor, action="need.still_needed", target=need)
+    need.refresh_from_db()
+    return need
+
+
+@transaction.atomic
+def needs_expire_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Ask "still need help?" of open needs past their window; expire those left unanswered
+    for the grace period. Run by the worker every few minutes; safe to run twice."""
+    now = now or timezone.now()
+    grace = timedelta(hours=settings.MUTUALAID["STILL_NEEDED_GRACE_HOURS"])
+    to_ask = list(
+        Need.objects.filter(
+            status=Need.Status.OPEN, window_end__lte=now, still_needed_asked_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    asked = 0
+    for need_id in to_ask:
+        if Need.objects.filter(
+            pk=need_id, status=Need.Status.OPEN, still_needed_asked_at__isnull=True
+        ).update(still_needed_asked_at=now):
+            asked += 1
+            _after_commit(tasks.notify_need, "still_needed", need_id)
+    expired = 0
+    for need in Need.objects.filter(
+        status=Need.Status.OPEN, still_needed_asked_at__lte=now - grace
+    ).select_related("network"):
+        if _need_move(need, "expire"):
+            expired += 1
+            history_record(actor=None, network=need.network, action="need.expire", target=need)
+            _cancel_live_matches(need, actor=None)
+    return {"asked": asked, "expired": expired}
+
+
+@transaction.atomic
+def offer_create(
+    *,
+    actor: Member,
+    kind: str,
+    title: str,
+    category: Category | None = None,
+    description: str = "",
+    capacity: int = 1,
+    availability: Iterable[str] = (),
+    radius_km: int = 3,
+    cell: str = "",
+) -> Offer:
+    """Post what a member can give: a skill, time, an item or a space."""
+    require(actor, "offer.post", actor.network)
+    _check_category(actor, category)
+    if kind not in Offer.Kind.values:
+        raise InvalidInput(_("Choose what kind of offer this is."), fields={"kind": []})
+    offer = Offer.objects.create(
+        network=actor.network,
+        helper=actor,
+        kind=kind,
+        category=category,
+        title=clean_text(title, field="title", max_length=120),
+        description=clean_text(description, field="description", max_length=1000, required=False),
+        capacity=clean_int(capacity, field="capacity", low=1, high=100),
+        availability=clean_choices(availability, allowed=AVAILABILITY_SLOTS, field="availability"),
+        radius_km=clean_int(radius_km, field="radius_km", low=0, high=200),
+        cell=clean_cell(cell or actor.cell),
+    )
+    history_record(actor=actor, action="offer.create", target=offer)
+    return offer
+
+
+@transaction.atomic
+def offer_set_status(*, actor: Member, offer: Offer, status: str) -> Offer:
+    """Pause, resume or withdraw one's own offer."""
+    if offer.helper_id != actor.pk:
+        raise PermissionDenied()
+    if status not in Offer.Status.values:
+        raise InvalidInput(_("Choose active, paused or withdrawn."))
+    if offer.status == Offer.Status.WITHDRAWN:
+        raise IllegalTransition(_("This offer was withdrawn."))
+    Offer.objects.filter(pk=offer.pk).update(status=status, updated_at=timezone.now())
+    history_record(actor=actor, action="offer.set_status", target=offer, status=status)
+    offer.refresh_from_db()
+    return offer
+
+
+@transaction.atomic
+def match_propose(
+    *, actor: Member, need: Need, offer: Offer | None = None, message: str = ""
+) -> Match:
+    """A member offers to help with a need. The requester then accepts or declines."""
+    require(actor, "match.offer_help", need.network)
+    if need.requester_id == actor.pk:
+        raise InvalidInput(_("You cannot offer to help with your own need."))
+    if need.status != Need.Status.OPEN:
+        raise _need_not_open(need.status)
+    if offer is not None and (offer.helper_id != actor.pk or offer.status != Offer.Status.ACTIVE):
+        raise InvalidInput(_("Choose one of your own active offers."), fields={"offer": []})
+    if need.matches.filter(helper=actor, state=Match.State.DECLINED).exists():
+        raise Conflict(_("The requester has already answered your offer for this need."))
+    try:
+        with transaction.atomic():
+            match = Match.objects.create(
+                need=need,
+                helper=actor,
+                offer=offer,
+                message=clean_text(message, field="message", max_length=500, required=False),
+            )
+    except IntegrityError:
+        raise Conflict(_("You have already offered to help with this need.")) from None
+    history_record(actor=actor, action="match.propose", target=match, need=need.pk)
+    _after_commit(tasks.notify_match, "offered", match.pk)
+    return match
+
+
+def _need_not_open(status: str) -> Conflict:
+    if status == Need.Status.MATCHED:
+        return Conflict(_("Someone else is already helping with this need."))
+    return Conflict(_("This need is no longer open."))
+
+
+def _side_of(actor: Member, match: Match) -> str | None:
+    if match.helper_id == actor.pk:
+        return Match.Side.HELPER
+    if match.need.requester_id == actor.pk:
+        return Match.Side.REQUESTER
+    return None
+
+
+def _check_step(actor: Member, match: Match, action: str) -> str:
+    """Permission and legality of one step, from the transition table. Returns the actor's side."""
+    from_states, _to_state, sides = MATCH_TRANSITIONS[action]
+    side = _side_of(actor, match)
+    if side is None or side not in sides:
+        raise PermissionDenied()
+    if match.state not in from_states:
+        raise IllegalTransition(
+            _("This cannot be done now: the match is %(state)s.")
+            % {"state": Match.State(match.state).label}
+        )
+    return side
+
+
+def _match_move(match: Match, action: str, **changes: object) -> None:
+    from_states, to_state, _sides = MATCH_TRANSITIONS[action]
+    moved = Match.objects.filter(pk=match.pk, state__in=from_states).update(
+        state=to_state, updated_at=timezone.now(), **changes
+    )
+    if not moved:
+        raise Conflict(_("Someone else changed this match first. Please reload."))
+
+
+@transaction.atomic
+def match_accept(*, actor: Member, match: Match) -> Match:
+    """The requester accepts a helper. Only one helper can be accepted per need: the first
+    acceptance to commit wins, and later ones are refused with a clear message."""
+    _check_step(actor, match, "accept")
+    # Accepting a helper answers any "still need help?" question; ask afresh if it reopens.
+    if not _need_move(match.need, "match", still_needed_asked_at=None):
+        raise _need_not_open(Need.objects.values_list("status", flat=True).get(pk=match.need_id))
+    try:
+        with transaction.atomic():
+            _match_move(match, "accept", accepted_at=timezone.now())
+    except IntegrityError:
+        raise Conflict(_("Someone else is already helping with this need.")) from None
+    history_record(actor=actor, action="match.accept", target=match)
+    _after_commit(tasks.notify_match, "accepted", match.pk)
+    match.refresh_from_db()
+    return match
+
+
+@transaction.atomic
+def match_decline(*, actor: Member, match: Match) -> Match:
+    """The requester declines an offer of help. Only the two of them ever see it."""
+    _check_step(actor, match, "decline")
+    _match_move(match, "decline")
+    history_record(actor=actor, action="match.decline", target=match)
+    match.refresh_from_db()
+    return match
+
+
+@transaction.atomic
+def match_start(*, actor: Member, match: Match) -> Match:
+    _check_step(actor, match, "start")
+    _match_move(match, "start")
+    history_record(actor=actor, action="match.start", target=match)
+    match.refresh_from_db()
+    return match
+
+
+@transaction.atomic
+def match_confirm_done(*, actor: Member, match: Match) -> Match:
+    """One side confirms the help happened. The match is done when both have confirmed."""
+    side = _check_step(actor, match, "confirm_done")
+    flag = f"{side}_confirmed_done"
+    marked = Match.objects.filter(pk=match.pk, state=Match.State.IN_PROGRESS, **{flag: False})
+    if not marked.update(**{flag: True, "updated_at": timezone.now()}):
+        match.refresh_from_db()
+        _check_step(actor, match, "confirm_done")  # raises if the match has moved on
+        raise Conflict(_("You have already confirmed that this is done."))
+    history_record(actor=actor, action="match.confirm_done", target=match, side=side)
+    now = timezone.now()
+    finished = Match.objects.filter(
+        pk=match.pk,
+        state=Match.State.IN_PROGRESS,
+        requester_confirmed_done=True,
+        helper_confirmed_done=True,
+    ).update(state=Match.State.DONE, done_at=now, updated_at=now)
+    if finished:
+        _need_move(match.need, "complete")
+        # Offers still waiting on a need that is now met are quietly not taken up.
+        Match.objects.filter(need=match.need, state=Match.State.PROPOSED).update(
+            state=Match.State.DECLINED, updated_at=now
+        )
+        history_record(actor=actor, action="match.done", target=match)
+        _after_commit(tasks.notify_match, "done", match.pk)
+    match.refresh_from_db()
+    return match
+
+
+@transaction.atomic
+def match_release(*, actor: Member, match: Match, reason: str) -> Match:
+    """The helper steps back, saying why. The need opens again for others."""
+    _check_step(actor, match, "release")
+    reason = clean_text(reason, field="reason", max_length=500)
+    _match_move(match, "release", release_reason=reason)
+    _need_move(match.need, "reopen")
+    history_record(actor=actor, action="match.release", target=match)
+    _after_commit(tasks.notify_match, "released", match.pk)
+    match.refresh_from_db()
+    return match
+
+
+@transaction.atomic
+def match_cancel(*, actor: Member, match: Match, reason: str = "") -> Match:
+    """Either side calls the match off. An accepted need opens again."""
+    side = _check_step(actor, match, "cancel")
+    reason = clean_text(reason, field="reason", max_length=500, required=False)
+    was_open = match.state in MATCH_TRANSITIONS["release"][0]
+    _match_move(match, "cancel", cancelled_by=side, cancel_reason=reason)
+    if was_open:
+        _need_move(match.need, "reopen")
+    history_record(actor=actor, action="match.cancel", target=match, side=side)
+    _after_commit(tasks.notify_match, "cancelled", match.pk)
+    match.refresh_from_db()
+    return match
