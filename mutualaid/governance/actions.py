@@ -1,0 +1,227 @@
+"""What a passed proposal does: a registry of action types.
+
+An action is stored on the proposal as {"type": ..., "params": {...}}. Its params are checked
+when the proposal is opened (so members vote on something that can happen) and checked again
+when it is applied, because the network may have changed in between. Applying calls the same
+services every other door uses, with the proposal as the authority instead of a member.
+
+Not here yet, on purpose: changing the fund policy, fair-share rules and matching weights, and
+starting the conflict-resolution process. They arrive with the issues that build those rules;
+until then such a type is unknown and refused when a proposal is opened.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from mutualaid.core.errors import InvalidInput
+from mutualaid.core.validation import clean_text
+from mutualaid.governance import services
+from mutualaid.governance.models import AgreementVersion, Proposal, Role
+from mutualaid.networks.models import Application, Network
+from mutualaid.networks.permissions import ALL_PERMISSIONS
+from mutualaid.networks.services import application_admit
+
+Params = dict[str, Any]
+SLUG: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+
+
+@dataclass(frozen=True)
+class ActionType:
+    clean: Callable[[Network, Params], Params]
+    apply: Callable[[Proposal, Params], object]
+
+
+def action_clean(*, network: Network, action: dict[str, Any]) -> dict[str, Any]:
+    """The action with checked params, or {} for a plain decision. Raises InvalidInput."""
+    if not action:
+        return {}
+    kind = action.get("type")
+    params = action.get("params", {})
+    if kind not in REGISTRY:
+        raise InvalidInput(_("This proposal asks for an action mutualaid does not know."))
+    if not isinstance(params, dict):
+        raise InvalidInput(_("The action's details are not valid."))
+    return {"type": kind, "params": REGISTRY[kind].clean(network, params)}
+
+
+def action_apply(*, proposal: Proposal) -> None:
+    """Apply the passed proposal's action, checking its params again first. Raises a
+    DomainError (or ObjectDoesNotExist) when it cannot apply; the caller rolls back."""
+    cleaned = action_clean(network=proposal.network, action=proposal.action)
+    REGISTRY[cleaned["type"]].apply(proposal, cleaned["params"])
+
+
+def _reason(proposal: Proposal) -> str:
+    return f"proposal {proposal.pk}"
+
+
+def _int(params: Params, key: str, *, low: int, high: int) -> int:
+    value = params.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(
+            _("%(field)s must be a whole number from %(low)s to %(high)s.")
+            % {"field": key, "low": low, "high": high}
+        )
+    return value
+
+
+def _slug(params: Params, key: str) -> str:
+    value = params.get(key)
+    if not isinstance(value, str) or not SLUG.match(value):
+        raise InvalidInput(_("Give a short name of lowercase letters, digits and dashes."))
+    return value
+
+
+def _threshold(params: Params) -> Params:
+    try:
+        fraction = Decimal(str(params.get("threshold_fraction")))
+    except InvalidOperation:
+        raise InvalidInput(_("The share of members must be a number from 0 to 1.")) from None
+    if not Decimal(0) <= fraction <= Decimal(1):
+        raise InvalidInput(_("The share of members must be a number from 0 to 1."))
+    minimum = _int(params, "threshold_min", low=1, high=1000)
+    cap = _int(params, "threshold_cap", low=minimum, high=1000)
+    return {"threshold_fraction": str(fraction), "threshold_cap": cap, "threshold_min": minimum}
+
+
+# --- admit_member -----------------------------------------------------------------------------
+
+
+def _admit_clean(network: Network, params: Params) -> Params:
+    application_id = _int(params, "application", low=1, high=2**62)
+    pending = Application.objects.filter(
+        pk=application_id, network=network, status=Application.Status.PENDING
+    )
+    if not pending.exists():
+        raise InvalidInput(_("This application is not waiting for a decision."))
+    return {"application": application_id}
+
+
+def _admit_apply(proposal: Proposal, params: Params) -> object:
+    application = Application.objects.get(pk=params["application"], network=proposal.network)
+    return application_admit(application=application, reason=_reason(proposal))
+
+
+# --- role_create / role_change_threshold -------------------------------------------------------
+
+
+def _role_create_clean(network: Network, params: Params) -> Params:
+    slug = _slug(params, "slug")
+    if Role.objects.filter(network=network, slug=slug).exists():
+        raise InvalidInput(_("A role with this name already exists."))
+    permissions = params.get("permissions")
+    if not isinstance(permissions, list) or not set(permissions) <= ALL_PERMISSIONS:
+        raise InvalidInput(_("Some of these permissions do not exist."))
+    term = params.get("term_months")
+    return {
+        "slug": slug,
+        "name": clean_text(str(params.get("name", "")), field="name", max_length=80),
+        "permissions": sorted(set(permissions)),
+        "term_months": None if term is None else _int(params, "term_months", low=1, high=120),
+        **_threshold(params),
+    }
+
+
+def _role_create_apply(proposal: Proposal, params: Params) -> object:
+    return services.role_create(
+        network=proposal.network,
+        slug=params["slug"],
+        name=params["name"],
+        permissions=params["permissions"],
+        threshold_fraction=Decimal(params["threshold_fraction"]),
+        threshold_cap=params["threshold_cap"],
+        threshold_min=params["threshold_min"],
+        term_months=params["term_months"],
+        proposal=proposal,
+        reason=_reason(proposal),
+    )
+
+
+def _role_threshold_clean(network: Network, params: Params) -> Params:
+    slug = _slug(params, "role")
+    if not Role.objects.filter(network=network, slug=slug).exists():
+        raise InvalidInput(_("This network has no such role."))
+    return {"role": slug, **_threshold(params)}
+
+
+def _role_threshold_apply(proposal: Proposal, params: Params) -> object:
+    role = Role.objects.get(network=proposal.network, slug=params["role"])
+    return services.role_change_threshold(
+        role=role,
+        threshold_fraction=Decimal(params["threshold_fraction"]),
+        threshold_cap=params["threshold_cap"],
+        threshold_min=params["threshold_min"],
+        proposal=proposal,
+        reason=_reason(proposal),
+    )
+
+
+# --- agreement_adopt --------------------------------------------------------------------------
+
+
+def _agreement_clean(network: Network, params: Params) -> Params:
+    slug = _slug(params, "agreement")
+    review_on = params.get("review_on")
+    try:
+        review = date.fromisoformat(review_on) if review_on else None
+    except (TypeError, ValueError):
+        raise InvalidInput(_("Give the review date as YYYY-MM-DD.")) from None
+    latest = AgreementVersion.objects.filter(
+        agreement__network=network, agreement__slug=slug
+    ).aggregate(n=Max("number"))["n"]
+    base = params.get("base_version", latest or 0)
+    if isinstance(base, bool) or not isinstance(base, int) or base < 0:
+        raise InvalidInput(_("The action's details are not valid."))
+    return {
+        "agreement": slug,
+        "title": clean_text(str(params.get("title", "")), field="title", max_length=120),
+        "text": clean_text(str(params.get("text", "")), field="text", max_length=20000),
+        "review_on": review.isoformat() if review else None,
+        "base_version": base,
+    }
+
+
+def _agreement_apply(proposal: Proposal, params: Params) -> object:
+    review_on = params["review_on"]
+    return services.agreement_adopt(
+        network=proposal.network,
+        slug=params["agreement"],
+        title=params["title"],
+        text=params["text"],
+        review_on=date.fromisoformat(review_on) if review_on else None,
+        expected_version=params["base_version"],
+        proposal=proposal,
+        reason=_reason(proposal),
+    )
+
+
+# --- disaster_mode ----------------------------------------------------------------------------
+
+
+def _disaster_clean(network: Network, params: Params) -> Params:
+    on = params.get("on")
+    if not isinstance(on, bool):
+        raise InvalidInput(_("Say whether disaster mode goes on or off."))
+    return {"on": on}
+
+
+def _disaster_apply(proposal: Proposal, params: Params) -> object:
+    return services.network_disaster_mode_set(
+        network=proposal.network, on=params["on"], proposal=proposal, reason=_reason(proposal)
+    )
+
+
+REGISTRY: Final[dict[str, ActionType]] = {
+    "admit_member": ActionType(_admit_clean, _admit_apply),
+    "role_create": ActionType(_role_create_clean, _role_create_apply),
+    "role_change_threshold": ActionType(_role_threshold_clean, _role_threshold_apply),
+    "agreement_adopt": ActionType(_agreement_clean, _agreement_apply),
+    "disaster_mode": ActionType(_disaster_clean, _disaster_apply),
+}

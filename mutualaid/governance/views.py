@@ -1,0 +1,442 @@
+"""The governance pages: people and the trust between them, roles, the history log,
+proposals and agreements.
+
+Each view fetches, calls at most one service and renders. People are read through the
+governance selectors; `roles_described` puts roles into plain words for the pages and the API.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Case, F, Q, QuerySet, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from mutualaid.core.errors import DomainError, NotFound
+from mutualaid.core.selectors import history_lines, history_visible
+from mutualaid.governance import services
+from mutualaid.governance.forms import (
+    CHOICE_LABELS,
+    CommentForm,
+    HistoryFilterForm,
+    ProposalForm,
+    VoteForm,
+    WithdrawForm,
+)
+from mutualaid.governance.models import Proposal, Role, RoleHolding, Vote
+from mutualaid.governance.selectors import (
+    VisibleVote,
+    access_member,
+    active_member_count,
+    agreements_current,
+    holdings_current,
+    people_of,
+    proposal_comments,
+    proposal_votes_visible,
+    proposals_for,
+)
+from mutualaid.networks.decorators import member_page
+from mutualaid.networks.models import Member, Network
+
+HISTORY_PAGE_SIZE = 50
+
+PERMISSION_SENTENCES: dict[str, Promise] = {
+    "network.manage": gettext_lazy("Change the network's settings and its invitation link."),
+    "network.moderate": gettext_lazy("Moderate what members post."),
+    "application.review": gettext_lazy("Approve or decline applications to join."),
+    "network.view_members": gettext_lazy("See the network's members."),
+    "need.post": gettext_lazy("Ask for help."),
+    "need.browse": gettext_lazy("Browse the needs of the network."),
+    "offer.post": gettext_lazy("Offer help."),
+    "match.offer_help": gettext_lazy("Offer to help with a need."),
+    "trust.give": gettext_lazy("Give trust to other members."),
+}
+
+
+# --- Reads shaped for display (shared with the API) ----------------------------------------
+
+
+def _share_words(fraction: Decimal) -> str:
+    words = {
+        Decimal("1"): _("all"),
+        Decimal("0.5"): _("half"),
+        Decimal("0.25"): _("a quarter"),
+    }
+    if fraction in words:
+        return words[fraction]
+    return _("%(percent)s%%") % {"percent": f"{fraction * 100:.0f}"}
+
+
+def threshold_words(role: Role, needed: int) -> str:
+    return _(
+        "Trusted by %(share)s of the active members, at least %(min)s and at most %(cap)s: "
+        "%(needed)s now."
+    ) % {
+        "share": _share_words(Decimal(role.threshold_fraction)),
+        "min": role.threshold_min,
+        "cap": role.threshold_cap,
+        "needed": needed,
+    }
+
+
+def term_words(role: Role) -> str:
+    if not role.term_months:
+        return _("No term: held for as long as the trust lasts.")
+    return _("Held for %(months)s months at a time, then it lapses unless renewed.") % {
+        "months": role.term_months
+    }
+
+
+@dataclass
+class RoleView:
+    role: Role
+    permissions: list[str]
+    threshold: str
+    needed: int
+    term: str
+    holders: list[RoleHolding]
+
+
+def roles_described(*, network: Network) -> list[RoleView]:
+    """The network's roles in plain words, with their current holders. Default roles a network
+    has not set up yet are shown as they will be."""
+    roles = list(Role.objects.filter(network=network))
+    have = {role.slug for role in roles}
+    for slug, rule in services.DEFAULT_ROLES.items():
+        if slug not in have:
+            roles.append(Role(network=network, slug=slug, **{**rule, "name": str(rule["name"])}))
+    holders: dict[int, list[RoleHolding]] = {}
+    current = holdings_current(network=network).select_related("member").order_by("granted_at")
+    for holding in current:
+        holders.setdefault(holding.role_id, []).append(holding)
+    active = active_member_count(network)
+    return [
+        RoleView(
+            role=role,
+            permissions=[str(PERMISSION_SENTENCES.get(p, p)) for p in role.permissions or []],
+            threshold=threshold_words(role, role.trust_needed(active)),
+            needed=role.trust_needed(active),
+            term=term_words(role),
+            holders=holders.get(role.pk, []) if role.pk else [],
+        )
+        for role in roles
+    ]
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+def _network(request: HttpRequest) -> Network:
+    return request.network  # type: ignore[attr-defined,no-any-return]
+
+
+def _the_member(request: HttpRequest) -> Member:
+    member: Member | None = request.member  # type: ignore[attr-defined]
+    if member is None:
+        raise NotFound()
+    return member
+
+
+def _render_people(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    member = _the_member(request)
+    people = people_of(member=member)
+    context = {
+        "network": _network(request),
+        "people": people,
+        "trusted_by_me": [p for p in people if p.trusted_by_me],
+        "error": error,
+    }
+    return render(request, "governance/people.html", context, status=status)
+
+
+@member_page
+def people(request: HttpRequest) -> HttpResponse:
+    return _render_people(request)
+
+
+def _trust_change(request: HttpRequest, member_id: int, *, give: bool) -> HttpResponse:
+    member = _the_member(request)
+    try:
+        other = access_member(member, member_id)
+        if give:
+            services.trust_give(actor=member, receiver=other)
+            text = _("You now trust %(name)s.")
+        else:
+            services.trust_revoke(actor=member, receiver=other)
+            text = _("You took back your trust in %(name)s.")
+    except DomainError as err:
+        return _render_people(request, error=err.message, status=err.status)
+    messages.success(request, text % {"name": other.display_name})
+    return redirect("governance:people", slug=_network(request).slug)
+
+
+@require_POST
+@member_page
+def trust_give(request: HttpRequest, member_id: int) -> HttpResponse:
+    return _trust_change(request, member_id, give=True)
+
+
+@require_POST
+@member_page
+def trust_revoke(request: HttpRequest, member_id: int) -> HttpResponse:
+    return _trust_change(request, member_id, give=False)
+
+
+@member_page
+def roles(request: HttpRequest) -> HttpResponse:
+    network = _network(request)
+    context = {"network": network, "roles": roles_described(network=network)}
+    return render(request, "governance/roles.html", context)
+
+
+@member_page
+def history(request: HttpRequest) -> HttpResponse:
+    member = _the_member(request)
+    members = list(Member.objects.filter(network_id=member.network_id).only("id", "display_name"))
+    form = HistoryFilterForm(request.GET or None, members=members)
+    filters: dict[str, Any] = {}
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            filters = {"kind": form.cleaned_data["kind"], "actor_id": form.cleaned_data["member"]}
+        else:
+            status = 400
+    entries = history_visible(member=member, **filters)
+    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "network": _network(request),
+        "form": form,
+        "page_obj": page,
+        "lines": history_lines(page.object_list, member=member),
+    }
+    return render(request, "governance/history.html", context, status=status)
+
+
+# --- Proposals and agreements --------------------------------------------------------------
+
+REASON_WORDS: dict[str, Promise] = {
+    "passed": gettext_lazy("It passed."),
+    "objection": gettext_lazy("A member objected."),
+    "blocked": gettext_lazy("A member blocked it."),
+    "not_enough_agreement": gettext_lazy("Not enough members agreed."),
+    "quorum_not_met": gettext_lazy("Too few members voted for a decision (no quorum)."),
+    "tie": gettext_lazy("It was a tie."),
+    "no_votes": gettext_lazy("Nobody voted."),
+    "majority": gettext_lazy("A majority voted for it."),
+    "no_majority": gettext_lazy("There was no majority for it."),
+    "winner": gettext_lazy("An option won."),
+}
+
+
+def action_words(action: dict[str, Any]) -> str:
+    """What a proposal's action does, in plain words."""
+    kind = action.get("type", "") if action else ""
+    params = action.get("params", {}) if action else {}
+    if not kind:
+        return _("A plain decision: nothing changes by itself.")
+    if kind == "disaster_mode":
+        if params.get("on"):
+            return _("Switch the network to disaster mode.")
+        return _("Switch disaster mode off.")
+    if kind == "role_change_threshold":
+        return _(
+            "Change the trust the role “%(role)s” needs: %(share)s of the active members, "
+            "at least %(min)s and at most %(cap)s."
+        ) % {
+            "role": params.get("role", ""),
+            "share": _share_words(Decimal(str(params.get("threshold_fraction", "0")))),
+            "min": params.get("threshold_min", ""),
+            "cap": params.get("threshold_cap", ""),
+        }
+    if kind == "role_create":
+        return _("Create the role “%(name)s”.") % {"name": params.get("name", "")}
+    if kind == "agreement_adopt":
+        return _("Adopt the agreement “%(title)s” with the text below.") % {
+            "title": params.get("title", "")
+        }
+    if kind == "admit_member":
+        return _("Admit the applicant to the network.")
+    return kind
+
+
+def proposal_of(member: Member, proposal_id: int) -> Proposal:
+    """A proposal of the member's network; the same 404 for unknown ids and other networks."""
+    found = proposals_for(member).filter(pk=proposal_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def proposals_in_order(member: Member) -> QuerySet[Proposal]:
+    """The network's proposals: open ones first, soonest deadline first; then decided ones,
+    newest first."""
+    is_open = Q(status=Proposal.Status.OPEN)
+    return proposals_for(member).order_by(
+        Case(When(is_open, then=0), default=1),
+        Case(When(is_open, then=F("deadline"))).asc(nulls_last=True),
+        "-created_at",
+        "-pk",
+    )
+
+
+def _role_choices(network: Network) -> list[tuple[str, str]]:
+    return [(r.slug, r.name) for r in Role.objects.filter(network=network).order_by("name")]
+
+
+@member_page
+def proposals(request: HttpRequest) -> HttpResponse:
+    member = _the_member(request)
+    everything = list(proposals_in_order(member))
+    open_ones = [p for p in everything if p.status == Proposal.Status.OPEN]
+    decided = [p for p in everything if p.status != Proposal.Status.OPEN]
+    context = {"network": _network(request), "open": open_ones, "decided": decided}
+    return render(request, "governance/proposals.html", context)
+
+
+@member_page
+def proposal_create(request: HttpRequest) -> HttpResponse:
+    member = _the_member(request)
+    network = _network(request)
+    form = ProposalForm(
+        request.POST if request.method == "POST" else None, roles=_role_choices(network)
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                proposal = services.proposal_open(actor=member, **form.proposal_kwargs())
+            except DomainError as err:
+                form.add_domain_error(err)
+                status = err.status
+            else:
+                messages.success(request, _("Your proposal is open. Members have been told."))
+                return redirect(
+                    "governance:proposal_detail", slug=network.slug, proposal_id=proposal.pk
+                )
+    context = {"network": network, "form": form}
+    return render(request, "governance/proposal_form.html", context, status=status)
+
+
+def _ballot_words(vote: VisibleVote) -> str:
+    if vote["choice"]:
+        return str(CHOICE_LABELS.get(vote["choice"], vote["choice"]))
+    if vote["ranking"]:
+        return " > ".join(vote["ranking"])
+    return ", ".join(f"{option}: {score}" for option, score in vote["scores"].items())
+
+
+def _render_proposal(
+    request: HttpRequest,
+    proposal: Proposal,
+    *,
+    vote_form: VoteForm | None = None,
+    comment_form: CommentForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    member = _the_member(request)
+    is_open = proposal.status == Proposal.Status.OPEN and proposal.deadline > timezone.now()
+    voted = Vote.objects.filter(proposal=proposal, voter=member).exists()
+    outcome = proposal.outcome or {}
+    context = {
+        "network": _network(request),
+        "proposal": proposal,
+        "action_words": action_words(proposal.action),
+        "action_text": (proposal.action or {}).get("params", {}).get("text", ""),
+        "is_open": is_open,
+        "voted": voted,
+        "vote_form": vote_form or VoteForm(proposal=proposal),
+        "comment_form": comment_form or CommentForm(),
+        "comments": proposal_comments(member, proposal),
+        "votes": [
+            {**vote, "words": _ballot_words(vote)}
+            for vote in proposal_votes_visible(member, proposal)
+        ],
+        "outcome": outcome,
+        "outcome_words": REASON_WORDS.get(str(outcome.get("reason", "")), ""),
+        "can_withdraw": is_open and proposal.author_id == member.pk and not voted,
+        "choice_labels": CHOICE_LABELS,
+        "error": error,
+    }
+    return render(request, "governance/proposal_detail.html", context, status=status)
+
+
+@member_page
+def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    return _render_proposal(request, proposal_of(_the_member(request), proposal_id))
+
+
+@require_POST
+@member_page
+def proposal_vote(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    member = _the_member(request)
+    proposal = proposal_of(member, proposal_id)
+    form = VoteForm(request.POST, proposal=proposal)
+    if not form.is_valid():
+        return _render_proposal(request, proposal, vote_form=form, status=400)
+    try:
+        services.proposal_vote(actor=member, proposal=proposal, **form.ballot())
+    except DomainError as err:
+        form.add_domain_error(err)
+        return _render_proposal(
+            request, proposal, vote_form=form, error=err.message, status=err.status
+        )
+    messages.success(request, _("Your vote is counted."))
+    return redirect(
+        "governance:proposal_detail", slug=_network(request).slug, proposal_id=proposal.pk
+    )
+
+
+@require_POST
+@member_page
+def proposal_comment(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    member = _the_member(request)
+    proposal = proposal_of(member, proposal_id)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return _render_proposal(request, proposal, comment_form=form, status=400)
+    try:
+        services.proposal_comment(actor=member, proposal=proposal, body=form.cleaned_data["body"])
+    except DomainError as err:
+        form.add_domain_error(err)
+        return _render_proposal(
+            request, proposal, comment_form=form, error=err.message, status=err.status
+        )
+    messages.success(request, _("Your comment is added."))
+    return redirect(
+        "governance:proposal_detail", slug=_network(request).slug, proposal_id=proposal.pk
+    )
+
+
+@require_POST
+@member_page
+def proposal_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    member = _the_member(request)
+    proposal = proposal_of(member, proposal_id)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _render_proposal(request, proposal, status=400, error=_("Please check the form."))
+    try:
+        services.proposal_withdraw(
+            actor=member, proposal=proposal, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as err:
+        return _render_proposal(request, proposal, error=err.message, status=err.status)
+    messages.success(request, _("Your proposal is withdrawn."))
+    return redirect("governance:proposals", slug=_network(request).slug)
+
+
+@member_page
+def agreements(request: HttpRequest) -> HttpResponse:
+    network = _network(request)
+    context = {"network": network, "versions": agreements_current(network)}
+    return render(request, "governance/agreements.html", context)
