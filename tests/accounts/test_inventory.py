@@ -1,0 +1,339 @@
+"""The privacy inventory: docs/privacy.md lists every field held about a person, and the
+"download my data" export holds exactly the documented ones.
+
+A member with every kind of data is built through the services; the export is flattened into
+paths like `memberships[].needs[].address` and compared with the documented table, and every
+field of the models that hold personal data must be documented as exported or as deliberately
+left out. Adding a field without a row in docs/privacy.md fails here.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from mutualaid.accounts.selectors import account_data_export
+from mutualaid.core.models import HistoryEntry, IdempotencyRecord
+from mutualaid.needs import services as needs
+from mutualaid.needs.models import Match, Need, Offer
+from mutualaid.networks import services as networks
+from mutualaid.networks.models import ApiToken, Application, ApplicationVote, Member, Skill
+from tests.api.conftest import ApiClient
+from tests.conftest import SECRET_ADDRESS, SECRET_PHONE
+from tests.factories import CENTER_CELL, NEARBY_CELL, MemberFactory, NeedFactory, UserFactory
+
+PRIVACY_MD = Path(__file__).resolve().parents[2] / "docs" / "privacy.md"
+SECRET_ACCESS = "Uses a wheelchair; ring twice"
+SECRET_MEMBER_PHONE = "+1 510 555 0142"
+
+# Models whose every field must appear in the inventory, exported or not.
+INVENTORIED = [
+    User,
+    EmailAddress,
+    Authenticator,
+    Member,
+    Application,
+    ApplicationVote,
+    ApiToken,
+    Need,
+    Offer,
+    Match,
+    HistoryEntry,
+    IdempotencyRecord,
+]
+
+
+# --- Reading docs/privacy.md ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inventory:
+    exported: dict[str, list[str]]  # export path -> the model fields it comes from
+    held_not_exported: dict[str, str]  # model field -> why it is left out
+    rows: list[dict[str, str]]
+
+
+def _tables(text: str) -> list[list[dict[str, str]]]:
+    """Every markdown table in the text, as rows keyed by the header cells."""
+    tables, header, rows = [], None, []
+    for line in [*text.splitlines(), ""]:
+        if not line.startswith("|"):
+            if header:
+                tables.append(rows)
+            header, rows = None, []
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if header is None:
+            header = cells
+        elif not set("".join(cells)) <= set("-: "):
+            rows.append(dict(zip(header, cells, strict=True)))
+    return tables
+
+
+def _code(cell: str) -> list[str]:
+    return re.findall(r"`([^`]+)`", cell)
+
+
+def read_inventory() -> Inventory:
+    exported: dict[str, list[str]] = {}
+    held: dict[str, str] = {}
+    all_rows = []
+    for rows in _tables(PRIVACY_MD.read_text()):
+        for row in rows:
+            if "Export path" in row:
+                [path] = _code(row["Export path"])
+                assert path not in exported, f"{path} is documented twice"
+                exported[path] = _code(row["Stored in"])
+                all_rows.append(row)
+            elif "Why it is not in the export" in row:
+                [field] = _code(row["Stored in"])
+                assert field not in held, f"{field} is documented twice"
+                held[field] = row["Why it is not in the export"]
+                all_rows.append(row)
+    return Inventory(exported=exported, held_not_exported=held, rows=all_rows)
+
+
+def model_fields(model) -> set[str]:
+    """`app_label.Model.field` for every column and many-to-many field of the model."""
+    label = model._meta.label
+    return {
+        f"{label}.{field.name}"
+        for field in model._meta.get_fields()
+        if field.concrete or (field.many_to_many and not field.auto_created)
+    }
+
+
+# --- Flattening the export ------------------------------------------------------------------
+
+
+def export_paths(value, documented: set[str], prefix: str = "") -> set[str]:
+    """Paths to every value in the export. A documented path whose value is an object (the
+    history entries' `data`) is one leaf: it is documented as a whole."""
+    if prefix in documented or not isinstance(value, dict | list):
+        return {prefix}
+    if isinstance(value, list):
+        return set().union(*(export_paths(v, documented, prefix + "[]") for v in value))
+    return set().union(
+        *(export_paths(v, documented, f"{prefix}.{k}" if prefix else k) for k, v in value.items())
+    )
+
+
+# --- A member with every kind of data -------------------------------------------------------
+
+
+def member_with_everything() -> Member:
+    """Built through the services: profile, needs, offers, matches on both sides, an
+    application, a vote, a token, two-step sign-in, history, and a keyed API write."""
+    user = UserFactory(email="everything@example.org")
+    member = MemberFactory(user=user, display_name="Evelyn")
+    network = member.network
+    network.approvals_needed = 2
+    network.save()
+    neighbour = MemberFactory(network=network, display_name="Nadia")
+    Skill.objects.create(network=network, slug="driving", name="Driving")
+
+    networks.member_update_profile(
+        actor=member,
+        member=member,
+        display_name="Evelyn",
+        languages=["en", "es"],
+        skill_ids=[Skill.objects.get(network=network).pk],
+        free_tags=["sewing"],
+        accessibility_needs=SECRET_ACCESS,
+        cell=NEARBY_CELL,
+        availability=["sat-morning"],
+        weekly_task_cap=3,
+        travel_radius_km=5,
+        contact_preference=Member.ContactPreference.PHONE,
+        phone=SECRET_MEMBER_PHONE,
+    )
+    # A need of theirs, with an address, that a neighbour is helping with.
+    category = network.categories.first() or NeedFactory(requester=neighbour).category
+    now = timezone.now()
+    need = needs.need_create(
+        actor=member,
+        category=category,
+        description="Ride to the clinic",
+        urgency="today",
+        window_start=now,
+        window_end=now + timedelta(days=1),
+        cell=NEARBY_CELL,
+        languages=["es"],
+        address=SECRET_ADDRESS,
+        phone=SECRET_PHONE,
+    )
+    help_for_them = needs.match_propose(actor=neighbour, need=need, message="I can drive")
+    needs.match_accept(actor=member, match=help_for_them)
+    # An offer of theirs, through which they help the neighbour.
+    offer = needs.offer_create(
+        actor=member,
+        kind="time",
+        title="Shopping on Saturdays",
+        category=category,
+        description="Bring a list",
+        availability=["sat-morning"],
+    )
+    neighbours_need = NeedFactory(requester=neighbour, category=category)
+    needs.match_propose(actor=member, need=neighbours_need, offer=offer, message="Saturday?")
+    # An application elsewhere, and an answer on someone's application here.
+    elsewhere = MemberFactory().network
+    elsewhere.application_questions = ["Why join?"]
+    elsewhere.save()
+    networks.application_submit(
+        user=user, network=elsewhere, display_name="Evelyn", answers=["To help"]
+    )
+    newcomer = networks.application_submit(
+        user=UserFactory(), network=network, display_name="Newcomer", answers=[]
+    )
+    networks.application_vote(actor=member, application=newcomer, decision="approve")
+    # A token, used once; two-step sign-in, used once; a sign-in.
+    _token, secret = networks.api_token_create(actor=member, name="My script")
+    assert networks.api_token_authenticate(secret) == member
+    TOTP.activate(user, generate_totp_secret()).instance.record_usage()
+    Client().force_login(user)
+    # A need posted through the API with an Idempotency-Key, as a phone app would.
+    response = ApiClient(secret).post(
+        "/needs",
+        {
+            "category": category.slug,
+            "description": "Groceries",
+            "window_start": now.isoformat(),
+            "window_end": (now + timedelta(days=2)).isoformat(),
+            "cell": CENTER_CELL,
+            "address": SECRET_ADDRESS,
+            "phone": SECRET_PHONE,
+        },
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 201, response.content
+    assert IdempotencyRecord.objects.filter(member=member).exists()
+    return Member.objects.get(pk=member.pk)
+
+
+def rows_containing(needle: str) -> list[tuple[str, str]]:
+    """(table, value) for every value in every table of the database that contains `needle`."""
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            for row in cursor.fetchall():
+                for value in row:
+                    text = (
+                        bytes(value).decode(errors="replace")
+                        if isinstance(value, bytes | memoryview)
+                        else str(value)
+                    )
+                    if needle.lower() in text.lower():
+                        found.append((table, text[:200]))
+    return found
+
+
+# --- The tests ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def inventory():
+    return read_inventory()
+
+
+@pytest.fixture
+def everything(db):
+    return member_with_everything()
+
+
+def test_the_export_holds_only_documented_fields(everything, inventory):
+    exported = export_paths(account_data_export(user=everything.user), set(inventory.exported))
+    undocumented = exported - set(inventory.exported)
+    assert not undocumented, f"exported but not in docs/privacy.md: {sorted(undocumented)}"
+
+
+def test_every_documented_field_is_in_the_export(everything, inventory):
+    exported = export_paths(account_data_export(user=everything.user), set(inventory.exported))
+    missing = set(inventory.exported) - exported
+    assert not missing, f"in docs/privacy.md but not in the export: {sorted(missing)}"
+
+
+def test_every_field_of_a_personal_model_is_exported_or_left_out_for_a_stated_reason(inventory):
+    documented = {field for fields in inventory.exported.values() for field in fields}
+    documented |= set(inventory.held_not_exported)
+    held = set().union(*(model_fields(model) for model in INVENTORIED))
+    missing = held - documented
+    assert not missing, f"fields in neither table of docs/privacy.md: {sorted(missing)}"
+    stale = documented - held
+    assert not stale, f"docs/privacy.md names fields that do not exist: {sorted(stale)}"
+    unexplained = [field for field, why in inventory.held_not_exported.items() if len(why) < 15]
+    assert not unexplained, f"left out without a reason: {unexplained}"
+
+
+def test_every_row_says_class_who_sees_deletion_and_encryption(inventory):
+    classes = {"account", "security", "profile", "private", "activity", "membership", "record"}
+    for row in inventory.rows:
+        assert row["Class"] in classes, row
+        assert row["What it is"], row
+        assert row["Who sees it"], row
+        assert row["Deleted"], row
+        assert row["Encrypted at rest"], row
+    private = [row for row in inventory.rows if row["Class"] == "private"]
+    assert private
+    assert all(row["Encrypted at rest"] == "yes" for row in private)
+
+
+def test_the_export_gives_the_person_their_own_private_details(everything):
+    data = account_data_export(user=everything.user)
+    [membership] = data["memberships"]
+    assert membership["phone"] == SECRET_MEMBER_PHONE
+    assert membership["accessibility_needs"] == SECRET_ACCESS
+    assert {n["address"] for n in membership["needs"]} == {SECRET_ADDRESS}
+    assert {m["my_side"] for m in membership["matches"]} == {"helper", "requester"}
+
+
+def test_the_export_holds_no_secrets(everything):
+    text = str(account_data_export(user=everything.user))
+    assert everything.user.password not in text
+    for token in ApiToken.objects.filter(member=everything):
+        assert token.secret_hash not in text
+    for authenticator in Authenticator.objects.filter(user=everything.user):
+        for value in authenticator.data.values():
+            if isinstance(value, str) and len(value) > 8:
+                assert value not in text
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "model", "secret"),
+    [
+        ("needs_need", "address", Need, SECRET_ADDRESS),
+        ("needs_need", "phone", Need, SECRET_PHONE),
+        ("networks_member", "phone", Member, SECRET_MEMBER_PHONE),
+        ("networks_member", "accessibility_needs", Member, SECRET_ACCESS),
+    ],
+)
+def test_private_columns_are_encrypted_in_the_database(everything, table, column, model, secret):
+    # given rows that hold the secret, read back through the ORM
+    pks = [obj.pk for obj in model.objects.all() if getattr(obj, column) == secret]
+    assert pks
+
+    # when the raw column is read, then it holds ciphertext, not the secret
+    with connection.cursor() as cursor:
+        for pk in pks:
+            cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608
+            [raw] = cursor.fetchone()
+            assert raw
+            assert secret not in raw
+            assert raw.startswith("gAAAAA")  # a Fernet token
+
+
+@pytest.mark.parametrize(
+    "secret", [SECRET_ADDRESS, SECRET_PHONE, SECRET_MEMBER_PHONE, SECRET_ACCESS]
+)
+def test_no_table_holds_a_private_detail_in_the_clear(everything, secret):
+    assert rows_containing(secret) == []

@@ -1,0 +1,209 @@
+"""The permission matrix for every page, walked from the URL configuration itself.
+
+Every named page route is requested by each role: anonymous, another network's member, a
+member (bystander), the requester, the accepted helper and a declined helper. A route added
+without a place in this matrix fails `test_every_page_route_is_in_the_matrix`.
+
+The rule that matters most: the address and phone appear in no page, no log line and no email
+except to the requester (their own) and to the accepted helper while the match is open.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from mutualaid.governance.services import proposal_open
+from mutualaid.needs import services as need_services
+from mutualaid.needs.models import Match
+from mutualaid.networks.models import Application
+from mutualaid.networks.services import api_token_create
+from tests.conftest import SECRET_ADDRESS, SECRET_PHONE
+from tests.factories import MemberFactory, NeedFactory, OfferFactory, UserFactory
+
+ROLES = ["anonymous", "outsider", "bystander", "requester", "accepted_helper", "declined_helper"]
+MAY_SEE_SECRETS = {"requester", "accepted_helper"}
+
+# Who may open each page (GET). "members" = every member of the network; others are
+# redirected to sign in (anonymous) or away / 404 (another network's member).
+EVERYONE = set(ROLES)
+MEMBERS = {"bystander", "requester", "accepted_helper", "declined_helper"}
+SIGNED_IN = EVERYONE - {"anonymous"}
+PAGE_ACCESS: dict[str, set[str]] = {
+    "home": EVERYONE,  # a member of exactly one network is sent straight to it
+    "healthz": EVERYONE,
+    "data_export": SIGNED_IN,
+    "data_download": SIGNED_IN,
+    "account_delete": SIGNED_IN,
+    "networks:public": EVERYONE,
+    # The invitation page is open to all but members, who are sent to their home instead.
+    "networks:join": EVERYONE - MEMBERS,
+    "networks:apply": SIGNED_IN - MEMBERS,
+    "networks:dashboard": MEMBERS,
+    "networks:profile": MEMBERS,
+    "networks:applications": MEMBERS,
+    "networks:settings": set(),  # organisers only; none of these roles organises
+    "networks:tokens": MEMBERS,
+    "needs:need_list": MEMBERS,
+    "needs:need_create": MEMBERS,
+    "needs:need_detail": MEMBERS,
+    "needs:offer_list": MEMBERS,
+    "needs:offer_create": MEMBERS,
+    "needs:offer_detail": MEMBERS,
+    "needs:match_list": MEMBERS,
+    "governance:people": MEMBERS,
+    "governance:roles": MEMBERS,
+    "governance:history": MEMBERS,
+    "governance:proposals": MEMBERS,
+    "governance:proposal_create": MEMBERS,
+    "governance:proposal_detail": MEMBERS,
+    "governance:agreements": MEMBERS,
+}
+# POST-only routes: a GET never succeeds, for anyone.
+POST_ONLY = {
+    "networks:application_vote",
+    "networks:invite_rotate",
+    "networks:token_revoke",
+    "needs:need_offer_help",
+    "needs:need_close",
+    "needs:need_still_needed",
+    "needs:offer_status",
+    "needs:match_step",
+    "governance:trust_give",
+    "governance:trust_revoke",
+    "governance:proposal_vote",
+    "governance:proposal_comment",
+    "governance:proposal_withdraw",
+}
+# Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
+OUTSIDE = ("admin:", "api:", "account_", "mfa_", "set_language", "javascript-catalog")
+
+
+def _named_routes(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            names |= _named_routes(entry, namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(prefix + entry.name)
+    return {n for n in names if not n.startswith(OUTSIDE)}
+
+
+def test_every_page_route_is_in_the_matrix():
+    routes = _named_routes()
+    assert routes, "no routes found"
+    assert routes - set(PAGE_ACCESS) - POST_ONLY == set()
+
+
+@dataclass
+class World:
+    clients: dict[str, Client]
+    kwargs: dict[str, dict[str, object]]
+
+
+@pytest.fixture
+def world(network, requester, helper, bystander, outsider, django_capture_on_commit_callbacks):
+    declined = MemberFactory(network=network, display_name="Dora")
+    need = NeedFactory(requester=requester, address=SECRET_ADDRESS, phone=SECRET_PHONE)
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = need_services.match_propose(actor=helper, need=need)
+        turned_down = need_services.match_propose(actor=declined, need=need)
+        need_services.match_decline(actor=requester, match=turned_down)
+        need_services.match_accept(actor=requester, match=accepted)
+    offer = OfferFactory(helper=helper)
+    application = Application.objects.create(
+        network=network, user=UserFactory(), display_name="Newcomer"
+    )
+    token, _secret = api_token_create(actor=requester, name="phone app")
+    proposal = proposal_open(
+        actor=requester,
+        title="Buy a freezer",
+        body="",
+        method="consent",
+        deadline=timezone.now() + timedelta(days=3),
+    )
+    members = {
+        "outsider": outsider,
+        "bystander": bystander,
+        "requester": requester,
+        "accepted_helper": helper,
+        "declined_helper": declined,
+    }
+    clients = {"anonymous": Client()}
+    for role, member in members.items():
+        clients[role] = Client()
+        clients[role].force_login(member.user)
+    slug = {"slug": network.slug}
+    kwargs: dict[str, dict[str, object]] = {
+        "networks:join": slug | {"code": network.invite_code},
+        "networks:application_vote": slug | {"application_id": application.pk},
+        "networks:token_revoke": slug | {"token_id": token.pk},
+        "needs:need_detail": slug | {"need_id": need.pk},
+        "needs:need_offer_help": slug | {"need_id": need.pk},
+        "needs:need_close": slug | {"need_id": need.pk},
+        "needs:need_still_needed": slug | {"need_id": need.pk},
+        "needs:offer_detail": slug | {"offer_id": offer.pk},
+        "needs:offer_status": slug | {"offer_id": offer.pk},
+        "needs:match_step": slug | {"match_id": accepted.pk, "action": "start"},
+        "governance:trust_give": slug | {"member_id": helper.pk},
+        "governance:trust_revoke": slug | {"member_id": helper.pk},
+        "governance:proposal_detail": slug | {"proposal_id": proposal.pk},
+        "governance:proposal_vote": slug | {"proposal_id": proposal.pk},
+        "governance:proposal_comment": slug | {"proposal_id": proposal.pk},
+        "governance:proposal_withdraw": slug | {"proposal_id": proposal.pk},
+    }
+    for name in PAGE_ACCESS.keys() | POST_ONLY:
+        if name.startswith(("networks:", "needs:", "governance:")):
+            kwargs.setdefault(name, slug)
+        else:
+            kwargs.setdefault(name, {})
+    assert Match.objects.filter(state=Match.State.ACCEPTED).count() == 1
+    return World(clients=clients, kwargs=kwargs)
+
+
+def _secrets_in(text: str) -> bool:
+    return SECRET_ADDRESS in text or SECRET_PHONE in text
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_opens_exactly_the_pages_it_may(world, role, caplog, mailoutbox):
+    caplog.set_level(logging.DEBUG)
+    client = world.clients[role]
+    for name, allowed in sorted(PAGE_ACCESS.items()):
+        url = reverse(name, kwargs=world.kwargs[name])
+        response = client.get(url)
+        body = response.content.decode(errors="replace")
+        assert response.status_code < 500, (name, role, response.status_code)
+        if role in allowed:
+            expected = {200, 302} if name == "home" else {200}
+            assert response.status_code in expected, (name, role, response.status_code)
+        else:
+            assert response.status_code in {302, 403, 404, 405}, (name, role, response.status_code)
+        if role not in MAY_SEE_SECRETS:
+            assert not _secrets_in(body), f"{name} shows the address or phone to {role}"
+    for name in sorted(POST_ONLY):
+        response = client.get(reverse(name, kwargs=world.kwargs[name]))
+        assert response.status_code in {302, 404, 405}, (name, role, response.status_code)
+    assert not any(_secrets_in(record.getMessage()) for record in caplog.records)
+    assert not any(_secrets_in(m.subject + m.body) for m in mailoutbox)
+
+
+@pytest.mark.parametrize("role", sorted(MAY_SEE_SECRETS))
+def test_the_requester_and_the_accepted_helper_see_the_address_on_the_need(world, role):
+    url = reverse("needs:need_detail", kwargs=world.kwargs["needs:need_detail"])
+    body = world.clients[role].get(url).content.decode()
+    assert SECRET_ADDRESS in body
+    assert SECRET_PHONE in body
+
+
+@pytest.mark.parametrize("role", ["outsider", "bystander", "declined_helper", "anonymous"])
+def test_no_other_role_can_take_a_step_on_the_match(world, role):
+    url = reverse("needs:match_step", kwargs=world.kwargs["needs:match_step"])
+    response = world.clients[role].post(url)
+    assert response.status_code in {302, 403, 404}
+    assert Match.objects.get(pk=world.kwargs["needs:match_step"]["match_id"]).state == "accepted"
