@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "mutualaid.needs",
     "mutualaid.accounts",
     "mutualaid.governance",
+    "mutualaid.matching",
 ]
 
 MIDDLEWARE = [

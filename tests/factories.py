@@ -99,3 +99,4 @@ class MatchFactory(factory.django.DjangoModelFactory):
 
     need = factory.SubFactory(NeedFactory)
     helper = factory.SubFactory(MemberFactory, network=factory.SelfAttribute("..need.network"))
+    offered_at = factory.LazyFunction(timezone.now)

@@ -12,6 +12,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 from pydantic import StringConstraints
 
 from mutualaid.core.api import (
@@ -30,7 +31,7 @@ from mutualaid.core.api import (
 )
 from mutualaid.core.errors import InvalidInput
 from mutualaid.needs import selectors, services
-from mutualaid.needs.models import Match, Need, Offer
+from mutualaid.needs.models import Block, Match, Need, Offer
 from mutualaid.networks.api import AvailabilitySlot, CategoryOut, LanguageCode
 from mutualaid.networks.models import Category, Member
 from mutualaid.networks.selectors import categories_active, neighbourhoods_of
@@ -44,8 +45,18 @@ NeedStatus = Literal["open", "matched", "done", "closed", "expired"]
 OfferKind = Literal["skill", "time", "item", "space"]
 OfferStatus = Literal["active", "paused", "withdrawn"]
 MatchState = Literal[
-    "proposed", "accepted", "in_progress", "done", "declined", "released", "cancelled"
+    "suggested",
+    "proposed",
+    "accepted",
+    "in_progress",
+    "done",
+    "declined",
+    "released",
+    "cancelled",
+    "passed",
+    "expired",
 ]
+MatchOrigin = Literal["helper", "engine", "asked"]
 Side = Literal["requester", "helper"]
 
 
@@ -123,6 +134,14 @@ class MatchOut(Schema):
     helper: MemberRef | None
     offer_id: int | None
     state: MatchState
+    origin: MatchOrigin = Field(
+        description="How it began: the helper offered, matching suggested it, or a member asked."
+    )
+    explanation: list[str] = Field(
+        description="For the helper of a suggestion: why they were asked, in plain words."
+    )
+    expires_at: datetime | None = Field(description="When an unanswered suggestion lapses.")
+    offered_at: datetime | None = Field(description="When the requester was offered this help.")
     my_side: Side | None
     message: str
     release_reason: str
@@ -134,6 +153,14 @@ class MatchOut(Schema):
     updated_at: datetime
     accepted_at: datetime | None
     done_at: datetime | None
+
+    @staticmethod
+    def resolve_explanation(obj: Match, context: dict[str, Any]) -> list[str]:
+        if not obj.explanation or obj.helper_id != member_of(context["request"]).pk:
+            return []
+        from mutualaid.matching.selectors import explanation_phrases
+
+        return explanation_phrases(obj.explanation)
 
     @staticmethod
     def resolve_my_side(obj: Match, context: dict[str, Any]) -> str | None:
@@ -465,6 +492,20 @@ def _match_step(path: str, operation_id: str) -> Any:
     )
 
 
+@_match_step("agree", "matches_agree")
+def matches_agree(request: HttpRequest, match_id: PathId) -> Match:
+    """The helper says yes to a suggestion; the requester is then offered the help."""
+    member = member_of(request)
+    return services.match_agree(actor=member, match=selectors.access_match(member, match_id))
+
+
+@_match_step("pass", "matches_pass")
+def matches_pass(request: HttpRequest, match_id: PathId) -> Match:
+    """The helper says "not this time" to a suggestion. The requester is never told."""
+    member = member_of(request)
+    return services.match_pass(actor=member, match=selectors.access_match(member, match_id))
+
+
 @_match_step("accept", "matches_accept")
 def matches_accept(request: HttpRequest, match_id: PathId) -> Match:
     """The requester accepts this helper; the need is then matched."""
@@ -508,3 +549,52 @@ def matches_cancel(request: HttpRequest, match_id: PathId, payload: CancelIn) ->
     member = member_of(request)
     match = selectors.access_match(member, match_id)
     return services.match_cancel(actor=member, match=match, reason=payload.reason)
+
+
+# --- Blocks
+
+
+class BlockOut(Schema):
+    id: int
+    member: MemberRef = Field(description="The person I blocked.")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_member(obj: Block, context: dict[str, Any]) -> Member:
+        return obj.blocked
+
+
+class BlockIn(InputSchema):
+    member_id: Id = Field(description="A member of my network.")
+
+
+@router.get(
+    "/blocks", response=responses(list[BlockOut]), operation_id="blocks_list", tags=["blocks"]
+)
+def blocks_list(request: HttpRequest) -> Any:
+    """People I blocked. Only I see this list."""
+    return list(selectors.blocks_of_member(member=member_of(request)))
+
+
+@router.post(
+    "/blocks", response=responses(BlockOut, 201), operation_id="blocks_create", tags=["blocks"]
+)
+def blocks_create(request: HttpRequest, payload: BlockIn) -> Any:
+    """Never be matched with this member, either way round. Live matches between us end.
+    Blocking twice is the same as once."""
+    member = member_of(request)
+    other = selectors.access_member(member, payload.member_id)
+    return Status(201, services.block_create(actor=member, member=other))
+
+
+@router.delete(
+    "/blocks/{block_id}",
+    response=responses(None, 204),
+    operation_id="blocks_remove",
+    tags=["blocks"],
+)
+def blocks_remove(request: HttpRequest, block_id: PathId) -> Any:
+    """Lift one of my blocks."""
+    member = member_of(request)
+    services.block_remove(actor=member, block=selectors.access_block(member, block_id))
+    return Status(204, None)

@@ -99,6 +99,7 @@ class Match(models.Model):
     """One helper's offer to help with one need, from proposal to done."""
 
     class State(models.TextChoices):
+        SUGGESTED = "suggested", _("suggested to the helper, waiting for their answer")
         PROPOSED = "proposed", _("offered, waiting for an answer")
         ACCEPTED = "accepted", _("accepted")
         IN_PROGRESS = "in_progress", _("in progress")
@@ -106,6 +107,13 @@ class Match(models.Model):
         DECLINED = "declined", _("not taken up")
         RELEASED = "released", _("released by the helper")
         CANCELLED = "cancelled", _("cancelled")
+        PASSED = "passed", _("the helper could not take it")
+        EXPIRED = "expired", _("not answered in time")
+
+    class Origin(models.TextChoices):
+        HELPER = "helper", _("the helper offered")
+        ENGINE = "engine", _("suggested by matching")
+        ASKED = "asked", _("a member asked the helper")
 
     class Side(models.TextChoices):
         REQUESTER = "requester", _("requester")
@@ -120,6 +128,15 @@ class Match(models.Model):
         Offer, on_delete=models.SET_NULL, null=True, blank=True, related_name="matches"
     )
     state = models.CharField(max_length=16, choices=State.choices, default=State.PROPOSED)
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.HELPER)
+    # For a suggestion: the facts behind it, as (fact, value) pairs from the matching engine,
+    # translated only when shown. Never free text, never an address.
+    explanation = models.JSONField(default=list, blank=True)
+    # A suggestion lapses if the helper has not answered by then.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # When the requester was first offered this help. A suggestion the helper has not said yes
+    # to is between the helper and matching: the requester never sees it.
+    offered_at = models.DateTimeField(null=True, blank=True)
     message = models.CharField(_("message to the requester"), max_length=500, blank=True)
     release_reason = models.CharField(max_length=500, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True)
@@ -138,7 +155,7 @@ class Match(models.Model):
             # A helper has at most one live offer per need (a double submit cannot add a second).
             models.UniqueConstraint(
                 fields=["need", "helper"],
-                condition=Q(state__in=["proposed", "accepted", "in_progress"]),
+                condition=Q(state__in=["suggested", "proposed", "accepted", "in_progress"]),
                 name="match_one_live_per_helper",
             ),
             # A need has at most one accepted helper, whatever races the requester's clicks.
@@ -154,17 +171,40 @@ class Match(models.Model):
 
 
 # The match state machine: action -> (states it may start from, state it ends in, who may do it).
-# Services read this table; nothing else decides which step is legal.
-LIVE_STATES = (Match.State.PROPOSED, Match.State.ACCEPTED, Match.State.IN_PROGRESS)
+# Services read this table; nothing else decides which step is legal. A step no person may
+# take (empty sides) is taken by the system: a sweep, or a need or block that ends it.
+LIVE_STATES = (
+    Match.State.SUGGESTED,
+    Match.State.PROPOSED,
+    Match.State.ACCEPTED,
+    Match.State.IN_PROGRESS,
+)
 OPEN_MATCH_STATES = (Match.State.ACCEPTED, Match.State.IN_PROGRESS)
+OFFERED_LIVE_STATES = (Match.State.PROPOSED, *OPEN_MATCH_STATES)
+# Ways a match can end without help. A (need, helper) pair that ever ended one of these ways is
+# never suggested again for that need.
+ENDED_WITHOUT_HELP = (
+    Match.State.DECLINED,
+    Match.State.PASSED,
+    Match.State.EXPIRED,
+    Match.State.RELEASED,
+    Match.State.CANCELLED,
+)
 MATCH_TRANSITIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
+    # A suggestion: the helper says "yes, I can help" (the requester is then offered the help,
+    # as if the helper had offered it) or "not this time". Unanswered, it lapses.
+    "agree": ((Match.State.SUGGESTED,), Match.State.PROPOSED, ("helper",)),
+    "pass": ((Match.State.SUGGESTED,), Match.State.PASSED, ("helper",)),
+    "lapse": ((Match.State.SUGGESTED,), Match.State.EXPIRED, ()),
+    # The need was met, closed or expired, or one side blocked the other.
+    "withdraw": ((Match.State.SUGGESTED,), Match.State.CANCELLED, ()),
     "accept": ((Match.State.PROPOSED,), Match.State.ACCEPTED, ("requester",)),
     "decline": ((Match.State.PROPOSED,), Match.State.DECLINED, ("requester",)),
     "start": ((Match.State.ACCEPTED,), Match.State.IN_PROGRESS, ("requester", "helper")),
     # confirm_done ends in DONE only once both sides have confirmed; see match_confirm_done.
     "confirm_done": ((Match.State.IN_PROGRESS,), Match.State.DONE, ("requester", "helper")),
     "release": (OPEN_MATCH_STATES, Match.State.RELEASED, ("helper",)),
-    "cancel": (LIVE_STATES, Match.State.CANCELLED, ("requester", "helper")),
+    "cancel": (OFFERED_LIVE_STATES, Match.State.CANCELLED, ("requester", "helper")),
 }
 
 # Need transitions, the same way: action -> (from statuses, to status).
@@ -175,6 +215,26 @@ NEED_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "close": ((Need.Status.OPEN, Need.Status.MATCHED), Need.Status.CLOSED),
     "expire": ((Need.Status.OPEN,), Need.Status.EXPIRED),
 }
+
+
+class Block(models.Model):
+    """One member will not be matched with another, either way round. Only the blocker sees it;
+    the other person is never told, and errors never say which of the two blocked."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    blocker = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="block_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"block {self.pk}"
 
 
 class AnonymousTally(models.Model):

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from mutualaid.core.errors import NotFound
 from mutualaid.core.geo import cells_within_km, distance_km
-from mutualaid.needs.models import LIVE_STATES, OPEN_MATCH_STATES, Match, Need, Offer
+from mutualaid.needs.models import LIVE_STATES, OPEN_MATCH_STATES, Block, Match, Need, Offer
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import can
 
@@ -124,7 +124,7 @@ def matches_on_need(*, member: Member, need: Need) -> QuerySet[Match]:
     see none. Declines are therefore visible to the two people involved and nobody else."""
     matches = Match.objects.filter(need=need).select_related("helper", "offer")
     if need.requester_id == member.pk:
-        return matches
+        return matches.filter(offered_at__isnull=False)
     return matches.filter(helper=member)
 
 
@@ -140,7 +140,7 @@ def access_match(member: Member | None, match_id: int) -> Match:
         Match.objects.select_related("need__category", "need__requester", "need__network", "helper")
         .defer("need__address", "need__phone")
         .filter(pk=match_id, need__network=member.network_id)
-        .filter(Q(helper=member) | Q(need__requester=member))
+        .filter(_sides_of(member))
         .first()
     )
     if match is None:
@@ -148,10 +148,16 @@ def access_match(member: Member | None, match_id: int) -> Match:
     return match
 
 
+def _sides_of(member: Member) -> Q:
+    """Matches the member is a side of. A requester sees a match only once it was offered to
+    them: a suggestion the helper has not said yes to stays between the helper and matching."""
+    return Q(helper=member) | Q(need__requester=member, offered_at__isnull=False)
+
+
 def matches_of_member(*, member: Member, live_only: bool = False) -> QuerySet[Match]:
     """Matches where the member helps or is helped."""
     matches = (
-        Match.objects.filter(Q(helper=member) | Q(need__requester=member))
+        Match.objects.filter(_sides_of(member))
         .select_related("need__category", "need__requester", "helper")
         .defer("need__address", "need__phone")
     )
@@ -186,3 +192,37 @@ def access_offer(member: Member | None, offer_id: int) -> Offer:
     if offer is None or (offer.status != Offer.Status.ACTIVE and offer.helper_id != member.pk):
         raise NotFound()
     return offer
+
+
+# --- Blocks
+
+
+def blocked_between(member_a_id: int | None, member_b_id: int | None) -> bool:
+    """Whether either of the two has blocked the other."""
+    if member_a_id is None or member_b_id is None:
+        return False
+    return Block.objects.filter(
+        Q(blocker=member_a_id, blocked=member_b_id) | Q(blocker=member_b_id, blocked=member_a_id)
+    ).exists()
+
+
+def blocks_of_member(*, member: Member) -> QuerySet[Block]:
+    """The blocks a member made (only they see them), newest first."""
+    return Block.objects.filter(blocker=member).select_related("blocked").order_by("-created_at")
+
+
+def access_block(member: Member | None, block_id: int) -> Block:
+    block = None if member is None else blocks_of_member(member=member).filter(pk=block_id).first()
+    if block is None:
+        raise NotFound()
+    return block
+
+
+def access_member(member: Member | None, member_id: int) -> Member:
+    """Another member of the member's network, or NotFound."""
+    if member is None:
+        raise NotFound()
+    other = Member.objects.filter(pk=member_id, network=member.network_id).first()
+    if other is None:
+        raise NotFound()
+    return other

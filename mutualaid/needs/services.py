@@ -9,11 +9,17 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mutualaid.core.errors import Conflict, IllegalTransition, InvalidInput, PermissionDenied
+from mutualaid.core.errors import (
+    Conflict,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from mutualaid.core.history import history_record
 from mutualaid.core.validation import (
     clean_cell,
@@ -26,10 +32,13 @@ from mutualaid.needs import tasks
 from mutualaid.needs.models import (
     MATCH_TRANSITIONS,
     NEED_TRANSITIONS,
+    OFFERED_LIVE_STATES,
+    Block,
     Match,
     Need,
     Offer,
 )
+from mutualaid.needs.selectors import blocked_between
 from mutualaid.networks.models import AVAILABILITY_SLOTS, Category, Member
 from mutualaid.networks.permissions import require
 
@@ -130,8 +139,22 @@ def need_close(*, actor: Member, need: Need) -> Need:
     return need
 
 
+def _withdraw_suggestions(matches: "models.QuerySet[Match]", *, actor: Member | None) -> None:
+    """Quietly end suggestions nobody may act on any more (the need was met or ended, or a
+    block stands between the two). The helper sees it on their card; no email."""
+    from_states, to_state, _sides = MATCH_TRANSITIONS["withdraw"]
+    for match in matches.filter(state__in=from_states).select_related("need__network"):
+        if Match.objects.filter(pk=match.pk, state__in=from_states).update(
+            state=to_state, updated_at=timezone.now()
+        ):
+            history_record(
+                actor=actor, network=match.need.network, action="match.withdraw", target=match
+            )
+
+
 def _cancel_live_matches(need: Need, *, actor: Member | None) -> None:
     """Cancel, on the requester's side, every live match on a need that has just finished."""
+    _withdraw_suggestions(need.matches.all(), actor=actor)
     for match in need.matches.filter(state__in=MATCH_TRANSITIONS["cancel"][0]):
         if Match.objects.filter(pk=match.pk, state=match.state).update(
             state=Match.State.CANCELLED,
@@ -252,19 +275,32 @@ def match_propose(
         raise InvalidInput(_("Choose one of your own active offers."), fields={"offer": []})
     if need.matches.filter(helper=actor, state=Match.State.DECLINED).exists():
         raise Conflict(_("The requester has already answered your offer for this need."))
+    if blocked_between(actor.pk, need.requester_id):
+        raise _blocked_error()
+    message = clean_text(message, field="message", max_length=500, required=False)
+    suggestion = need.matches.filter(helper=actor, state=Match.State.SUGGESTED).first()
+    if suggestion is not None:
+        # They were asked already: offering to help is saying yes to that.
+        return match_agree(actor=actor, match=suggestion, message=message, offer=offer)
     try:
         with transaction.atomic():
             match = Match.objects.create(
                 need=need,
                 helper=actor,
                 offer=offer,
-                message=clean_text(message, field="message", max_length=500, required=False),
+                message=message,
+                offered_at=timezone.now(),
             )
     except IntegrityError:
         raise Conflict(_("You have already offered to help with this need.")) from None
     history_record(actor=actor, action="match.propose", target=match, need=need.pk)
     _after_commit(tasks.notify_match, "offered", match.pk)
     return match
+
+
+def _blocked_error() -> Conflict:
+    # The same words whichever of the two blocked the other, so nobody learns who did.
+    return Conflict(_("You and the person asking cannot be matched with each other."))
 
 
 def _need_not_open(status: str) -> Conflict:
@@ -317,6 +353,7 @@ def match_accept(*, actor: Member, match: Match) -> Match:
             _match_move(match, "accept", accepted_at=timezone.now())
     except IntegrityError:
         raise Conflict(_("Someone else is already helping with this need.")) from None
+    _withdraw_suggestions(match.need.matches.all(), actor=None)
     history_record(actor=actor, action="match.accept", target=match)
     _after_commit(tasks.notify_match, "accepted", match.pk)
     match.refresh_from_db()
@@ -398,3 +435,108 @@ def match_cancel(*, actor: Member, match: Match, reason: str = "") -> Match:
     _after_commit(tasks.notify_match, "cancelled", match.pk)
     match.refresh_from_db()
     return match
+
+
+# --- Suggestions: the helper's yes or no, and the sweep ------------------------------------
+
+
+@transaction.atomic
+def match_agree(
+    *, actor: Member, match: Match, message: str = "", offer: Offer | None = None
+) -> Match:
+    """The helper says yes to a suggestion. The requester is then offered the help, exactly as
+    if the helper had offered it, and accepts or declines as usual."""
+    _check_step(actor, match, "agree")
+    need = Need.objects.defer("address", "phone").get(pk=match.need_id)
+    if need.status != Need.Status.OPEN:
+        raise _need_not_open(need.status)
+    if blocked_between(actor.pk, need.requester_id):
+        raise _blocked_error()
+    if offer is not None and (offer.helper_id != actor.pk or offer.status != Offer.Status.ACTIVE):
+        raise InvalidInput(_("Choose one of your own active offers."), fields={"offer": []})
+    changes: dict[str, object] = {"offered_at": timezone.now()}
+    if message:
+        changes["message"] = clean_text(message, field="message", max_length=500)
+    if offer is not None:
+        changes["offer"] = offer
+    _match_move(match, "agree", **changes)
+    history_record(actor=actor, action="match.agree", target=match, origin=match.origin)
+    _after_commit(tasks.notify_match, "offered", match.pk)
+    match.refresh_from_db()
+    return match
+
+
+@transaction.atomic
+def match_pass(*, actor: Member, match: Match) -> Match:
+    """The helper says "not this time". The requester never hears of it, and matching never
+    suggests this need to this helper again."""
+    _check_step(actor, match, "pass")
+    _match_move(match, "pass")
+    history_record(actor=actor, action="match.pass", target=match)
+    match.refresh_from_db()
+    return match
+
+
+@transaction.atomic
+def match_suggestions_lapse(*, now: datetime | None = None) -> int:
+    """Suggestions left unanswered past their time lapse. Run by the worker; safe to repeat."""
+    now = now or timezone.now()
+    from_states, to_state, _sides = MATCH_TRANSITIONS["lapse"]
+    lapsed = 0
+    due = Match.objects.filter(state__in=from_states, expires_at__lte=now).select_related(
+        "need__network"
+    )
+    for match in due:
+        if Match.objects.filter(pk=match.pk, state__in=from_states).update(
+            state=to_state, updated_at=now
+        ):
+            lapsed += 1
+            history_record(
+                actor=None, network=match.need.network, action="match.lapse", target=match
+            )
+    return lapsed
+
+
+# --- Blocks ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def block_create(*, actor: Member, member: Member) -> Block:
+    """The actor will never be matched with `member`, either way round. Live matches between
+    the two end now; the other person is told only that a match was cancelled. Blocking twice
+    is the same as blocking once."""
+    if member.network_id != actor.network_id:
+        raise NotFound()
+    if member.pk == actor.pk:
+        raise InvalidInput(_("You cannot block yourself."))
+    block, created = Block.objects.get_or_create(
+        blocker=actor, blocked=member, defaults={"network_id": actor.network_id}
+    )
+    if not created:
+        return block
+    between = Match.objects.filter(
+        models.Q(helper=actor, need__requester=member)
+        | models.Q(helper=member, need__requester=actor)
+    )
+    _withdraw_suggestions(between, actor=None)
+    for match in between.filter(state__in=OFFERED_LIVE_STATES).select_related("need"):
+        side = Match.Side.HELPER if match.helper_id == actor.pk else Match.Side.REQUESTER
+        if Match.objects.filter(pk=match.pk, state=match.state).update(
+            state=Match.State.CANCELLED, cancelled_by=side, updated_at=timezone.now()
+        ):
+            if match.state in MATCH_TRANSITIONS["release"][0]:
+                _need_move(match.need, "reopen")
+            history_record(actor=actor, action="match.cancel", target=match, side=side)
+            _after_commit(tasks.notify_match, "cancelled", match.pk)
+    # Not the blocked person's id: the history log is visible to the network.
+    history_record(actor=actor, action="block.create")
+    return block
+
+
+@transaction.atomic
+def block_remove(*, actor: Member, block: Block) -> None:
+    """Lift one's own block. Nothing that ended because of it comes back."""
+    if block.blocker_id != actor.pk:
+        raise NotFound()
+    Block.objects.filter(pk=block.pk).delete()
+    history_record(actor=actor, action="block.remove")

@@ -33,7 +33,19 @@ def notify_match(event: str, match_id: int) -> None:
     path = _match_path(match)
     helper_name = helper.display_name if helper else _("A former member")
     params = {"name": helper_name, "what": what}
-    if event == "offered":
+    if event == "suggested" and helper:
+        # Only the kind of help: where and who come once the helper opens the page.
+        email_member(
+            helper,
+            subject=_("A neighbour may need your help"),
+            body=_(
+                "Someone nearby needs help (%(what)s) and you might be a good fit. "
+                "Can you help? Say yes or no here:"
+            ),
+            params={"what": what},
+            path=path,
+        )
+    elif event == "offered":
         email_member(
             requester,
             subject=_("%(name)s offered to help"),
@@ -107,3 +119,10 @@ def expire_needs() -> dict[str, int]:
     from mutualaid.needs.services import needs_expire_sweep
 
     return needs_expire_sweep()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def lapse_suggestions() -> int:
+    from mutualaid.needs.services import match_suggestions_lapse
+
+    return match_suggestions_lapse()

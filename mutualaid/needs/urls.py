@@ -15,6 +15,10 @@ urlpatterns = [
     path("offers/<int:offer_id>/", views.offer_detail, name="offer_detail"),
     path("offers/<int:offer_id>/status/", views.offer_status, name="offer_status"),
     path("matches/", views.match_list, name="match_list"),
-    # One URL per step: accept, decline, start, confirm_done, release, cancel.
+    path("matches/<int:match_id>/block/", views.match_block, name="match_block"),
+    path("blocked/", views.block_list, name="block_list"),
+    path("blocked/<int:block_id>/remove/", views.block_remove, name="block_remove"),
+    path("members/<int:member_id>/block/", views.member_block, name="member_block"),
+    # One URL per step: agree, pass, accept, decline, start, confirm_done, release, cancel.
     path("matches/<int:match_id>/<str:action>/", views.match_step, name="match_step"),
 ]

@@ -49,9 +49,12 @@ from mutualaid.needs.models import (
 )
 from mutualaid.needs.selectors import (
     PrivateDetails,
+    access_block,
     access_match,
+    access_member,
     access_need,
     access_offer,
+    blocks_of_member,
     matches_of_member,
     matches_on_need,
     need_distance_km,
@@ -249,6 +252,9 @@ def _match_card(
     ]
     is_open = match.state in OPEN_MATCH_STATES
     return {
+        "explanation": _explanation(match) if side == Match.Side.HELPER else [],
+        # Either side may block the other from the card; the page never says who blocked.
+        "may_block": side == Match.Side.HELPER or match.helper_id is not None,
         "match": match,
         "need": need,
         "side": side,
@@ -259,6 +265,15 @@ def _match_card(
         "private": private if (side == Match.Side.HELPER and is_open) else None,
         "error": error,
     }
+
+
+def _explanation(match: Match) -> list[str]:
+    """The suggestion's facts in the viewer's language, e.g. "1.2 km away"."""
+    if not match.explanation:
+        return []
+    from mutualaid.matching.selectors import explanation_phrases
+
+    return explanation_phrases(match.explanation)
 
 
 def _need_context(
@@ -393,6 +408,8 @@ def need_still_needed(request: HttpRequest, need_id: int) -> HttpResponse:
 def _step(action: str) -> Callable[[Member, Match, str], Match]:
     """The service behind each match step, called the same way."""
     steps: dict[str, Callable[[Member, Match, str], Match]] = {
+        "agree": lambda actor, match, reason: services.match_agree(actor=actor, match=match),
+        "pass": lambda actor, match, reason: services.match_pass(actor=actor, match=match),
         "accept": lambda actor, match, reason: services.match_accept(actor=actor, match=match),
         "decline": lambda actor, match, reason: services.match_decline(actor=actor, match=match),
         "start": lambda actor, match, reason: services.match_start(actor=actor, match=match),
@@ -413,6 +430,8 @@ def _step(action: str) -> Callable[[Member, Match, str], Match]:
 
 def _step_message(action: str) -> str:
     return {
+        "agree": _("Thank you. The person asking will now see your offer and can accept it."),
+        "pass": _("Thank you for answering. We will not ask you about this need again."),
         "accept": _("You accepted the offer. Your helper can now see the details they need."),
         "decline": _("You declined the offer."),
         "start": _("Marked as started."),
@@ -574,3 +593,54 @@ def offer_status(request: HttpRequest, offer_id: int) -> HttpResponse:
         _("Your offer is now %(status)s.") % {"status": Offer.Status(offer.status).label},
     )
     return redirect("needs:offer_detail", slug=member.network.slug, offer_id=offer.pk)
+
+
+# --- Blocks ---------------------------------------------------------------------------------
+
+
+@require_GET
+@member_page
+def block_list(request: HttpRequest) -> HttpResponse:
+    """People the member blocked, each with a way to lift the block."""
+    member: Member = request.member  # type: ignore[attr-defined]
+    return render(
+        request, "needs/block_list.html", {"blocks": list(blocks_of_member(member=member))}
+    )
+
+
+@require_POST
+@member_page
+def member_block(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Block a member of the network (for pages that list people)."""
+    member: Member = request.member  # type: ignore[attr-defined]
+    other = access_member(member, member_id)
+    try:
+        services.block_create(actor=member, member=other)
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("Done. You will not be matched with this person."))
+    return redirect("needs:block_list", slug=member.network.slug)
+
+
+@require_POST
+@member_page
+def match_block(request: HttpRequest, match_id: int) -> HttpResponse:
+    """Block the other side of a match, from its card."""
+    member: Member = request.member  # type: ignore[attr-defined]
+    match = access_match(member, match_id)
+    other = match.need.requester if match.helper_id == member.pk else match.helper
+    if other is None:
+        raise Http404
+    services.block_create(actor=member, member=other)
+    messages.success(request, _("Done. You will not be matched with this person."))
+    return _redirect_to_need(request, match.need_id)
+
+
+@require_POST
+@member_page
+def block_remove(request: HttpRequest, block_id: int) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    services.block_remove(actor=member, block=access_block(member, block_id))
+    messages.success(request, _("The block is lifted."))
+    return redirect("needs:block_list", slug=member.network.slug)

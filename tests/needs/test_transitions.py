@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from mutualaid.core.errors import Conflict, DomainError, IllegalTransition, PermissionDenied
 from mutualaid.core.models import HistoryEntry
+from mutualaid.matching.services import suggestion_create
 from mutualaid.needs import services
 from mutualaid.needs.models import MATCH_TRANSITIONS, NEED_TRANSITIONS, Match, Need
 from mutualaid.networks.models import Member
@@ -39,6 +40,14 @@ def people(need, helper, bystander, outsider):
 
 def do(action: str, actor: Member, match: Match) -> Match:
     """Take one step of MATCH_TRANSITIONS through its service."""
+    if action == "agree":
+        return services.match_agree(actor=actor, match=match)
+    if action == "pass":
+        return services.match_pass(actor=actor, match=match)
+    if action == "lapse":  # the sweep, once the helper's time to answer has passed
+        services.match_suggestions_lapse(now=timezone.now() + timedelta(days=30))
+        match.refresh_from_db()
+        return match
     if action == "release":
         return services.match_release(actor=actor, match=match, reason="My car broke down")
     if action == "cancel":
@@ -53,7 +62,11 @@ def do(action: str, actor: Member, match: Match) -> Match:
 
 
 # The steps, as (action, side), that lead from a fresh offer of help to each state.
+# A path starting with ("suggest", ...) starts from matching's suggestion to the helper.
 PATHS: dict[str, list[tuple[str, str]]] = {
+    Match.State.SUGGESTED: [("suggest", "system")],
+    Match.State.PASSED: [("suggest", "system"), ("pass", "helper")],
+    Match.State.EXPIRED: [("suggest", "system"), ("lapse", "system")],
     Match.State.PROPOSED: [],
     Match.State.ACCEPTED: [("accept", "requester")],
     Match.State.IN_PROGRESS: [("accept", "requester"), ("start", "helper")],
@@ -70,9 +83,14 @@ PATHS: dict[str, list[tuple[str, str]]] = {
 
 
 def match_in(state: str, need: Need, people: dict[str, Member]) -> Match:
-    match = services.match_propose(actor=people["helper"], need=need, message="I can help")
-    for action, side in PATHS[state]:
-        match = do(action, people[side], match)
+    steps = PATHS[state]
+    if steps and steps[0][0] == "suggest":
+        match = suggestion_create(need=need, helper=people["helper"])
+        steps = steps[1:]
+    else:
+        match = services.match_propose(actor=people["helper"], need=need, message="I can help")
+    for action, side in steps:
+        match = do(action, people.get(side), match)
     assert match.state == state
     return match
 
@@ -103,6 +121,8 @@ LEGAL_STEPS = [
 ]
 # Where the need stands after each legal step (confirm_done here is the first confirmation).
 NEED_AFTER = {
+    "agree": Need.Status.OPEN,
+    "pass": Need.Status.OPEN,
     "accept": Need.Status.MATCHED,
     "decline": Need.Status.OPEN,
     "start": Need.Status.MATCHED,
@@ -168,6 +188,7 @@ def test_a_step_from_the_wrong_state_is_refused_and_changes_nothing(
 WRONG_PERSON = [
     pytest.param(action, starts[0], person, id=f"{action}-by-{person}")
     for action, (starts, _end, sides) in MATCH_TRANSITIONS.items()
+    if sides  # steps no person may take have no door to try (see test_system_steps_*)
     for person in (*SIDES, *STRANGERS)
     if person not in sides
 ]
@@ -194,6 +215,10 @@ def test_every_state_is_reachable_and_every_step_is_covered():
     # The tables and these tests must not drift apart: a new state or step needs a path here.
     assert set(PATHS) == set(Match.State.values)
     assert set(MATCH_TRANSITIONS) == {
+        "agree",
+        "pass",
+        "lapse",
+        "withdraw",
         "accept",
         "decline",
         "start",

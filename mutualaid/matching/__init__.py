@@ -1,0 +1,1 @@
+"""Matching: the engine (core/), the database adapter, policy, suggestions and batch runs."""

@@ -1,0 +1,178 @@
+"""Every write about matching: suggesting a helper for a need, a network's policy, batch runs.
+
+A suggestion is a Match in the `suggested` state (see MATCH_TRANSITIONS in needs/models.py):
+the helper says yes or no, and only a yes reaches the requester. Every rule that decides
+whether a pair may be suggested is checked here, at write time, whoever asks: the engine's
+batch, an organiser's "Ask them", or the requester's.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from mutualaid.core.history import history_record
+from mutualaid.matching.models import MatchingPolicy
+from mutualaid.matching.selectors import (
+    capacity_left,
+    is_active_member,
+    pair_ended_without_help,
+    policy_for,
+)
+from mutualaid.needs import tasks as need_tasks
+from mutualaid.needs.models import Match, Need
+from mutualaid.needs.selectors import blocked_between
+from mutualaid.networks.models import Member, Network
+from mutualaid.networks.permissions import can
+
+
+def may_ask_helpers(member: Member, need: Need, policy: MatchingPolicy) -> bool:
+    """Organisers may ask helpers for any need; the requester, if the network allows it."""
+    if member.network_id != need.network_id:
+        return False
+    if can(member, "network.manage", need.network):
+        return True
+    return need.requester_id == member.pk and policy.requester_sees_suggestions
+
+
+def _check_pair(need: Need, helper: Member, *, policy: MatchingPolicy, now: datetime) -> None:
+    """Everything that makes a (need, helper) pair unsuggestable, as a readable error."""
+    if helper.network_id != need.network_id:
+        raise InvalidInput(_("That helper is not a member of this network."))
+    if not is_active_member(helper):
+        raise Conflict(_("That member is not taking part at the moment."))
+    if helper.pk == need.requester_id:
+        raise InvalidInput(_("Nobody can be asked to help with their own need."))
+    if blocked_between(helper.pk, need.requester_id):
+        raise Conflict(_("These two people cannot be matched with each other."))
+    if pair_ended_without_help(need_id=need.pk, helper_id=helper.pk):
+        raise Conflict(_("This helper was already asked about this need, or stepped back."))
+    if capacity_left([helper], policy=policy, now=now)[helper.pk] <= 0:
+        raise Conflict(_("This helper has no room for another task at the moment."))
+
+
+@transaction.atomic
+def suggestion_create(
+    *,
+    need: Need,
+    helper: Member,
+    origin: str = Match.Origin.ENGINE,
+    explanation: Sequence[Sequence[Any]] = (),
+    actor: Member | None = None,
+    now: datetime | None = None,
+) -> Match:
+    """Ask one helper whether they can help with one need. The helper answers yes or no; the
+    requester hears only of a yes. `actor` is the member who asked (None for the engine).
+
+    Race-safe: the need and the helper are locked by conditional updates before the rules are
+    checked, so a need closed, or a helper filled up, by another transaction at the same moment
+    is seen, on SQLite and PostgreSQL alike."""
+    now = now or timezone.now()
+    policy = policy_for(need.network)
+    if actor is not None and not may_ask_helpers(actor, need, policy):
+        raise PermissionDenied()
+    if helper.network_id != need.network_id:
+        raise InvalidInput(_("That helper is not a member of this network."))
+    if not Need.objects.filter(pk=need.pk, status=Need.Status.OPEN).update(status=F("status")):
+        raise Conflict(_("This need is no longer open."))
+    Member.objects.filter(pk=helper.pk).update(weekly_task_cap=F("weekly_task_cap"))
+    _check_pair(need, helper, policy=policy, now=now)
+    try:
+        with transaction.atomic():
+            match = Match.objects.create(
+                need=need,
+                helper=helper,
+                state=Match.State.SUGGESTED,
+                origin=origin,
+                explanation=[[str(fact), value] for fact, value in explanation],
+                expires_at=now + timedelta(hours=policy.suggestion_hours),
+            )
+    except IntegrityError:
+        raise Conflict(_("This helper is already involved with this need.")) from None
+    history_record(
+        actor=actor, network=need.network, action="match.suggest", target=match, origin=origin
+    )
+    match_id = match.pk
+    transaction.on_commit(lambda: need_tasks.notify_match("suggested", match_id))
+    return match
+
+
+# --- Policy ---------------------------------------------------------------------------------
+
+WEIGHTS = ("weight_distance", "weight_load", "weight_urgency", "weight_waiting", "weight_fairness")
+# field -> (low, high) for numbers; booleans are listed with None.
+POLICY_FIELDS: dict[str, tuple[float, float] | None] = {
+    **dict.fromkeys(WEIGHTS, (0.0, 100.0)),
+    "helper_cap": (1, 50),
+    "cap_period_days": (1, 31),
+    "suggestion_hours": (1, 336),
+    "rotate_first": None,
+    "requester_sees_suggestions": None,
+    "batch_enabled": None,
+}
+
+
+def _clean_policy_value(field: str, value: object) -> object:
+    bounds = POLICY_FIELDS[field]
+    if bounds is None:
+        if not isinstance(value, bool):
+            message = _("Choose yes or no.")
+            raise InvalidInput(message, fields={field: [message]})
+        return value
+    low, high = bounds
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if field not in WEIGHTS and not isinstance(value, int):
+        is_number = False
+    if not is_number or not low <= value <= high:  # type: ignore[operator]
+        message = _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high}
+        raise InvalidInput(message, fields={field: [message]})
+    return float(value) if field in WEIGHTS else value  # type: ignore[arg-type]
+
+
+@transaction.atomic
+def policy_change(
+    *, network: Network, changes: dict[str, object], proposal: Any = None
+) -> MatchingPolicy:
+    """Change the network's matching policy. Called when a governance proposal to change it
+    passes (`proposal` is recorded with the change) or by the server's operator. Every value
+    is checked first: nothing changes unless all of them are valid."""
+    if not changes:
+        raise InvalidInput(_("Say what to change."))
+    unknown = sorted(set(changes) - set(POLICY_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            _("Matching has no setting called %(names)s.") % {"names": ", ".join(unknown)},
+            fields={name: [_("Unknown setting.")] for name in unknown},
+        )
+    cleaned = {field: _clean_policy_value(field, value) for field, value in changes.items()}
+    policy, _created = MatchingPolicy.objects.get_or_create(network=network)
+    MatchingPolicy.objects.filter(pk=policy.pk).update(**cleaned, updated_at=timezone.now())
+    policy.refresh_from_db()
+    history_record(
+        actor=None,
+        network=network,
+        action="matching.policy_change",
+        target=policy,
+        changes=cleaned,
+        proposal=getattr(proposal, "pk", None),
+    )
+    return policy
+
+
+def _need_of(network: Network, need_id: int) -> Need:
+    need = Need.objects.filter(pk=need_id, network=network).defer("address", "phone").first()
+    if need is None:
+        raise NotFound()
+    return need
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    created: int
+    skipped: int
