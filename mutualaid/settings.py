@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "mutualaid.core.middleware.DomainErrorMiddleware",
+    "mutualaid.core.middleware.MemberActivityMiddleware",
     "mutualaid.core.pagecache.ApiListCacheMiddleware",
 ]
 

@@ -21,7 +21,7 @@ from mutualaid.governance.services import proposal_open
 from mutualaid.needs import services as need_services
 from mutualaid.needs.models import Match
 from mutualaid.networks.models import Application
-from mutualaid.networks.services import api_token_create
+from mutualaid.networks.services import api_token_create, still_here_token
 from tests.conftest import SECRET_ADDRESS, SECRET_PHONE
 from tests.factories import MemberFactory, NeedFactory, OfferFactory, UserFactory
 
@@ -48,6 +48,8 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "networks:applications": MEMBERS,
     "networks:settings": set(),  # organisers only; none of these roles organises
     "networks:tokens": MEMBERS,
+    # The "are you still here?" link works without signing in; only its button changes state.
+    "networks:still_here": EVERYONE,
     "needs:need_list": MEMBERS,
     "needs:need_create": MEMBERS,
     "needs:need_detail": MEMBERS,
@@ -69,6 +71,7 @@ POST_ONLY = {
     "networks:application_vote",
     "networks:invite_rotate",
     "networks:token_revoke",
+    "networks:member_back",
     "needs:need_offer_help",
     "needs:need_close",
     "needs:need_still_needed",
@@ -147,6 +150,7 @@ def world(network, requester, helper, bystander, outsider, django_capture_on_com
         "networks:join": slug | {"code": network.invite_code},
         "networks:application_vote": slug | {"application_id": application.pk},
         "networks:token_revoke": slug | {"token_id": token.pk},
+        "networks:still_here": slug | {"token": still_here_token(bystander)},
         "needs:need_detail": slug | {"need_id": need.pk},
         "needs:need_offer_help": slug | {"need_id": need.pk},
         "needs:need_close": slug | {"need_id": need.pk},

@@ -94,6 +94,9 @@ def _membership(member: Member) -> dict[str, Any]:
         "contact_preference": member.contact_preference,
         "phone": member.phone or "",
         "joined_at": _iso(member.joined_at),
+        "last_active_at": _iso(member.last_active_at),
+        "inactivity_warned_at": _iso(member.inactivity_warned_at),
+        "inactive_since": _iso(member.inactive_since),
         "needs": [
             _need(n) for n in Need.objects.filter(requester=member).select_related("category")
         ],

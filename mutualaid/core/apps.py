@@ -20,6 +20,17 @@ class CoreConfig(AppConfig):
         post_save.connect(forget, sender=user_model, dispatch_uid="pagecache-user-saved")
         post_delete.connect(forget, sender=user_model, dispatch_uid="pagecache-user-deleted")
 
+        # Signing in is activity in each of the person's networks, and brings an inactive
+        # member back (the rule lives in the service; this only forwards the event).
+        from django.contrib.auth.signals import user_logged_in
+
+        def signed_in(sender: object, request: object, user: object, **kwargs: object) -> None:
+            from mutualaid.networks.services import members_signed_in
+
+            members_signed_in(user_id=getattr(user, "pk", None))
+
+        user_logged_in.connect(signed_in, dispatch_uid="networks-member-signed-in")
+
     name = "mutualaid.core"
     label = "core"
     verbose_name = "mutualaid core"

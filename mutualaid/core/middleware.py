@@ -22,3 +22,24 @@ class DomainErrorMiddleware:
         return render(
             request, template, {"error_message": exception.message}, status=exception.status
         )
+
+
+class MemberActivityMiddleware:
+    """Counts a page or API request by a member as activity (see
+    `mutualaid.networks.services.member_mark_active`). Pages set `request.member`, the API
+    `request.auth`; the service writes at most once a day per member, so most requests cost
+    no query at all."""
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        from mutualaid.networks.models import Member
+        from mutualaid.networks.services import member_mark_active
+
+        for member in (getattr(request, "member", None), getattr(request, "auth", None)):
+            if isinstance(member, Member) and response.status_code < 500:
+                member_mark_active(member=member)
+                break
+        return response

@@ -45,10 +45,18 @@ HISTORY_KIND_LABELS: Final[dict[str, Promise]] = {
     "network": _("Network settings"),
 }
 # Account housekeeping that is nobody else's business.
-PRIVATE_ACTIONS: Final = frozenset({"member.update_profile", "member.delete_account"})
+PRIVATE_ACTIONS: Final = frozenset(
+    {
+        "member.update_profile",
+        "member.delete_account",
+        "member.inactivity_warned",
+        "member.still_here",
+    }
+)
 # The only facts in `data` a member may see.
 # `role` is a role's slug (e.g. "coordinator"): public, and what makes role entries readable.
-SAFE_DATA_KEYS: Final = ("reason", "decision", "status", "side", "category", "role")
+# `round` is a concern's vote round number.
+SAFE_DATA_KEYS: Final = ("reason", "decision", "status", "side", "category", "role", "round")
 DATA_LABELS: Final[dict[str, Promise]] = {
     "reason": _("reason"),
     "decision": _("decision"),
@@ -56,6 +64,7 @@ DATA_LABELS: Final[dict[str, Promise]] = {
     "side": _("side"),
     "category": _("category"),
     "role": _("role"),
+    "round": _("round"),
 }
 
 ACTION_LABELS: Final[dict[str, Promise]] = {
@@ -77,6 +86,16 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     "application.vote": _("answered an application"),
     "application.approved": _("an application was approved"),
     "member.join": _("joined the network"),
+    "member.inactive": _("a member was shown as inactive after a long silence"),
+    "member.back": _("came back to the network"),
+    "member.remove": _("a member was removed from the network by its decision"),
+    "concern.raise": _("raised a concern about a member's conduct"),
+    "concern.answer": _("answered the concern about them"),
+    "concern.round_open": _("a vote on a concern opened"),
+    "concern.vote": _("voted on a concern"),
+    "concern.round_close": _("a round of voting on a concern closed"),
+    "concern.decide": _("a concern was decided"),
+    "role.renewed": _("a member's role was renewed for another term"),
     "trust.give": _("gave their trust"),
     "trust.revoke": _("took back their trust"),
     "role.gained": _("a member gained a role"),
@@ -110,6 +129,7 @@ TARGET_LABELS: Final[dict[str, Promise]] = {
     "proposal": _("proposal"),
     "agreement": _("agreement"),
     "role": _("role"),
+    "concern": _("concern"),
 }
 
 
@@ -150,6 +170,9 @@ def history_safe_data(entry: HistoryEntry) -> dict[str, Any]:
 
 
 def history_actor_name(entry: HistoryEntry) -> str:
+    data = entry.data if isinstance(entry.data, dict) else {}
+    if data.get("anonymous") is True:
+        return gettext("A member")  # recorded on purpose without who (e.g. an anonymous vote)
     if entry.actor_id is None:
         return gettext("mutualaid (automatic)")
     return entry.actor.display_name if entry.actor else gettext("A former member")

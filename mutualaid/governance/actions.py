@@ -5,9 +5,14 @@ when the proposal is opened (so members vote on something that can happen) and c
 when it is applied, because the network may have changed in between. Applying calls the same
 services every other door uses, with the proposal as the authority instead of a member.
 
-Not here yet, on purpose: changing the fund policy, fair-share rules and matching weights, and
-starting the conflict-resolution process. They arrive with the issues that build those rules;
-until then such a type is unknown and refused when a proposal is opened.
+The types: `admit_member`, `role_create`, `role_change_threshold`, `role_renew` (a new term
+for a role's holders), `agreement_adopt`, `disaster_mode`, `concern_start` (start the
+conflict-resolution process for a member, with the proposal's words as the concern) and
+`matching_policy_change` (matching weights and limits, through `matching.services`).
+
+Not here yet, on purpose: changing the fund policy and fair-share rules. They arrive with the
+apps that own those rules; until then such a type is unknown and refused when a proposal is
+opened.
 """
 
 import re
@@ -22,9 +27,9 @@ from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import InvalidInput
 from mutualaid.core.validation import clean_text
-from mutualaid.governance import services
-from mutualaid.governance.models import AgreementVersion, Proposal, Role
-from mutualaid.networks.models import Application, Network
+from mutualaid.governance import conflict, services
+from mutualaid.governance.models import AgreementVersion, Proposal, Role, RoleHolding
+from mutualaid.networks.models import Application, Member, Network
 from mutualaid.networks.permissions import ALL_PERMISSIONS
 from mutualaid.networks.services import application_admit
 
@@ -218,10 +223,82 @@ def _disaster_apply(proposal: Proposal, params: Params) -> object:
     )
 
 
+# --- role_renew -------------------------------------------------------------------------------
+
+
+def _role_renew_clean(network: Network, params: Params) -> Params:
+    slug = _slug(params, "role")
+    role = Role.objects.filter(network=network, slug=slug).first()
+    if role is None:
+        raise InvalidInput(_("This network has no such role."))
+    if not role.term_months:
+        raise InvalidInput(_("This role has no term, so there is nothing to renew."))
+    member = params.get("member")
+    if member is None:
+        return {"role": slug, "member": None}
+    member_id = _int(params, "member", low=1, high=2**62)
+    if not RoleHolding.objects.filter(role=role, member_id=member_id).exists():
+        raise InvalidInput(_("This member does not hold the role."))
+    return {"role": slug, "member": member_id}
+
+
+def _role_renew_apply(proposal: Proposal, params: Params) -> object:
+    role = Role.objects.get(network=proposal.network, slug=params["role"])
+    member = params["member"]
+    return services.role_renew(
+        role=role,
+        member_ids=None if member is None else [member],
+        proposal=proposal,
+        reason=_reason(proposal),
+    )
+
+
+# --- concern_start ----------------------------------------------------------------------------
+
+
+def _concern_clean(network: Network, params: Params) -> Params:
+    member_id = _int(params, "member", low=1, high=2**62)
+    if not Member.objects.filter(pk=member_id, network=network).exists():
+        raise InvalidInput(_("There is no member with that number in this network."))
+    return {"member": member_id}
+
+
+def _concern_apply(proposal: Proposal, params: Params) -> object:
+    about = Member.objects.get(pk=params["member"], network=proposal.network)
+    text = "\n\n".join(part for part in (proposal.title, proposal.body) if part)
+    return conflict.concern_start_by_decision(proposal=proposal, about=about, text=text)
+
+
+# --- matching_policy_change ---------------------------------------------------------------------
+
+
+def _matching_clean(network: Network, params: Params) -> Params:
+    """The params are the settings to change, each checked by the matching app's own rule."""
+    from mutualaid.matching.services import POLICY_FIELDS, _clean_policy_value
+
+    if not params:
+        raise InvalidInput(_("Say what to change."))
+    unknown = sorted(set(params) - set(POLICY_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            _("Matching has no setting called %(names)s.") % {"names": ", ".join(unknown)}
+        )
+    return {field: _clean_policy_value(field, value) for field, value in sorted(params.items())}
+
+
+def _matching_apply(proposal: Proposal, params: Params) -> object:
+    from mutualaid.matching.services import policy_change
+
+    return policy_change(network=proposal.network, changes=dict(params), proposal=proposal)
+
+
 REGISTRY: Final[dict[str, ActionType]] = {
     "admit_member": ActionType(_admit_clean, _admit_apply),
     "role_create": ActionType(_role_create_clean, _role_create_apply),
     "role_change_threshold": ActionType(_role_threshold_clean, _role_threshold_apply),
     "agreement_adopt": ActionType(_agreement_clean, _agreement_apply),
     "disaster_mode": ActionType(_disaster_clean, _disaster_apply),
+    "role_renew": ActionType(_role_renew_clean, _role_renew_apply),
+    "concern_start": ActionType(_concern_clean, _concern_apply),
+    "matching_policy_change": ActionType(_matching_clean, _matching_apply),
 }

@@ -96,6 +96,9 @@ class MemberGovernanceOut(Schema):
     roles: list[str]
     trusted_by: int
     trusted_by_me: bool
+    inactive_since: datetime | None = Field(
+        description="When the member was moved to inactive after a long silence; null if active."
+    )
 
 
 class HistoryFilters(Schema):
@@ -157,6 +160,7 @@ def _person_out(person: Person) -> dict[str, Any]:
         "roles": person.roles,
         "trusted_by": person.trusted_by,
         "trusted_by_me": person.trusted_by_me,
+        "inactive_since": person.member.inactive_since,
     }
 
 
@@ -230,13 +234,22 @@ def history_list(request: HttpRequest, filters: Query[HistoryFilters]) -> Any:
 
 Method = Literal["consent", "consensus", "majority", "ranked", "score"]
 ActionType = Literal[
-    "admit_member", "role_create", "role_change_threshold", "agreement_adopt", "disaster_mode"
+    "admit_member",
+    "role_create",
+    "role_change_threshold",
+    "role_renew",
+    "agreement_adopt",
+    "disaster_mode",
+    "concern_start",
+    "matching_policy_change",
 ]
 Title = Annotated[str, StringConstraints(max_length=120), PlainText]
 Option = Annotated[str, StringConstraints(max_length=120), PlainText]
 LongText = Annotated[str, StringConstraints(max_length=4000), PlainText]
 AgreementText = Annotated[str, StringConstraints(max_length=20000), PlainText]
-ParamValue = bool | int | Annotated[str, StringConstraints(max_length=20000), PlainText] | None
+ParamValue = (
+    bool | int | float | Annotated[str, StringConstraints(max_length=20000), PlainText] | None
+)
 ParamList = Annotated[list[Slug], Field(max_length=50)]
 
 

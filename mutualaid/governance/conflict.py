@@ -15,7 +15,7 @@ votes are not anonymous. The concern's text and answer are encrypted and never i
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Final
+from typing import Final
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -32,6 +32,7 @@ from mutualaid.governance.models import (
     ConcernRound,
     ConcernVote,
     ConflictPolicy,
+    Proposal,
 )
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can, require
@@ -55,23 +56,49 @@ def concern_raise(*, actor: Member, about: Member, text: str) -> Concern:
         raise NotFound()  # another network's members are not visible at all
     if about.pk == actor.pk:
         raise InvalidInput(_("You cannot raise a concern about yourself."))
+    return _concern_create(network=actor.network, about=about, text=text, raiser=actor)
+
+
+@transaction.atomic
+def concern_start_by_decision(*, proposal: Proposal, about: Member, text: str) -> Concern:
+    """Start the process because the network decided so (a passed proposal). The network is
+    the raiser, so the proposal is shown as where it came from; refuses a member who left."""
+    if proposal.status != Proposal.Status.PASSED or about.network_id != proposal.network_id:
+        raise PermissionDenied()
+    if not Member.objects.filter(pk=about.pk, network_id=proposal.network_id).exists():
+        raise NotFound(_("This member has already left the network."))
+    return _concern_create(network=proposal.network, about=about, text=text, proposal=proposal)
+
+
+def _concern_create(
+    *,
+    network: Network,
+    about: Member,
+    text: str,
+    raiser: Member | None = None,
+    proposal: Proposal | None = None,
+) -> Concern:
     text = clean_text(text, field="text", max_length=4000)
-    policy = conflict_policy(actor.network)
+    policy = conflict_policy(network)
     concern = Concern.objects.create(
-        network=actor.network,
-        raised_by=actor,
+        network=network,
+        raised_by=raiser,
+        raised_by_proposal=proposal,
         about=about,
         text=text,
         answer_deadline=timezone.now() + timedelta(days=policy.answer_days),
-        show_raiser=policy.show_raiser,
+        show_raiser=policy.show_raiser or proposal is not None,
         anonymous=policy.anonymous_votes,
     )
+    hidden = raiser is not None and not concern.show_raiser
     history_record(
-        actor=actor if concern.show_raiser else None,
-        network=actor.network,
+        actor=None if hidden else raiser,
+        network=network,
         action="concern.raise",
         target=concern,
         status=concern.status,
+        **({"anonymous": True} if hidden else {}),
+        **({"proposal": proposal.pk, "reason": f"proposal {proposal.pk}"} if proposal else {}),
     )
     from mutualaid.governance.tasks import notify_concern_raised
 
@@ -186,8 +213,22 @@ def concern_vote(*, actor: Member | None, concern: Concern, choice: str) -> Conc
             vote = ConcernVote.objects.create(round=round_, voter=actor, choice=choice)
     except IntegrityError:
         raise Conflict(_("You have already voted in this round.")) from None
-    how: dict[str, Any] = {} if concern.anonymous else {"decision": choice}
-    history_record(actor=actor, action="concern.vote", target=concern, round=round_.number, **how)
+    # In an anonymous vote the log says that a member voted, never who: with a round's tally
+    # published, the voter of an entry could be paired with a choice (a round with one voter
+    # gives it away). The ballot row itself only stops double votes and is never shown.
+    if concern.anonymous:
+        history_record(
+            actor=None,
+            network=concern.network,
+            action="concern.vote",
+            target=concern,
+            round=round_.number,
+            anonymous=True,
+        )
+    else:
+        history_record(
+            actor=actor, action="concern.vote", target=concern, round=round_.number, decision=choice
+        )
     return vote
 
 

@@ -53,6 +53,8 @@ ACTION_CHOICES = [
     ("disaster_on", _("Switch the network to disaster mode")),
     ("disaster_off", _("Switch disaster mode off")),
     ("role_change_threshold", _("Change how much trust a role needs")),
+    ("role_renew", _("Renew a role's holders for another term")),
+    ("concern_start", _("Start the conflict-resolution process about a member")),
     ("agreement_adopt", _("Adopt an agreement, or a new version of one")),
 ]
 
@@ -91,6 +93,9 @@ class ProposalForm(PageForm):
         label=_("What happens if it passes"), choices=ACTION_CHOICES, required=False
     )
     role = forms.ChoiceField(label=_("Role"), required=False)
+    member = forms.TypedChoiceField(
+        label=_("Member the concern is about"), required=False, coerce=int, empty_value=None
+    )
     threshold_fraction = forms.DecimalField(
         label=_("Share of active members whose trust is needed (0 to 1)"),
         min_value=0,
@@ -123,11 +128,20 @@ class ProposalForm(PageForm):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, *args: Any, roles: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        roles: list[tuple[str, str]],
+        members: list[tuple[int, str]] = (),  # type: ignore[assignment]
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         role_field = self.fields["role"]
         assert isinstance(role_field, forms.ChoiceField)  # noqa: S101
         role_field.choices = [("", "—"), *roles]
+        member_field = self.fields["member"]
+        assert isinstance(member_field, forms.ChoiceField)  # noqa: S101
+        member_field.choices = [("", "—"), *members]
 
     def proposal_kwargs(self) -> dict[str, Any]:
         """The cleaned input as `services.proposal_open` takes it."""
@@ -159,6 +173,10 @@ class ProposalForm(PageForm):
                     "threshold_cap": data["threshold_cap"],
                 },
             }
+        if kind == "role_renew":
+            return {"type": kind, "params": {"role": data["role"]}}
+        if kind == "concern_start":
+            return {"type": kind, "params": {"member": data["member"]}}
         if kind == "agreement_adopt":
             review_on = data["agreement_review_on"]
             return {

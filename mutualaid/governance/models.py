@@ -276,6 +276,9 @@ class Concern(models.Model):
     about = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="concerns_about"
     )
+    raised_by_proposal = models.ForeignKey(
+        "Proposal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     text = EncryptedTextField(_("concern"))
     answer = EncryptedTextField(_("answer"), blank=True, null=True)
     answered_at = models.DateTimeField(null=True, blank=True)

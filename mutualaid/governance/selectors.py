@@ -18,6 +18,7 @@ from mutualaid.governance.models import (
     Trust,
 )
 from mutualaid.networks.models import Member, Network
+from mutualaid.networks.selectors import members_active
 
 
 def _current(now: datetime | None = None) -> Q:
@@ -53,9 +54,8 @@ def trust_received_count(member: Member) -> int:
 
 
 def active_member_count(network: Network) -> int:
-    """Members who count towards trust thresholds. Every member counts until the network
-    has a notion of members stepping back."""
-    return Member.objects.filter(network=network).count()
+    """Members who count towards trust thresholds: those not moved to inactive."""
+    return members_active(network=network).count()
 
 
 def proposals_for(member: Member) -> QuerySet[Proposal]:

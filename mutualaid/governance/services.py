@@ -155,8 +155,10 @@ def roles_recompute(
     """Give the member every role of their network they are trusted enough for, and take away
     each one they no longer are, recording `role.gained` / `role.lost` with the count.
 
-    A role whose term lapsed is not given back by a recount: renewing it is a decision."""
+    A role whose term lapsed is not given back by a recount: renewing it is a decision. An
+    inactive member holds no roles until they are back (their trust stays)."""
     network = member.network
+    is_active = Member.objects.filter(pk=member.pk, inactive_since__isnull=True).exists()
     trusted_by = trust_received_count(member)
     active = active_member_count(network)
     now = timezone.now()
@@ -164,7 +166,7 @@ def roles_recompute(
     for role in governance_setup_network(network=network):
         needed = role.trust_needed(active)
         why = {"role": role.slug, "trust": trusted_by, "needed": needed, "reason": reason}
-        if trusted_by >= needed:
+        if is_active and trusted_by >= needed:
             if _role_grant(role=role, member=member, now=now):
                 history_record(
                     actor=actor, action="role.gained", target=member, network=network, **why
@@ -357,6 +359,55 @@ def role_change_threshold(
 
 
 @transaction.atomic
+def role_renew(
+    *,
+    role: Role,
+    member_ids: Sequence[int] | None = None,
+    actor: Member | None = None,
+    proposal: Proposal | None = None,
+    reason: str = "",
+) -> list[RoleHolding]:
+    """Give the role's holders (all of them, or those named) a new full term from now. A
+    holding whose term already lapsed is renewed too, if the member is still active and
+    trusted enough: renewal is the decision a recount never makes. Refuses (Conflict) when
+    nobody named can be renewed, so a decision never silently does nothing."""
+    network = role.network
+    _authorise(actor=actor, proposal=proposal, network=network)
+    if not role.term_months:
+        raise Conflict(_("This role has no term, so there is nothing to renew."))
+    now = timezone.now()
+    expires_at = _add_months(now, role.term_months)
+    needed = role.trust_needed(active_member_count(network))
+    holdings = RoleHolding.objects.filter(role=role).select_related("member")
+    if member_ids is not None:
+        holdings = holdings.filter(member_id__in=member_ids)
+    renewed = []
+    for holding in holdings.order_by("pk"):
+        member = holding.member
+        if member.inactive_since is not None or trust_received_count(member) < needed:
+            continue
+        # Conditional on the holding still being the one read: a lapse or another renewal
+        # in between wins, and this one skips it.
+        if RoleHolding.objects.filter(
+            pk=holding.pk, expires_at=holding.expires_at, lapsed_at=holding.lapsed_at
+        ).update(expires_at=expires_at, lapsed_at=None):
+            history_record(
+                actor=actor,
+                network=network,
+                action="role.renewed",
+                target=member,
+                role=role.slug,
+                expires_at=expires_at.isoformat(),
+                **_why(proposal, reason),
+            )
+            permissions_forget(member)
+            renewed.append(holding)
+    if not renewed:
+        raise Conflict(_("Nobody who holds this role can be renewed any more."))
+    return renewed
+
+
+@transaction.atomic
 def roles_recount_after_join(*, network: Network) -> None:
     """A new member raises thresholds that grow with the network, so current holders are
     counted again. (Nobody gains a role by someone else joining, so only holders need it.)"""
@@ -365,6 +416,12 @@ def roles_recount_after_join(*, network: Network) -> None:
     ).distinct()
     for member in holders.select_related("network"):
         roles_recompute(member=member, reason="member.joined")
+
+
+@transaction.atomic
+def roles_recount_network(*, network: Network, reason: str) -> None:
+    """Count every member's roles again, after the number of active members changed."""
+    _roles_recompute_all(network=network, actor=None, reason=reason)
 
 
 def _roles_recompute_all(*, network: Network, actor: Member | None, reason: str) -> None:

@@ -264,6 +264,24 @@ def action_words(action: dict[str, Any]) -> str:
         }
     if kind == "admit_member":
         return _("Admit the applicant to the network.")
+    if kind == "matching_policy_change":
+        changes = ", ".join(f"{field} → {value}" for field, value in sorted(params.items()))
+        return _("Change how matching works: %(changes)s.") % {"changes": changes}
+    if kind == "role_renew":
+        return _("Renew the role “%(role)s” for another full term.") % {
+            "role": params.get("role", "")
+        }
+    if kind == "concern_start":
+        member_id = params.get("member")
+        name = (
+            Member.objects.filter(pk=member_id).values_list("display_name", flat=True).first()
+            if isinstance(member_id, int)
+            else None
+        ) or _("a former member")
+        return _(
+            "Start the conflict-resolution process about %(name)s, with this proposal's words "
+            "as the concern."
+        ) % {"name": name}
     return kind
 
 
@@ -306,7 +324,14 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     member = _the_member(request)
     network = _network(request)
     form = ProposalForm(
-        request.POST if request.method == "POST" else None, roles=_role_choices(network)
+        request.POST if request.method == "POST" else None,
+        roles=_role_choices(network),
+        members=[
+            (m.pk, m.display_name)
+            for m in Member.objects.filter(network=network)
+            .exclude(pk=member.pk)
+            .only("id", "display_name")
+        ],
     )
     status = 200
     if request.method == "POST":

@@ -234,6 +234,23 @@ class SettingsForm(PageForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
+    inactive_after_days = forms.IntegerField(
+        label=_("Ask members who have been away this many days whether they are still here"),
+        help_text=_(
+            "0 means never. Members who do not answer are shown as inactive, never removed."
+        ),
+        min_value=0,
+        max_value=3650,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    inactive_grace_days = forms.IntegerField(
+        label=_("Days they have to answer"),
+        min_value=1,
+        max_value=365,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
 
     @classmethod
     def initial_for(cls, network: Network) -> dict[str, Any]:
@@ -242,6 +259,8 @@ class SettingsForm(PageForm):
             "open_for_applications": network.open_for_applications,
             "approvals_needed": network.approvals_needed,
             "application_questions": "\n".join(network.application_questions),
+            "inactive_after_days": network.inactive_after_days,
+            "inactive_grace_days": network.inactive_grace_days,
         }
 
     def clean_application_questions(self) -> list[str]:

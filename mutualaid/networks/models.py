@@ -73,6 +73,19 @@ class Network(models.Model):
     )
     application_questions = models.JSONField(default=list, blank=True)
     disaster_mode = models.BooleanField(_("disaster mode"), default=False)
+    inactive_after_days = models.PositiveSmallIntegerField(
+        _("warn members inactive for (days)"),
+        default=90,
+        help_text=_(
+            "A member with no activity for this many days is asked whether they are still "
+            "here. 0 means never."
+        ),
+    )
+    inactive_grace_days = models.PositiveSmallIntegerField(
+        _("then shown as inactive after (days)"),
+        default=14,
+        help_text=_("Days after the question before a member who did not answer is inactive."),
+    )
     invite_code = models.CharField(max_length=64, unique=True, default=new_invite_code)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -82,7 +95,13 @@ class Network(models.Model):
             models.CheckConstraint(
                 condition=Q(approvals_needed__gte=1) & Q(approvals_needed__lte=50),
                 name="network_approvals_needed_range",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(inactive_after_days__lte=3650)
+                & Q(inactive_grace_days__gte=1)
+                & Q(inactive_grace_days__lte=365),
+                name="network_inactivity_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -184,6 +203,13 @@ class Member(models.Model):
     )
     phone = EncryptedCharField(_("phone"), max_length=40, blank=True, null=True)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # Activity (see `mutualaid.networks.services.member_mark_active`): the last time the member
+    # used the network, at most one write a day; when they were asked whether they are still
+    # here; since when they are inactive (null = active). Inactive members stay members: they
+    # do not count towards thresholds, and come back by signing in or saying so.
+    last_active_at = models.DateTimeField(null=True, blank=True)
+    inactivity_warned_at = models.DateTimeField(null=True, blank=True)
+    inactive_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["display_name"]

@@ -41,6 +41,19 @@ def memberships_of(user: User) -> QuerySet[Member]:
     return Member.objects.filter(user_id=user.pk).select_related("network")
 
 
+def members_active(*, network: Network) -> QuerySet[Member]:
+    """The network's active members: everyone not moved to inactive. This is the one
+    definition every count of "active members" uses (role thresholds, application approvals,
+    matching)."""
+    return Member.objects.filter(network=network, inactive_since__isnull=True)
+
+
+def approvals_needed_now(network: Network) -> int:
+    """How many answers decide an application: the network's number, but never more than it
+    has active members, so that members stepping back never leave applicants waiting forever."""
+    return max(1, min(network.approvals_needed, members_active(network=network).count()))
+
+
 def categories_active(*, network: Network) -> QuerySet[Category]:
     return Category.objects.filter(network=network, is_active=True)
 

@@ -3,15 +3,19 @@
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.contrib.auth.models import User
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from mutualaid.core.errors import Conflict, InvalidInput, PermissionDenied
+from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.geo import cell_for
 from mutualaid.core.history import history_record
 from mutualaid.core.validation import (
@@ -37,6 +41,7 @@ from mutualaid.networks.models import (
     new_invite_code,
 )
 from mutualaid.networks.permissions import require
+from mutualaid.networks.selectors import approvals_needed_now
 
 
 @transaction.atomic
@@ -105,6 +110,8 @@ def network_update_settings(
     open_for_applications: bool,
     approvals_needed: int,
     application_questions: Sequence[str],
+    inactive_after_days: int | None = None,
+    inactive_grace_days: int | None = None,
 ) -> Network:
     require(actor, "network.manage", network)
     questions = [
@@ -118,6 +125,14 @@ def network_update_settings(
     network.open_for_applications = open_for_applications
     network.approvals_needed = clean_int(approvals_needed, field="approvals_needed", low=1, high=50)
     network.application_questions = questions
+    if inactive_after_days is not None:
+        network.inactive_after_days = clean_int(
+            inactive_after_days, field="inactive_after_days", low=0, high=3650
+        )
+    if inactive_grace_days is not None:
+        network.inactive_grace_days = clean_int(
+            inactive_grace_days, field="inactive_grace_days", low=1, high=365
+        )
     network.save()
     history_record(actor=actor, action="network.update_settings", target=network)
     return network
@@ -231,9 +246,10 @@ def application_vote(*, actor: Member, application: Application, decision: str) 
         approve=Count("pk", filter=Q(decision="approve")),
         decline=Count("pk", filter=Q(decision="decline")),
     )
-    if tally["approve"] >= network.approvals_needed:
+    needed = approvals_needed_now(network)
+    if tally["approve"] >= needed:
         _application_decide(application, Application.Status.APPROVED, actor=actor)
-    elif tally["decline"] >= network.approvals_needed:
+    elif tally["decline"] >= needed:
         _application_decide(application, Application.Status.DECLINED, actor=actor)
     application.refresh_from_db()
     return application
@@ -389,3 +405,158 @@ def api_token_authenticate(secret: str) -> Member | None:
     if not token.member.user.is_active:
         return None
     return token.member
+
+
+# --- activity and inactive members --------------------------------------------------------
+#
+# Activity is simple on purpose: any page or API request by the member (posting a need or an
+# offer, voting and everything else go through one), signing in, and answering "I'm still
+# here". It is written at most once a day per member (`ACTIVITY_WRITE_EVERY`). A network sets
+# after how many days without activity a member is asked whether they are still here
+# (`inactive_after_days`, 0 = never) and how long they have to answer (`inactive_grace_days`)
+# before they are shown as inactive. Inactive members are never deleted: they stay members,
+# keep their trust and history, and come back by signing in or pressing "I'm back"; only,
+# they do not count as active members and hold no roles meanwhile.
+
+ACTIVITY_WRITE_EVERY = timedelta(days=1)
+STILL_HERE_SALT = "mutualaid.networks.still-here"
+STILL_HERE_MAX_AGE = timedelta(days=60)
+
+
+def _last_activity() -> Coalesce:
+    return Coalesce("last_active_at", "joined_at")
+
+
+@transaction.atomic
+def member_mark_active(
+    *, member: Member, now: datetime | None = None, returning: bool = False
+) -> bool:
+    """Record that the member used the network now. Cheap when nothing changes: no query if
+    the member was active within the day and was not asked whether they are still here.
+    A pending "are you still here?" is answered by any activity. With `returning` (signing in,
+    "I'm back", the link in the email) an inactive member becomes active again. Returns
+    whether anything was written."""
+    now = now or timezone.now()
+    recent = member.last_active_at is not None and now - member.last_active_at < (
+        ACTIVITY_WRITE_EVERY
+    )
+    if (
+        recent
+        and member.inactivity_warned_at is None
+        and not (returning and member.inactive_since is not None)
+    ):
+        return False
+    row = Member.objects.filter(pk=member.pk)
+    due = Q(last_active_at__isnull=True) | Q(last_active_at__lt=now - ACTIVITY_WRITE_EVERY)
+    written = row.filter(due | Q(inactivity_warned_at__isnull=False)).update(last_active_at=now)
+    was_warned = row.filter(inactivity_warned_at__isnull=False).update(inactivity_warned_at=None)
+    came_back = returning and row.filter(inactive_since__isnull=False).update(
+        inactive_since=None, inactivity_warned_at=None
+    )
+    member.last_active_at = now
+    member.inactivity_warned_at = None
+    if was_warned and not came_back:
+        history_record(actor=member, action="member.still_here", target=member)
+    if came_back:
+        member.inactive_since = None
+        history_record(actor=member, action="member.back", target=member)
+        from mutualaid.governance.services import roles_recount_network
+
+        roles_recount_network(network=member.network, reason="member.back")
+    return bool(written or was_warned or came_back)
+
+
+@transaction.atomic
+def member_back(*, actor: Member) -> Member:
+    """An inactive member says "I'm back"; a no-op for an active one."""
+    member_mark_active(member=actor, returning=True)
+    return actor
+
+
+def still_here_token(member: Member) -> str:
+    """A signed token for the one-click "I'm still here" link in the warning email."""
+    return signing.dumps({"member": member.pk}, salt=STILL_HERE_SALT, compress=True)
+
+
+@transaction.atomic
+def member_still_here(*, network: Network, token: str) -> Member:
+    """Answer "I'm still here" with the emailed link, without signing in. Raises NotFound
+    for a token that is forged, too old, or of a member who left."""
+    try:
+        data = signing.loads(token, salt=STILL_HERE_SALT, max_age=STILL_HERE_MAX_AGE)
+    except signing.BadSignature:
+        raise NotFound(_("This link is no longer valid. Sign in instead.")) from None
+    member_id = data.get("member") if isinstance(data, dict) else None
+    if not isinstance(member_id, int):
+        raise NotFound(_("This link is no longer valid. Sign in instead."))
+    member = Member.objects.select_related("network").filter(pk=member_id, network=network).first()
+    if member is None:
+        raise NotFound(_("This link is no longer valid. Sign in instead."))
+    member_mark_active(member=member, returning=True)
+    return member
+
+
+def members_inactivity_sweep(*, now: datetime) -> dict[str, int]:
+    """For every network that uses it: ask members silent for `inactive_after_days` whether
+    they are still here (once, by email in their language), and move to inactive those who
+    were asked `inactive_grace_days` ago and did nothing since. One transaction per network;
+    each change is a conditional update, so two sweeps at once change each member once.
+    Returns how many members were warned and moved."""
+    counts = {"warned": 0, "inactive": 0}
+    for network in Network.objects.filter(inactive_after_days__gt=0).order_by("pk"):
+        warned, moved = _inactivity_sweep_network(network=network, now=now)
+        counts["warned"] += warned
+        counts["inactive"] += moved
+    return counts
+
+
+@transaction.atomic
+def _inactivity_sweep_network(*, network: Network, now: datetime) -> tuple[int, int]:
+    silent_since = now - timedelta(days=network.inactive_after_days)
+    active = Member.objects.filter(network=network, inactive_since__isnull=True).annotate(
+        last_activity=_last_activity()
+    )
+    moved = 0
+    grace_ended = now - timedelta(days=network.inactive_grace_days)
+    for member in active.filter(inactivity_warned_at__lte=grace_ended):
+        # Still silent since the warning (any activity clears it), so inactive now.
+        if Member.objects.filter(
+            pk=member.pk,
+            inactive_since__isnull=True,
+            inactivity_warned_at=member.inactivity_warned_at,
+        ).update(inactive_since=now):
+            history_record(
+                actor=None,
+                network=network,
+                action="member.inactive",
+                target=member,
+                reason="no_activity",
+            )
+            moved += 1
+    warned = 0
+    to_warn = active.filter(inactivity_warned_at__isnull=True, last_activity__lte=silent_since)
+    for member in to_warn:
+        if Member.objects.filter(pk=member.pk, inactivity_warned_at__isnull=True).update(
+            inactivity_warned_at=now
+        ):
+            history_record(
+                actor=None, network=network, action="member.inactivity_warned", target=member
+            )
+            from mutualaid.networks.tasks import notify_inactivity_warning
+
+            transaction.on_commit(partial(notify_inactivity_warning, member.pk))
+            warned += 1
+    if moved:
+        from mutualaid.governance.services import roles_recount_network
+
+        roles_recount_network(network=network, reason="member.inactive")
+    return warned, moved
+
+
+def members_signed_in(*, user_id: int | None) -> None:
+    """Signing in is activity in each of the person's networks, and brings them back where
+    they were inactive."""
+    if user_id is None:
+        return
+    for member in Member.objects.filter(user_id=user_id).select_related("network"):
+        member_mark_active(member=member, returning=True)

@@ -9,6 +9,8 @@ urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("home/", views.dashboard, name="dashboard"),
     path("profile/", views.profile_edit, name="profile"),
+    path("back/", views.member_back, name="member_back"),
+    path("still-here/<str:token>/", views.still_here, name="still_here"),
     path("applications/", views.applications_list, name="applications"),
     path(
         "applications/<int:application_id>/vote/", views.application_vote, name="application_vote"

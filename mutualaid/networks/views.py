@@ -352,3 +352,31 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     services.api_token_revoke(actor=member, token=token)
     messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
     return redirect("networks:tokens", slug=_network(request).slug)
+
+
+# --- Activity: "I'm back" and "I'm still here" ----------------------------------------------
+
+
+@require_POST
+@member_page
+def member_back(request: HttpRequest) -> HttpResponse:
+    services.member_back(actor=_the_member(request))
+    messages.success(request, _("Welcome back! You count as an active member again."))
+    return redirect("networks:dashboard", slug=_network(request).slug)
+
+
+@never_cache
+@network_page
+def still_here(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the "are you still here?" email. Opening it changes nothing (mail scanners
+    open links too); the one button on it answers, without signing in."""
+    network = _network(request)
+    if request.method == "POST":
+        try:
+            services.member_still_here(network=network, token=token)
+        except DomainError as err:
+            context = {"network": network, "error": err.message}
+            return render(request, "networks/still_here.html", context, status=err.status)
+        context = {"network": network, "done": True}
+        return render(request, "networks/still_here.html", context)
+    return render(request, "networks/still_here.html", {"network": network})

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.models import HistoryEntry
+from mutualaid.core.selectors import history_lines, history_visible
 from mutualaid.governance.conflict import (
     concern_answer,
     concern_close_round,
@@ -311,6 +312,7 @@ def test_the_affected_member_never_sees_who_voted_how_nor_who_raised_it(network)
     votes = HistoryEntry.objects.filter(action="concern.vote", target_id=concern.pk)
     assert votes.count() == 3
     assert all("decision" not in entry.data for entry in votes)
+    assert all(entry.actor_id is None for entry in votes)
     # and the log itself does not hold the raiser
     raise_step = concern_steps_visible(raiser, concern)[0]
     assert raise_step.actor_name == ""  # not recorded at all when raisers are hidden
@@ -405,3 +407,28 @@ def test_two_closers_at_once_remove_the_member_once():
     assert not Member.objects.filter(pk=about.pk).exists()
     assert HistoryEntry.objects.filter(action="member.remove").count() == 1
     assert HistoryEntry.objects.filter(action="concern.decide").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_history_log_never_names_who_voted_on_an_anonymous_concern(network):
+    # given an anonymous concern where a round has one voter, so its tally gives the choice
+    _raiser, about, voters, concern = raised(network)
+    concern = concern_open_vote(actor=about, concern=concern)
+    concern_vote(actor=voters[0], concern=concern, choice="remove")
+    close(concern)
+    # when anyone browses the history log, on the page or through the API's selector
+    viewer = voters[1]
+    entries = history_visible(member=viewer, kind="conflict")
+    lines = history_lines(entries, member=viewer)
+    # then the vote is there, said in plain words, by "a member", never by the voter
+    [vote] = [line for line in lines if line.action == "concern.vote"]
+    assert vote.actor_name == "A member"
+    assert vote.action_label == "voted on a concern"
+    assert "decision" not in vote.data
+    assert voters[0].display_name not in {line.actor_name for line in lines}
+    assert not entries.filter(actor=voters[0]).exists()
+    # and the hidden raiser is "a member" too, not the system
+    [raise_line] = [line for line in lines if line.action == "concern.raise"]
+    assert raise_line.actor_name == "A member"
+    # and the labels are plain words, not the action's code
+    assert all(line.action_label != line.action for line in lines)

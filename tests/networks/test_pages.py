@@ -288,8 +288,8 @@ def test_an_approval_makes_the_applicant_a_member_and_emails_them(
     assert [m.to for m in mailoutbox] == [[application.user.email]]
 
 
-def test_voting_twice_records_one_vote_and_says_why(network, helper, application):
-    network.approvals_needed = 2
+def test_voting_twice_records_one_vote_and_says_why(network, helper, bystander, application):
+    network.approvals_needed = 2  # of two active members
     network.save()
     client = client_for(helper)
     vote = url("application_vote", network, application_id=application.pk)

@@ -151,7 +151,7 @@ def test_mixed_answers_wait_until_one_side_reaches_n(network, applicant):
 def test_a_member_cannot_answer_an_application_twice(network, applicant):
     network.approvals_needed = 2
     network.save()
-    voter = MemberFactory(network=network)
+    voter, _other = MemberFactory(network=network), MemberFactory(network=network)
     application = apply(network, applicant)
     services.application_vote(actor=voter, application=application, decision="approve")
 
