@@ -1,0 +1,275 @@
+"""The community simulation: fcfs, greedy and the mutualaid engine on the same simulated city.
+
+`simulate(config)` returns a JSON-ready report; `cli_main(argv)` is `mutualaid simulate`.
+The simulation is pure (numpy, h3, matplotlib for plots); it never touches Django.
+The model is described in docs in `mutualaid/matching/simulation/` (world, run, policies).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mutualaid.matching.simulation.config import GEOGRAPHIES, POLICIES, SimConfig
+from mutualaid.matching.simulation.metrics import summarise
+from mutualaid.matching.simulation.policies import engine_batch, fcfs, greedy, mutualaid_pairs
+from mutualaid.matching.simulation.run import Outcome, State, run
+from mutualaid.matching.simulation.world import World, build_world
+
+Solver = Callable[[State], list[tuple[int, int]]]
+
+GOAL_SPEEDUP_VS_FCFS = 2.0
+GOAL_FILL_GINI_CUT_VS_GREEDY = 0.30
+GOAL_MAX_EXTRA_TRAVEL_VS_GREEDY = 0.05
+
+# The engine's network policy as this simulation runs it: field overrides on the public
+# `Policy` dataclass of mutualaid.matching.core (never anything private).
+ENGINE_POLICY: dict[str, Any] = {}
+
+
+class OverCapError(RuntimeError):
+    """A policy put a helper over their weekly cap: a bug, never an acceptable result."""
+
+
+def engine_solver(overrides: dict[str, Any] | None = None) -> Solver:
+    """Batch proposals from the real engine, with `Policy` fields overridden as given."""
+    from mutualaid.matching.core import Policy
+
+    policy = replace(Policy(), **(ENGINE_POLICY if overrides is None else overrides))
+    return lambda s: mutualaid_pairs(s, policy)
+
+
+def simulate(config: SimConfig, solver: Solver | None = None) -> dict[str, Any]:
+    """Run every policy in `config` on one world and return the report (JSON-ready)."""
+    report, _ = simulate_with_waits(config, solver)
+    return report
+
+
+def simulate_with_waits(
+    config: SimConfig, solver: Solver | None = None
+) -> tuple[dict[str, Any], dict[str, list[float]]]:
+    """`simulate`, plus each policy's hours-to-helper for met needs (for the plots)."""
+    world = build_world(config)
+    outcomes = {name: run_policy(world, name, solver) for name in config.policies}
+    policies = {name: summarise(world, out) for name, out in outcomes.items()}
+    over = {name: p["helpers_over_cap"] for name, p in policies.items() if p["helpers_over_cap"]}
+    if over:
+        raise OverCapError(f"helpers over their weekly cap: {over}")
+    report = {
+        "config": config.as_dict(),
+        "world": describe(world),
+        "policies": policies,
+        "goals": goals(policies),
+    }
+    return report, {name: waits(world, out) for name, out in outcomes.items()}
+
+
+def run_policy(world: World, name: str, solver: Solver | None = None) -> Outcome:
+    if name == "fcfs":
+        return run(world, name, dispatch=fcfs)
+    if name == "greedy":
+        return run(world, name, dispatch=greedy)
+    batch = engine_batch(solver or engine_solver())
+    return run(world, name, batch=batch, batch_hours=world.config.batch_minutes / 60.0)
+
+
+def waits(world: World, out: Outcome) -> list[float]:
+    met = ~np.isnan(out.met_at)
+    return [float(x) for x in out.met_at[met] - world.needs.posted_h[met]]
+
+
+def describe(world: World) -> dict[str, Any]:
+    """How big the simulated city is, per neighbourhood."""
+    hood, helper_hood = world.need_hood, world.helpers.where.hood
+    return {
+        "needs": int(len(world.needs.id)),
+        "helpers": int(len(world.helpers.id)),
+        "requesters": int(len(np.unique(world.needs.requester))),
+        "weekly_capacity": int(world.helpers.cap.sum()),
+        "needs_with_no_possible_helper": int((~world.allowed.any(axis=1)).sum()),
+        "neighbourhoods": {
+            p.name: {"needs": int((hood == i).sum()), "helpers": int((helper_hood == i).sum())}
+            for i, p in enumerate(world.places)
+        },
+    }
+
+
+def goals(policies: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Whether the issue's goals hold, with the numbers that decide them."""
+    out: dict[str, Any] = {
+        "no_helper_over_cap": all(p["helpers_over_cap"] == 0 for p in policies.values())
+    }
+    mine = policies.get("mutualaid")
+    if mine and "fcfs" in policies:
+        out["vs_fcfs"] = _vs_fcfs(mine, policies["fcfs"])
+    if mine and "greedy" in policies:
+        out["vs_greedy"] = _vs_greedy(mine, policies["greedy"])
+    out["all_hold"] = out["no_helper_over_cap"] and all(
+        v["holds"] for k, v in out.items() if k.startswith("vs_")
+    )
+    return out
+
+
+def _vs_fcfs(mine: dict[str, Any], fcfs_: dict[str, Any]) -> dict[str, Any]:
+    a, b = mine["hours_to_helper_median"], fcfs_["hours_to_helper_median"]
+    speedup = round(b / a, 3) if a and b is not None else None
+    lower_gini = mine["gini_help_received"] < fcfs_["gini_help_received"]
+    fast = speedup is not None and speedup >= GOAL_SPEEDUP_VS_FCFS
+    return {
+        "median_hours": {"mutualaid": a, "fcfs": b},
+        "median_speedup": speedup,
+        "speedup_at_least_2x": fast,
+        "gini_help_received": {
+            "mutualaid": mine["gini_help_received"],
+            "fcfs": fcfs_["gini_help_received"],
+        },  # fmt: skip
+        "lower_gini_help_received": lower_gini,
+        "holds": fast and lower_gini and mine["helpers_over_cap"] == 0,
+    }
+
+
+def _vs_greedy(mine: dict[str, Any], greedy_: dict[str, Any]) -> dict[str, Any]:
+    a, b = mine["gini_fill_rate_neighbourhoods"], greedy_["gini_fill_rate_neighbourhoods"]
+    cut = round(1 - a / b, 3) if b else None
+    ta, tb = mine["total_travel_km"], greedy_["total_travel_km"]
+    extra = round(ta / tb - 1, 4) if tb else None
+    fair = cut is not None and cut >= GOAL_FILL_GINI_CUT_VS_GREEDY
+    near = extra is not None and extra <= GOAL_MAX_EXTRA_TRAVEL_VS_GREEDY
+    return {
+        "gini_fill_rate_neighbourhoods": {"mutualaid": a, "greedy": b},
+        "fill_gini_cut": cut,
+        "fill_gini_at_least_30pct_lower": fair,
+        "total_travel_km": {"mutualaid": ta, "greedy": tb},
+        "extra_travel": extra,
+        "travel_at_most_5pct_more": near,
+        "holds": fair and near,
+    }
+
+
+# --- the command line ---
+
+
+def _positive(kind: type, what: str) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{what} must be positive, not {text}")
+        return value
+
+    return parse
+
+
+def _share(text: str) -> float:
+    value = _positive(float, "a probability")(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"a probability must be at most 1, not {text}")
+    return float(value)
+
+
+def _policies(text: str) -> tuple[str, ...]:
+    names = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in names if p not in POLICIES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown policy {', '.join(unknown) or text!r}; choose from {', '.join(POLICIES)}"
+        )
+    return names
+
+
+def parser() -> argparse.ArgumentParser:
+    d = SimConfig()
+    p = argparse.ArgumentParser(
+        prog="mutualaid simulate",
+        description="Simulate a mutual aid network for some weeks and compare how fcfs "
+        "dispatch, nearest-helper greedy and the mutualaid engine serve the same needs.",
+    )
+    p.add_argument("--weeks", type=_positive(int, "weeks"), default=d.weeks)
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument(
+        "--needs-per-day",
+        type=_positive(float, "needs per day"),
+        default=d.needs_per_day,
+        help="Poisson arrival rate (default %(default)s)",
+    )
+    p.add_argument("--helpers", type=_positive(int, "helpers"), default=d.helpers)
+    p.add_argument("--geography", choices=GEOGRAPHIES, default=d.geography)
+    p.add_argument(
+        "--accept-base",
+        type=_share,
+        default=d.accept_base,
+        help="chance a helper 0 km away with no load accepts (default %(default)s)",
+    )
+    p.add_argument(
+        "--accept-half-km",
+        type=_positive(float, "accept half-distance"),
+        default=d.accept_half_km,
+        help="distance that halves acceptance",
+    )
+    p.add_argument(
+        "--accept-load-factor",
+        type=_share,
+        default=d.accept_load_factor,
+        help="acceptance multiplier per task already taken this week",
+    )
+    p.add_argument(
+        "--response-hours",
+        type=_positive(float, "response hours"),
+        default=d.response_hours,
+        help="mean time a helper takes to answer",
+    )
+    p.add_argument(
+        "--batch-minutes",
+        type=_positive(float, "batch minutes"),
+        default=d.batch_minutes,
+        help="how often the engine runs",
+    )
+    p.add_argument(
+        "--policies",
+        type=_policies,
+        default=d.policies,
+        help=f"comma-separated, from {','.join(POLICIES)}",
+    )
+    p.add_argument(
+        "--json", type=Path, default=None, help="write the report here (default: stdout)"
+    )
+    p.add_argument("--plots", type=Path, default=None, help="write PNG plots into this folder")
+    return p  # fmt: skip
+
+
+def config_from(args: argparse.Namespace) -> SimConfig:
+    names = {f.name for f in fields(SimConfig)}
+    return SimConfig(**{k: v for k, v in vars(args).items() if k in names})
+
+
+def cli_main(argv: Sequence[str] | None = None) -> int:
+    """`mutualaid simulate`: print (or write) the JSON report, and optionally PNG plots."""
+    p = parser()
+    args = p.parse_args(list(argv) if argv is not None else None)
+    config = config_from(args)
+    try:
+        config.check()
+    except ValueError as e:
+        p.error(str(e))
+    report, hours = simulate_with_waits(config)
+    if args.plots is not None:
+        from mutualaid.matching.simulation.plots import write_plots
+
+        report["plots"] = [str(x) for x in write_plots(report, hours, args.plots)]
+    text = json.dumps(report, indent=2)
+    if args.json is None:
+        sys.stdout.write(text + "\n")
+    else:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text + "\n", encoding="utf-8")
+        sys.stderr.write(f"report written to {args.json}\n")
+    return 0 if report["goals"]["no_helper_over_cap"] else 1
