@@ -1,4 +1,4 @@
-"""The `mutualaid` command: init, serve, demo, createtoken and manage.
+"""The `mutualaid` command: init, serve, demo, createtoken, match, simulate and manage.
 
 Like the pages and the API, the command line is a door into the services: it parses input,
 calls one service and prints the outcome. It sets up Django itself, so it runs from anywhere
@@ -519,6 +519,84 @@ def demo(
     click.echo("Emails are printed to this console instead of being sent.\n")
     if not no_serve:
         _serve(host, port, workers, threads, access_log)
+
+
+# --- match and simulate -------------------------------------------------------------------
+
+
+MATCH_COLUMNS = (
+    "network",
+    "open needs",
+    "helpers",
+    "candidates",
+    "proposed",
+    "unmatched",
+    "seconds",
+)
+
+
+def match_table(rows: Sequence[Sequence[object]]) -> str:
+    """The summary as an aligned text table, one network per line."""
+    cells = [list(MATCH_COLUMNS), *[[str(value) for value in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(MATCH_COLUMNS))]
+    lines = [
+        "  ".join(
+            value.ljust(width) if i == 0 else value.rjust(width)
+            for i, (value, width) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in cells
+    ]
+    return "\n".join(lines)
+
+
+@main.command()
+@click.option("--network", "slug", help="Only this network (its short name); default: all.")
+@click.option("--dry-run", is_flag=True, help="Solve and report, but suggest nothing to anyone.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+def match(slug: str | None, dry_run: bool, workers: int) -> None:
+    """Run batch matching now and print what it did. Helpers are asked, never assigned."""
+    _django()
+    from mutualaid.core.errors import DomainError
+    from mutualaid.matching.services import matching_run
+    from mutualaid.networks.models import Network
+
+    networks = Network.objects.order_by("slug")
+    if slug:
+        networks = networks.filter(slug=slug)
+        if not networks.exists():
+            raise click.ClickException(f"No network with the short name {slug!r}.")
+    rows = []
+    for network in networks:
+        try:
+            summary = matching_run(network=network, dry_run=dry_run, workers=workers)
+        except DomainError as error:
+            raise click.ClickException(f"{network.slug}: {error.message}") from None
+        rows.append(
+            (
+                summary.network,
+                summary.open_needs,
+                summary.helpers,
+                summary.candidates,
+                summary.proposed,
+                summary.unmatched,
+                f"{summary.seconds:.2f}",
+            )
+        )
+    click.echo(match_table(rows))
+    if dry_run:
+        click.echo("Dry run: nothing was written and nobody was asked.")
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def simulate(args: tuple[str, ...]) -> None:
+    """Simulate a network over some weeks and compare matching policies (--help for options)."""
+    from mutualaid.matching.simulate import cli_main
+
+    sys.exit(cli_main(list(args)))
 
 
 # --- manage -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ urlpatterns = [
     path("n/<slug:slug>/", include("mutualaid.networks.urls")),
     path("n/<slug:slug>/", include("mutualaid.needs.urls")),
     path("n/<slug:slug>/", include("mutualaid.governance.urls")),
+    path("n/<slug:slug>/", include("mutualaid.matching.urls")),
 ]
 
 handler404 = "mutualaid.core.views.not_found"

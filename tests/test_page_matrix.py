@@ -58,6 +58,7 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "needs:offer_detail": MEMBERS,
     "needs:match_list": MEMBERS,
     "needs:block_list": MEMBERS,
+    "matching:how_it_works": MEMBERS,
     "governance:people": MEMBERS,
     "governance:roles": MEMBERS,
     "governance:history": MEMBERS,
@@ -80,6 +81,7 @@ POST_ONLY = {
     "needs:match_block",
     "needs:member_block",
     "needs:block_remove",
+    "matching:need_ask",
     "governance:trust_give",
     "governance:trust_revoke",
     "governance:proposal_vote",
@@ -161,6 +163,7 @@ def world(network, requester, helper, bystander, outsider, django_capture_on_com
         "needs:match_block": slug | {"match_id": accepted.pk},
         "needs:member_block": slug | {"member_id": helper.pk},
         "needs:block_remove": slug | {"block_id": 1},
+        "matching:need_ask": slug | {"need_id": need.pk},
         "governance:trust_give": slug | {"member_id": helper.pk},
         "governance:trust_revoke": slug | {"member_id": helper.pk},
         "governance:proposal_detail": slug | {"proposal_id": proposal.pk},
@@ -169,7 +172,7 @@ def world(network, requester, helper, bystander, outsider, django_capture_on_com
         "governance:proposal_withdraw": slug | {"proposal_id": proposal.pk},
     }
     for name in PAGE_ACCESS.keys() | POST_ONLY:
-        if name.startswith(("networks:", "needs:", "governance:")):
+        if name.startswith(("networks:", "needs:", "governance:", "matching:")):
             kwargs.setdefault(name, slug)
         else:
             kwargs.setdefault(name, {})

@@ -13,7 +13,8 @@ class MatchingPolicy(models.Model):
     network = models.OneToOneField(
         Network, on_delete=models.CASCADE, related_name="matching_policy"
     )
-    # How much each thing counts. 0 means "not at all"; the scale is relative.
+    # How much each thing counts, as a multiple of the engine's standard weight (1 = standard,
+    # 2 = twice as much, 0 = not at all).
     weight_distance = models.FloatField(_("weight of travel distance"), default=1.0)
     weight_load = models.FloatField(_("weight of a helper's recent load"), default=1.0)
     weight_urgency = models.FloatField(_("weight of urgency"), default=1.0)
@@ -23,7 +24,7 @@ class MatchingPolicy(models.Model):
     helper_cap = models.PositiveSmallIntegerField(_("tasks per helper per period"), default=3)
     cap_period_days = models.PositiveSmallIntegerField(_("period (days)"), default=7)
     rotate_first = models.BooleanField(
-        _("people who have had the least help recently come first"), default=True
+        _("helpers who have not helped lately are asked first"), default=True
     )
     requester_sees_suggestions = models.BooleanField(
         _("people asking see suggested helpers"), default=False

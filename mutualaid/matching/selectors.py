@@ -3,17 +3,23 @@ plain words, explanations in the viewer's language, and instant suggestions for 
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
+from mutualaid.core.geo import distance_km
 from mutualaid.core.languages import LANGUAGE_CHOICES
 from mutualaid.matching.models import MatchingPolicy
-from mutualaid.needs.models import ENDED_WITHOUT_HELP, Match
+from mutualaid.needs.models import ENDED_WITHOUT_HELP, Match, Need
 from mutualaid.networks.models import AVAILABILITY_SLOTS, DAY_PARTS, DAYS, Member, Network
+from mutualaid.networks.permissions import can
 
 LANGUAGE_LABELS = dict(LANGUAGE_CHOICES)
 
@@ -156,3 +162,159 @@ def pair_ended_without_help(*, need_id: int, helper_id: int) -> bool:
     return Match.objects.filter(
         need_id=need_id, helper_id=helper_id, state__in=ENDED_WITHOUT_HELP
     ).exists()
+
+
+# --- The policy in plain words --------------------------------------------------------------
+
+WEIGHT_TOPICS = {
+    "weight_distance": _lazy("how far the helper has to travel"),
+    "weight_load": _lazy("how much the helper has done lately, so nobody burns out"),
+    "weight_urgency": _lazy("how urgent the need is"),
+    "weight_waiting": _lazy("how long the need has been waiting"),
+    "weight_fairness": _lazy("how little help the person asking has had lately"),
+}
+
+
+def _weight_level(value: float) -> str:
+    """Weights are multiples of the engine's standard weight (1)."""
+    if value <= 0:
+        return _("does not count")
+    if value >= 1.5:
+        return _("counts a lot")
+    if value <= 0.5:
+        return _("counts a little")
+    return _("counts")
+
+
+def policy_sentences(policy: MatchingPolicy) -> list[str]:
+    """The network's policy as short sentences a member can read, in the active language."""
+    if policy.cap_period_days == OWN_CAP_DAYS:
+        cap = ngettext(
+            "Nobody is asked for more than %(n)d task a week.",
+            "Nobody is asked for more than %(n)d tasks a week.",
+            policy.helper_cap,
+        ) % {"n": policy.helper_cap}
+    else:
+        cap = ngettext(
+            "Nobody is asked for more than %(n)d task in %(days)d days.",
+            "Nobody is asked for more than %(n)d tasks in %(days)d days.",
+            policy.helper_cap,
+        ) % {"n": policy.helper_cap, "days": policy.cap_period_days}
+    sentences = [
+        cap + " " + _("Each helper's own weekly limit, set on their profile, counts too."),
+        _("Helpers who have not helped lately are asked first, so the work goes round.")
+        if policy.rotate_first
+        else _("Any helper may be asked, whether or not they helped lately."),
+    ]
+    if policy.weight_fairness > 0:
+        sentences.append(_("People who have had the least help recently come first."))
+    for name, topic in WEIGHT_TOPICS.items():
+        level = _weight_level(float(getattr(policy, name)))
+        sentences.append(
+            _("%(topic)s %(level)s.") % {"topic": str(topic).capitalize(), "level": level}
+        )
+    sentences.append(
+        ngettext(
+            "A helper who is asked has %(n)d hour to say yes or no; then someone else is asked.",
+            "A helper who is asked has %(n)d hours to say yes or no; then someone else is asked.",
+            policy.suggestion_hours,
+        )
+        % {"n": policy.suggestion_hours}
+    )
+    sentences.append(
+        _("Every 15 minutes, matching suggests helpers for needs nobody is helping with yet.")
+        if policy.batch_enabled
+        else _("Matching does not run on its own here: organisers ask helpers themselves.")
+    )
+    sentences.append(
+        _("People asking for help see who might help them, and can ask them.")
+        if policy.requester_sees_suggestions
+        else _("Only organisers see the suggested helpers for a need.")
+    )
+    return sentences
+
+
+# --- Instant suggestions --------------------------------------------------------------------
+
+INSTANT_SUGGESTIONS = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One helper who could help with a need, and why, in the viewer's language."""
+
+    helper: Member
+    distance_km: float
+    reasons: list[str]
+    asked: bool = False
+
+
+def may_see_candidates(member: Member, need: Need, policy: MatchingPolicy) -> bool:
+    """Organisers see a need's best helpers; the requester too if the network allows it."""
+    if member.network_id != need.network_id:
+        return False
+    if can(member, "network.manage", need.network):
+        return True
+    return need.requester_id == member.pk and policy.requester_sees_suggestions
+
+
+def need_candidates(*, member: Member, need: Need, now: datetime | None = None) -> list[Candidate]:
+    """The best helpers for an open need, cheapest first, then those already asked.
+
+    An index lookup and a score, never a solve: fit, language, reach, availability, room left,
+    blocks and earlier answers are all respected. Empty for members who may not see them, for
+    a need that is not open, and when nobody fits."""
+    from mutualaid.matching import adapter
+    from mutualaid.matching.core import HelperIndex
+
+    policy = policy_for(need.network)
+    if not may_see_candidates(member, need, policy) or need.status != Need.Status.OPEN:
+        return []
+    now = now or timezone.now()
+    suggested = Match.objects.filter(need=need, state=Match.State.SUGGESTED, helper__isnull=False)
+    asked = [
+        Candidate(helper=m.helper, distance_km=_km(need, m.helper), reasons=[], asked=True)
+        for m in suggested.select_related("helper").order_by("created_at")
+        if m.helper is not None
+    ]
+    problem, lookup = adapter.problem_for_network(
+        need.network, now=now, need_ids=[need.pk], include_matched_needs=True
+    )
+    if problem.n_needs == 0 or problem.n_helpers == 0:
+        return asked
+    row = lookup.need_row(need.pk)
+    pairs = problem.declined_pairs
+    excluded = set(pairs[pairs[:, 0] == need.pk, 1].tolist())
+    blocks = problem.blocked_members
+    excluded |= set(blocks[blocks[:, 0] == need.requester_id, 1].tolist())
+    excluded |= set(blocks[blocks[:, 1] == need.requester_id, 0].tolist())
+    index = HelperIndex.from_problem(problem, adapter.core_policy(policy))
+    top = index.top(
+        cell=int(problem.need_cell[row]),
+        category=int(problem.need_category[row]),
+        languages=int(problem.need_languages[row]),
+        slots=int(problem.need_slots[row]),
+        requester=need.requester_id,
+        k=INSTANT_SUGGESTIONS,
+        exclude_helper_ids=np.array(sorted(excluded), dtype=np.int64),
+    )
+    members = Member.objects.in_bulk(top.helper_id.tolist())
+    found = []
+    for helper_id, km in zip(top.helper_id.tolist(), top.distance_km.tolist(), strict=True):
+        if helper_id not in members:
+            continue
+        facts = adapter.explanation_for(problem, row, lookup.helper_row(helper_id))
+        found.append(
+            Candidate(
+                helper=members[helper_id],
+                distance_km=round(float(km), 1),
+                reasons=explanation_phrases(facts),
+            )
+        )
+    return found + asked
+
+
+def _km(need: Need, helper: Member) -> float:
+    if not need.cell or not helper.cell:
+        return 0.0
+    return round(distance_km(need.cell, helper.cell), 1)

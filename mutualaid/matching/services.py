@@ -16,12 +16,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from mutualaid.core.errors import Conflict, InvalidInput, PermissionDenied
 from mutualaid.core.history import history_record
 from mutualaid.matching.models import MatchingPolicy
 from mutualaid.matching.selectors import (
     capacity_left,
     is_active_member,
+    may_see_candidates,
     pair_ended_without_help,
     policy_for,
 )
@@ -29,16 +30,6 @@ from mutualaid.needs import tasks as need_tasks
 from mutualaid.needs.models import Match, Need
 from mutualaid.needs.selectors import blocked_between
 from mutualaid.networks.models import Member, Network
-from mutualaid.networks.permissions import can
-
-
-def may_ask_helpers(member: Member, need: Need, policy: MatchingPolicy) -> bool:
-    """Organisers may ask helpers for any need; the requester, if the network allows it."""
-    if member.network_id != need.network_id:
-        return False
-    if can(member, "network.manage", need.network):
-        return True
-    return need.requester_id == member.pk and policy.requester_sees_suggestions
 
 
 def _check_pair(need: Need, helper: Member, *, policy: MatchingPolicy, now: datetime) -> None:
@@ -75,7 +66,7 @@ def suggestion_create(
     is seen, on SQLite and PostgreSQL alike."""
     now = now or timezone.now()
     policy = policy_for(need.network)
-    if actor is not None and not may_ask_helpers(actor, need, policy):
+    if actor is not None and not may_see_candidates(actor, need, policy):
         raise PermissionDenied()
     if helper.network_id != need.network_id:
         raise InvalidInput(_("That helper is not a member of this network."))
@@ -165,14 +156,97 @@ def policy_change(
     return policy
 
 
-def _need_of(network: Network, need_id: int) -> Need:
-    need = Need.objects.filter(pk=need_id, network=network).defer("address", "phone").first()
-    if need is None:
-        raise NotFound()
-    return need
+# --- Batch runs -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class WriteSummary:
-    created: int
+class RunSummary:
+    """What one matching run did, for the CLI's table, the task log and the history."""
+
+    network: str
+    open_needs: int
+    helpers: int
+    candidates: int
+    proposed: int
+    unmatched: int
     skipped: int
+    seconds: float
+    dry_run: bool
+    regions: int = 1
+
+
+def _stat(stats: Any, *names: str) -> int:
+    for name in names:
+        value = stats.get(name) if isinstance(stats, dict) else getattr(stats, name, None)
+        if value is not None:
+            return int(value)
+    return 0
+
+
+def matching_run(
+    *,
+    network: Network,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    need_ids: Sequence[int] | None = None,
+    workers: int = 1,
+) -> RunSummary:
+    """Match the network's open needs with its helpers and suggest each proposed pair to its
+    helper. With `dry_run`, solve and count but write nothing. `need_ids` limits the run to
+    some needs (one region's, when a large network is split across workers).
+
+    Not atomic as a whole: each suggestion is written in its own transaction, re-checked at
+    write time, so a long run never holds locks and a pair that went stale is skipped."""
+    import time
+
+    from mutualaid.matching import adapter
+    from mutualaid.matching.core import solve
+
+    started = time.perf_counter()
+    now = now or timezone.now()
+    problem, lookup = adapter.problem_for_network(network, now=now, need_ids=need_ids)
+    if problem.n_needs == 0 or problem.n_helpers == 0:
+        return RunSummary(
+            network=network.slug,
+            open_needs=problem.n_needs,
+            helpers=problem.n_helpers,
+            candidates=0,
+            proposed=0,
+            unmatched=problem.n_needs,
+            skipped=0,
+            seconds=round(time.perf_counter() - started, 3),
+            dry_run=dry_run,
+        )
+    result = solve(problem, adapter.core_policy(lookup.policy), workers=workers)
+    pairs = list(zip(result.need_id.tolist(), result.helper_id.tolist(), strict=True))
+    written = adapter.WriteSummary(created=0, skipped=0)
+    if not dry_run and pairs:
+        written = adapter.proposals_write(network, pairs, problem=problem, lookup=lookup)
+    summary = RunSummary(
+        network=network.slug,
+        open_needs=problem.n_needs,
+        helpers=problem.n_helpers,
+        candidates=_stat(result.stats, "candidates", "n_candidates", "arcs"),
+        proposed=len(pairs) if dry_run else written.created,
+        unmatched=len(result.unmatched_need_id),
+        skipped=written.skipped,
+        seconds=round(time.perf_counter() - started, 3),
+        dry_run=dry_run,
+        regions=_stat(result.stats, "regions") or 1,
+    )
+    if not dry_run:
+        _record_run(network, summary)
+    return summary
+
+
+@transaction.atomic
+def _record_run(network: Network, summary: RunSummary) -> None:
+    history_record(
+        actor=None,
+        network=network,
+        action="matching.run",
+        open_needs=summary.open_needs,
+        helpers=summary.helpers,
+        proposed=summary.proposed,
+        unmatched=summary.unmatched,
+    )

@@ -6,6 +6,7 @@ from, with its status. Pages work without JavaScript; with htmx, the needs filte
 list in place and match steps swap the match card.
 """
 
+import logging
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ from mutualaid.networks.models import DAY_PARTS, DAYS, Member, Network
 from mutualaid.networks.permissions import can
 from mutualaid.networks.selectors import categories_active, neighbourhoods_of
 
+log = logging.getLogger(__name__)
 PAGE_SIZE = 25
 FINISHED_MATCHES_SHOWN = 50
 LANGUAGE_LABELS = dict(LANGUAGE_CHOICES)
@@ -276,11 +278,28 @@ def _explanation(match: Match) -> list[str]:
     return explanation_phrases(match.explanation)
 
 
+def _candidates(member: Member, need: Need) -> tuple[bool, list[Any]]:
+    """Whether the member sees the need's suggested helpers, and those helpers."""
+    from mutualaid.matching.selectors import may_see_candidates, need_candidates, policy_for
+
+    if need.status != Need.Status.OPEN or not may_see_candidates(
+        member, need, policy_for(need.network)
+    ):
+        return False, []
+    try:
+        return True, need_candidates(member=member, need=need)
+    except (ImportError, ValueError):
+        # The page still works if the engine cannot answer; the log says why.
+        log.exception("instant suggestions failed for need %s", need.pk)
+        return True, []
+
+
 def _need_context(
     request: HttpRequest, need: Need, *, step_errors: dict[int, str] | None = None
 ) -> dict[str, Any]:
     member: Member = request.member  # type: ignore[attr-defined]
     step_errors = step_errors or {}
+    show_candidates, candidates = _candidates(member, need)
     is_requester = need.requester_id == member.pk
     private = need_private_details(member=member, need=need)
     side = Match.Side.REQUESTER if is_requester else Match.Side.HELPER
@@ -308,6 +327,8 @@ def _need_context(
         and need.status == Need.Status.OPEN,
         "may_close": need.status in NEED_TRANSITIONS["close"][0]
         and (is_requester or can(member, "network.moderate", member.network)),
+        "show_candidates": show_candidates,
+        "candidates": candidates,
         "ask_still_needed": is_requester
         and need.still_needed_asked_at is not None
         and need.status == Need.Status.OPEN,

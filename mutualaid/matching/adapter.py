@@ -1,0 +1,436 @@
+"""The database ⇄ the matching core's arrays.
+
+`problem_for_network` reads one network's open needs and its helpers into a `Problem`, with a
+`Lookup` that maps rows back to rows in the database; `proposals_write` turns the core's result
+into suggestions, through `suggestion_create`, which checks every rule again at write time.
+
+How the database becomes arrays (also in docs/matching.md, "From the database"):
+
+- **Needs**: open needs with no live match (suggested, offered, accepted or in progress), whose
+  category is among the network's first 64 categories (by creation order) and whose cell is a
+  valid public cell.
+- **Categories a helper fits**: the category of each of their active offers; the categories
+  their profile skills point to (`SKILL_CATEGORIES`); and every category if they have an
+  active "time" offer without a category ("I can give time, for anything"). A member with none
+  of these is not a helper for matching.
+- **Languages**: a bit per language code in `LANGUAGE_CHOICES` order. A need with no language
+  asks for none.
+- **Availability**: a bit per (day, part of day) slot, Monday morning = bit 0. A helper's slots
+  are their profile's plus their active offers'; a helper who gave none is taken as free any
+  time. A need's slots are those its window touches in the network's time zone (morning before
+  12:00, afternoon to 17:00, evening after), any slot if the window is a week or longer or has
+  already passed.
+- **Place and reach**: the member's cell (else their first active offer's) and the larger of
+  their travel radius and their offers' radii (at least 1 km).
+- **Capacity**: `selectors.capacity_left` (own weekly cap and network cap, net of recent and
+  pending matches). Helpers with no capacity left are left out.
+- **Pairs that may never meet**: blocks (either way) and every (need, helper) pair that ever
+  ended without help; and each requester with themself.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+
+import h3
+import numpy as np
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from mutualaid.core.errors import DomainError, InvalidInput
+from mutualaid.core.geo import is_valid_public_cell
+from mutualaid.core.languages import LANGUAGE_CHOICES
+from mutualaid.matching.models import MatchingPolicy
+from mutualaid.matching.selectors import (
+    active_members,
+    capacity_left,
+    help_received,
+    policy_for,
+    recent_load,
+)
+from mutualaid.needs.models import ENDED_WITHOUT_HELP, LIVE_STATES, Block, Match, Need, Offer
+from mutualaid.networks.models import AVAILABILITY_SLOTS, Category, Member, Network
+
+if TYPE_CHECKING:
+    from mutualaid.matching.core import Policy, Problem
+
+N_CATEGORIES = 64
+ALL_SLOTS = (1 << len(AVAILABILITY_SLOTS)) - 1
+LANGUAGE_BITS = {code: bit for bit, (code, _label) in enumerate(LANGUAGE_CHOICES)}
+SLOT_BITS = {slot: bit for bit, slot in enumerate(AVAILABILITY_SLOTS)}
+URGENCY_LEVEL: dict[str, int] = {
+    Need.Urgency.FLEXIBLE: 0,
+    Need.Urgency.THIS_WEEK: 1,
+    Need.Urgency.TODAY: 2,
+}
+NEED_VALUES = (
+    "pk",
+    "cell",
+    "category_id",
+    "languages",
+    "urgency",
+    "created_at",
+    "window_start",
+    "window_end",
+    "requester_id",
+)
+# (part index, first hour, end hour) of each part of the day, in the network's time zone.
+DAY_PART_HOURS = ((0, 0, 12), (1, 12, 17), (2, 17, 24))
+# Which default categories each default profile skill fits.
+SKILL_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "driving": ("rides", "prescriptions", "medical-accompaniment", "errands", "groceries"),
+    "cooking": ("meals",),
+    "childcare": ("childcare",),
+    "translation": ("medical-accompaniment", "peer-support"),
+    "repairs": ("repairs", "housing"),
+    "listening": ("peer-support",),
+    "shopping": ("groceries", "errands", "prescriptions"),
+    "tech-help": ("errands",),
+    "first-aid": ("medical-accompaniment", "disaster-relief"),
+    "heavy-lifting": ("disaster-relief", "housing", "repairs"),
+}
+
+
+class NotInNetwork(InvalidInput):
+    """A need or member id that does not belong to the network being matched."""
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """How the arrays' rows map back to the database, for one network and one moment."""
+
+    network_id: int
+    now: datetime
+    policy: MatchingPolicy
+    need_rows: dict[int, int]
+    helper_rows: dict[int, int]
+    category_bits: dict[int, int] = field(default_factory=dict)
+
+    def need_row(self, need_id: int) -> int:
+        if need_id not in self.need_rows:
+            raise NotInNetwork(f"Need {need_id} is not an open need of this network.")
+        return self.need_rows[need_id]
+
+    def helper_row(self, helper_id: int) -> int:
+        if helper_id not in self.helper_rows:
+            raise NotInNetwork(f"Member {helper_id} is not an available helper in this network.")
+        return self.helper_rows[helper_id]
+
+
+def core_policy(policy: MatchingPolicy) -> Policy:
+    """The network's policy as the core's: each weight multiplies the core's standard one."""
+    from mutualaid.matching.core import Policy
+
+    standard = Policy()
+    return Policy(
+        distance_weight=standard.distance_weight * policy.weight_distance,
+        load_weight=standard.load_weight * policy.weight_load,
+        urgency_weight=standard.urgency_weight * policy.weight_urgency,
+        waiting_weight=standard.waiting_weight * policy.weight_waiting,
+        fairness_weight=standard.fairness_weight * policy.weight_fairness,
+        rotate_first=policy.rotate_first,
+    )
+
+
+# --- Bits -----------------------------------------------------------------------------------
+
+
+def language_mask(codes: Iterable[str]) -> int:
+    mask = 0
+    for code in codes or ():
+        if code in LANGUAGE_BITS:
+            mask |= 1 << LANGUAGE_BITS[code]
+    return mask
+
+
+def slot_mask(slots: Iterable[str]) -> int:
+    mask = 0
+    for slot in slots or ():
+        if slot in SLOT_BITS:
+            mask |= 1 << SLOT_BITS[slot]
+    return mask
+
+
+def window_slots(start: datetime, end: datetime, *, now: datetime, zone: tzinfo) -> int:
+    """The weekly slots a need's window touches, in the network's zone."""
+    start = max(start, now)
+    if end <= start or end - start >= timedelta(days=7):
+        return ALL_SLOTS
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    mask = 0
+    day = local_start.replace(hour=0, minute=0, second=0, microsecond=0)
+    while day < local_end:
+        for part, first, last in DAY_PART_HOURS:
+            begins = day.replace(hour=first)
+            ends = day + timedelta(days=1) if last == 24 else day.replace(hour=last)
+            if begins < local_end and ends > local_start:
+                mask |= 1 << (day.weekday() * 3 + part)
+        day = (day + timedelta(days=1, hours=2)).replace(hour=0)  # safe across DST changes
+    return mask or ALL_SLOTS
+
+
+def _zone(network: Network) -> tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(network.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _cell_int(cell: str) -> int:
+    return int(h3.str_to_int(cell))
+
+
+# --- Loading --------------------------------------------------------------------------------
+
+
+def _category_bits(network: Network) -> tuple[dict[int, int], dict[str, int]]:
+    rows = list(Category.objects.filter(network=network).order_by("pk").values_list("pk", "slug"))
+    by_id = {pk: bit for bit, (pk, _slug) in enumerate(rows[:N_CATEGORIES])}
+    by_slug = {slug: bit for bit, (_pk, slug) in enumerate(rows[:N_CATEGORIES])}
+    return by_id, by_slug
+
+
+def open_needs(network: Network, *, only: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """Open needs of the network that nobody is helping with or being asked about."""
+    live = Match.objects.filter(need=OuterRef("pk"), state__in=LIVE_STATES)
+    needs = Need.objects.filter(network=network, status=Need.Status.OPEN)
+    if only is not None:
+        needs = needs.filter(pk__in=list(only))
+    rows: list[dict[str, Any]] = list(
+        needs.exclude(Exists(live)).order_by("pk").values(*NEED_VALUES)
+    )
+    return rows
+
+
+@dataclass
+class _HelperFacts:
+    categories: int = 0
+    slots: int = 0
+    radius: float = 0.0
+    cell: str = ""
+
+
+def _helper_facts(
+    network: Network, members: list[Member], by_id: dict[int, int], by_slug: dict[str, int]
+) -> dict[int, _HelperFacts]:
+    facts = {
+        m.pk: _HelperFacts(
+            slots=slot_mask(m.availability), radius=float(m.travel_radius_km), cell=m.cell
+        )
+        for m in members
+    }
+    skills = Member.skills.through.objects.filter(member__in=list(facts)).values_list(
+        "member_id", "skill__slug"
+    )
+    for member_id, slug in skills:
+        for category_slug in SKILL_CATEGORIES.get(slug, ()):
+            if category_slug in by_slug:
+                facts[member_id].categories |= 1 << by_slug[category_slug]
+    offers = Offer.objects.filter(
+        network=network, status=Offer.Status.ACTIVE, helper__in=list(facts)
+    ).values_list("helper_id", "kind", "category_id", "availability", "radius_km", "cell")
+    for helper_id, kind, category_id, availability, radius_km, cell in offers:
+        fact = facts[helper_id]
+        if category_id is None and kind == Offer.Kind.TIME:
+            fact.categories |= (1 << N_CATEGORIES) - 1
+        elif category_id in by_id:
+            fact.categories |= 1 << by_id[category_id]
+        fact.slots |= slot_mask(availability)
+        fact.radius = max(fact.radius, float(radius_km))
+        fact.cell = fact.cell or cell
+    return facts
+
+
+def problem_for_network(
+    network: Network,
+    *,
+    now: datetime | None = None,
+    need_ids: Iterable[int] | None = None,
+    include_matched_needs: bool = False,
+) -> tuple[Problem, Lookup]:
+    """One network's matching job as arrays, and the way back to its rows.
+
+    `need_ids` limits the needs (instant suggestions load one); ids from another network are
+    refused with NotInNetwork. `include_matched_needs` keeps needs that already have a live
+    match (instant suggestions for a need someone was already asked about)."""
+    from mutualaid.matching.core import Problem
+
+    now = now or timezone.now()
+    policy = policy_for(network)
+    by_id, by_slug = _category_bits(network)
+    zone = _zone(network)
+    if need_ids is not None:
+        need_ids = list(need_ids)
+        foreign = set(need_ids) - set(
+            Need.objects.filter(pk__in=need_ids, network=network).values_list("pk", flat=True)
+        )
+        if foreign:
+            raise NotInNetwork(
+                f"Needs {sorted(foreign)} are not needs of the network {network.slug}."
+            )
+    needs: list[dict[str, Any]]
+    if include_matched_needs and need_ids is not None:
+        needs = list(
+            Need.objects.filter(pk__in=need_ids, status=Need.Status.OPEN).values(*NEED_VALUES)
+        )
+    else:
+        needs = open_needs(network, only=need_ids)
+    needs = [n for n in needs if n["category_id"] in by_id and is_valid_public_cell(n["cell"])]
+    helped = help_received({n["requester_id"] for n in needs}, now=now)
+
+    members = [
+        m
+        for m in active_members(network).only(
+            "pk", "cell", "languages", "availability", "weekly_task_cap", "travel_radius_km"
+        )
+    ]
+    facts = _helper_facts(network, members, by_id, by_slug)
+    room = capacity_left(members, policy=policy, now=now)
+    helpers = [
+        m
+        for m in members
+        if facts[m.pk].categories
+        and room[m.pk] > 0
+        and is_valid_public_cell(facts[m.pk].cell or "")
+    ]
+    load = recent_load([m.pk for m in helpers], now=now)
+
+    need_id_list = [n["pk"] for n in needs]
+    helper_id_list = [m.pk for m in helpers]
+    declined = list(
+        Match.objects.filter(
+            need_id__in=need_id_list, helper__isnull=False, state__in=ENDED_WITHOUT_HELP
+        ).values_list("need_id", "helper_id")
+    )
+    if include_matched_needs:
+        declined += list(
+            Match.objects.filter(
+                need_id__in=need_id_list, helper__isnull=False, state__in=LIVE_STATES
+            ).values_list("need_id", "helper_id")
+        )
+    blocked = list(Block.objects.filter(network=network).values_list("blocker_id", "blocked_id"))
+    blocked += [(n["requester_id"], n["requester_id"]) for n in needs]
+
+    problem = Problem.build(
+        need_id=need_id_list,
+        need_cell=[_cell_int(n["cell"]) for n in needs],
+        need_category=[by_id[n["category_id"]] for n in needs],
+        need_languages=[language_mask(n["languages"]) for n in needs],
+        need_urgency=[URGENCY_LEVEL.get(n["urgency"], 1) for n in needs],
+        need_waiting_hours=[
+            max(0.0, (now - n["created_at"]).total_seconds() / 3600) for n in needs
+        ],
+        need_slots=[
+            window_slots(n["window_start"], n["window_end"], now=now, zone=zone) for n in needs
+        ],
+        need_requester=[n["requester_id"] for n in needs],
+        need_requester_help=[float(helped[n["requester_id"]]) for n in needs],
+        helper_id=helper_id_list,
+        helper_cell=[_cell_int(facts[m.pk].cell) for m in helpers],
+        # Built as uint64 here: "any category" is 2**64 - 1, which a plain list would not keep.
+        helper_categories=np.array([facts[m.pk].categories for m in helpers], dtype=np.uint64),
+        helper_languages=[language_mask(m.languages) for m in helpers],
+        helper_slots=[facts[m.pk].slots or ALL_SLOTS for m in helpers],
+        helper_capacity=[room[m.pk] for m in helpers],
+        helper_radius_km=[max(1.0, facts[m.pk].radius) for m in helpers],
+        helper_recent_load=[float(load[m.pk]) for m in helpers],
+        blocked_members=np.array(blocked, dtype=np.int64).reshape(-1, 2),
+        declined_pairs=np.array(declined, dtype=np.int64).reshape(-1, 2),
+    )
+    lookup = Lookup(
+        network_id=network.pk,
+        now=now,
+        policy=policy,
+        need_rows={pk: row for row, pk in enumerate(need_id_list)},
+        helper_rows={pk: row for row, pk in enumerate(helper_id_list)},
+        category_bits=by_id,
+    )
+    return problem, lookup
+
+
+# --- Writing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    created: int
+    skipped: int
+    match_ids: tuple[int, ...] = ()
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as plain JSON values."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def explanation_for(problem: Problem, need_row: int, helper_row: int) -> list[list[Any]]:
+    """The facts worth telling a person about a pair, as JSON: the distance, the languages
+    both speak (when the need asked for one), the first slot both are free (when the need's
+    window is narrow) and the helper's recent load. Words come later, in the reader's
+    language (`selectors.explanation_phrases`)."""
+    from mutualaid.matching.core import explain
+
+    raw = dict(explain(problem, need_row, helper_row))
+    facts: list[list[Any]] = [["distance_km", _plain(raw.get("distance_km", 0.0))]]
+    shared_languages = int(raw.get("language_bits", 0))  # type: ignore[call-overload]
+    for code, bit in LANGUAGE_BITS.items():
+        if shared_languages >> bit & 1:
+            facts.append(["language", code])
+            break
+    slots = int(raw.get("slots", 0))  # type: ignore[call-overload]
+    if slots and int(problem.need_slots[need_row]) != ALL_SLOTS:
+        facts.append(["slot", (slots & -slots).bit_length() - 1])
+    facts.append(["recent_load", int(float(raw.get("helper_recent_load", 0.0)))])  # type: ignore[arg-type]
+    return facts
+
+
+def proposals_write(
+    network: Network,
+    pairs: Iterable[tuple[int, int]],
+    *,
+    problem: Problem,
+    lookup: Lookup,
+    origin: str = Match.Origin.ENGINE,
+    actor: Member | None = None,
+) -> WriteSummary:
+    """Write each proposed (need id, helper id) pair as a suggestion to the helper.
+
+    Each pair is written in its own transaction by `suggestion_create`, which checks the rules
+    again: a pair that became invalid since the problem was loaded (the need was closed, the
+    helper filled up or blocked the requester, a race with another run) is skipped, not an
+    error. A pair naming a need or member outside the network is an error (NotInNetwork)."""
+    from mutualaid.matching.services import suggestion_create
+
+    if lookup.network_id != network.pk:
+        raise NotInNetwork("These results were computed for another network.")
+    pairs = [(int(need_id), int(helper_id)) for need_id, helper_id in pairs]
+    rows = [(lookup.need_row(n), lookup.helper_row(h)) for n, h in pairs]
+    needs = Need.objects.in_bulk([n for n, _h in pairs])
+    helpers = Member.objects.in_bulk([h for _n, h in pairs])
+    created: list[int] = []
+    skipped = 0
+    for (need_id, helper_id), (need_row, helper_row) in zip(pairs, rows, strict=True):
+        need, helper = needs.get(need_id), helpers.get(helper_id)
+        if need is None or helper is None:
+            skipped += 1
+            continue
+        try:
+            match = suggestion_create(
+                need=need,
+                helper=helper,
+                origin=origin,
+                actor=actor,
+                explanation=explanation_for(problem, need_row, helper_row),
+                now=lookup.now,
+            )
+        except DomainError:
+            skipped += 1
+        else:
+            created.append(match.pk)
+    return WriteSummary(created=len(created), skipped=skipped, match_ids=tuple(created))

@@ -1,0 +1,5 @@
+from django import forms
+
+
+class AskHelperForm(forms.Form):
+    helper = forms.IntegerField(min_value=1)
