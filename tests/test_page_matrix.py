@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from mutualaid.governance.conflict import concern_open_vote, concern_raise
 from mutualaid.governance.services import proposal_open
 from mutualaid.needs import services as need_services
 from mutualaid.needs.models import Match
@@ -66,6 +67,10 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "governance:proposal_create": MEMBERS,
     "governance:proposal_detail": MEMBERS,
     "governance:agreements": MEMBERS,
+    "governance:concerns": MEMBERS,
+    "governance:concern_create": MEMBERS,
+    # The world's concern is being voted on, so every member of the network may read it.
+    "governance:concern_detail": MEMBERS,
 }
 # POST-only routes: a GET never succeeds, for anyone.
 POST_ONLY = {
@@ -87,6 +92,9 @@ POST_ONLY = {
     "governance:proposal_vote",
     "governance:proposal_comment",
     "governance:proposal_withdraw",
+    "governance:concern_answer",
+    "governance:concern_open_vote",
+    "governance:concern_vote",
 }
 # Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
 OUTSIDE = ("admin:", "api:", "account_", "mfa_", "set_language", "javascript-catalog")
@@ -136,6 +144,8 @@ def world(network, requester, helper, bystander, outsider, django_capture_on_com
         method="consent",
         deadline=timezone.now() + timedelta(days=3),
     )
+    concern = concern_raise(actor=requester, about=declined, text="Late three times.")
+    concern = concern_open_vote(actor=declined, concern=concern)
     members = {
         "outsider": outsider,
         "bystander": bystander,
@@ -170,6 +180,10 @@ def world(network, requester, helper, bystander, outsider, django_capture_on_com
         "governance:proposal_vote": slug | {"proposal_id": proposal.pk},
         "governance:proposal_comment": slug | {"proposal_id": proposal.pk},
         "governance:proposal_withdraw": slug | {"proposal_id": proposal.pk},
+        "governance:concern_detail": slug | {"concern_id": concern.pk},
+        "governance:concern_answer": slug | {"concern_id": concern.pk},
+        "governance:concern_open_vote": slug | {"concern_id": concern.pk},
+        "governance:concern_vote": slug | {"concern_id": concern.pk},
     }
     for name in PAGE_ACCESS.keys() | POST_ONLY:
         if name.startswith(("networks:", "needs:", "governance:", "matching:")):

@@ -13,12 +13,14 @@ from pydantic import StringConstraints
 from mutualaid.core.api import (
     Cell,
     Id,
+    IdempotencyKey,
     InputSchema,
     Instant,
     PageNumbers,
     PathId,
     PlainText,
     Slug,
+    created_once,
     member_of,
 )
 from mutualaid.core.api import responses as _responses
@@ -29,8 +31,8 @@ from mutualaid.core.selectors import (
     history_safe_data,
     history_visible,
 )
-from mutualaid.governance import services
-from mutualaid.governance.models import AgreementVersion, Proposal, ProposalComment
+from mutualaid.governance import conflict, services
+from mutualaid.governance.models import AgreementVersion, Concern, Proposal, ProposalComment
 from mutualaid.governance.selectors import (
     Person,
     access_member,
@@ -47,6 +49,7 @@ from mutualaid.governance.views import (
     proposals_in_order,
     roles_described,
 )
+from mutualaid.networks.models import Member
 
 router = Router()
 
@@ -519,3 +522,195 @@ def _agreement_out(version: AgreementVersion) -> dict[str, Any]:
         "adopted_at": version.adopted_at,
         "review_on": version.review_on,
     }
+
+
+# --- conflict resolution --------------------------------------------------------------------
+
+ConcernChoice = Literal["talk", "no_change", "remove"]
+ConcernText = Annotated[str, StringConstraints(min_length=1, max_length=4000), PlainText]
+
+
+class ConcernIn(InputSchema):
+    about_member_id: Id
+    text: ConcernText
+
+
+class ConcernAnswerIn(InputSchema):
+    text: ConcernText
+
+
+class ConcernBallotIn(InputSchema):
+    choice: ConcernChoice
+
+
+class ConcernRoundOut(Schema):
+    number: int
+    deadline: datetime
+    closed: bool
+    tally: dict[str, int] = Field(description="The count of each choice, once the round closed.")
+    result: str
+
+
+class ConcernStepOut(Schema):
+    action: str
+    at: datetime
+    actor_name: str = Field(
+        description="Empty when hidden: a raiser the network does not show, any anonymous voter."
+    )
+    round: int | None
+    decision: str
+    tally: dict[str, int] | None
+
+
+class ConcernOut(Schema):
+    id: int
+    status: str
+    about_member_id: int | None
+    about_name: str
+    raised_by_name: str = Field(description="Empty unless the network shows who raised it.")
+    raised_by_proposal_id: int | None
+    text: str
+    answer: str
+    answer_deadline: datetime
+    created_at: datetime
+    outcome: str
+    outcome_note: str
+    is_about_me: bool
+    rounds: list[ConcernRoundOut]
+    voted_in_current_round: bool
+    can_answer: bool
+    can_open_vote: bool
+    can_vote: bool
+    steps: list[ConcernStepOut]
+
+
+def _concern_out(member: Member, concern: Concern) -> dict[str, Any]:
+    view = conflict.concern_view(member, concern)
+    return {
+        "id": concern.pk,
+        "status": concern.status,
+        "about_member_id": concern.about_id,
+        "about_name": view.about_name,
+        "raised_by_name": view.raiser_name,
+        "raised_by_proposal_id": view.raised_by_proposal_id,
+        "text": concern.text,
+        "answer": concern.answer or "",
+        "answer_deadline": concern.answer_deadline,
+        "created_at": concern.created_at,
+        "outcome": concern.outcome,
+        "outcome_note": concern.outcome_note,
+        "is_about_me": view.is_about_me,
+        "rounds": [vars(r) for r in view.rounds],
+        "voted_in_current_round": view.voted_in_current_round,
+        "can_answer": view.can_answer,
+        "can_open_vote": view.can_open_vote,
+        "can_vote": view.can_vote,
+        "steps": [
+            {
+                "action": s.action,
+                "at": s.at,
+                "actor_name": s.actor_name,
+                "round": s.round,
+                "decision": s.decision,
+                "tally": s.tally,
+            }
+            for s in view.steps
+        ],
+    }
+
+
+def _fresh_concern(member: Member, concern_id: int) -> dict[str, Any]:
+    return _concern_out(member, conflict.access_concern(member, concern_id))
+
+
+@router.get(
+    "/governance/concerns",
+    response=_responses(list[ConcernOut]),
+    operation_id="governance_concerns_list",
+    tags=["governance"],
+)
+def governance_concerns_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The concerns I may read, newest first: those I raised or that are about me, and every
+    concern of my network whose vote has opened (all of them if I may moderate)."""
+    member = member_of(request)
+    return [_concern_out(member, c) for c in conflict.concerns_visible(member)[:200]]
+
+
+@router.post(
+    "/governance/concerns",
+    response=_responses(ConcernOut, 201),
+    operation_id="governance_concerns_raise",
+    tags=["governance"],
+)
+def governance_concerns_raise(
+    request: HttpRequest, payload: ConcernIn, idempotency_key: IdempotencyKey = None
+) -> Any:
+    """Raise a concern about a member's conduct. They are told and can answer; then my
+    network votes. Whether my name is shown is the network's choice."""
+    member = member_of(request)
+
+    def create() -> dict[str, Any]:
+        about = access_member(member, payload.about_member_id)
+        concern = conflict.concern_raise(actor=member, about=about, text=payload.text)
+        return _fresh_concern(member, concern.pk)
+
+    return created_once(request, key=idempotency_key, create=create, out=ConcernOut)
+
+
+@router.get(
+    "/governance/concerns/{concern_id}",
+    response=_responses(ConcernOut),
+    operation_id="governance_concerns_get",
+    tags=["governance"],
+)
+def governance_concerns_get(request: HttpRequest, concern_id: PathId) -> dict[str, Any]:
+    """One concern with every step of its process: each closed round's count, never who
+    voted how in an anonymous vote."""
+    return _fresh_concern(member_of(request), concern_id)
+
+
+@router.post(
+    "/governance/concerns/{concern_id}/answer",
+    response=_responses(ConcernOut),
+    operation_id="governance_concerns_answer",
+    tags=["governance"],
+)
+def governance_concerns_answer(
+    request: HttpRequest, concern_id: PathId, payload: ConcernAnswerIn
+) -> dict[str, Any]:
+    """Answer a concern about me, once; the vote opens at once."""
+    member = member_of(request)
+    concern = conflict.access_concern(member, concern_id)
+    conflict.concern_answer(actor=member, concern=concern, text=payload.text)
+    return _fresh_concern(member, concern_id)
+
+
+@router.post(
+    "/governance/concerns/{concern_id}/open-vote",
+    response=_responses(ConcernOut),
+    operation_id="governance_concerns_open_vote",
+    tags=["governance"],
+)
+def governance_concerns_open_vote(request: HttpRequest, concern_id: PathId) -> dict[str, Any]:
+    """Open the vote before the answer window ends: the member it is about, or a member who
+    may moderate."""
+    member = member_of(request)
+    conflict.concern_open_vote(actor=member, concern=conflict.access_concern(member, concern_id))
+    return _fresh_concern(member, concern_id)
+
+
+@router.post(
+    "/governance/concerns/{concern_id}/votes",
+    response=_responses(ConcernOut, 201),
+    operation_id="governance_concerns_vote",
+    tags=["governance"],
+)
+def governance_concerns_vote(
+    request: HttpRequest, concern_id: PathId, payload: ConcernBallotIn
+) -> Any:
+    """Cast my one vote in the current round: talk more, no change, or remove. Voting twice,
+    before the vote opens or after its deadline is refused with 409."""
+    member = member_of(request)
+    concern = conflict.access_concern(member, concern_id)
+    conflict.concern_vote(actor=member, concern=concern, choice=payload.choice)
+    return Status(201, _fresh_concern(member, concern_id))

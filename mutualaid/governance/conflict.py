@@ -18,7 +18,7 @@ from functools import partial
 from typing import Final
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -381,9 +381,32 @@ def concerns_sweep(*, now: datetime) -> int:
 # --- reads ------------------------------------------------------------------------------------
 
 
-def concern_for(member: Member, concern_id: int) -> Concern:
-    """A concern of the member's network, or NotFound (also for other networks')."""
-    concern = Concern.objects.filter(pk=concern_id, network_id=member.network_id).first()
+def concerns_visible(member: Member) -> QuerySet[Concern]:
+    """The concerns the member may read, newest first: their own (raised by them or about
+    them) at every step; every concern of their network once its vote has opened (members
+    vote on it); and every one to members who may moderate (they may open the vote early)."""
+    concerns = Concern.objects.filter(network_id=member.network_id)
+    if not can(member, "network.moderate", member.network):
+        concerns = concerns.filter(
+            Q(status__in=(Concern.Status.VOTING, Concern.Status.DECIDED))
+            | Q(raised_by=member)
+            | Q(about=member)
+        )
+    return (
+        concerns.select_related("about", "raised_by")
+        .defer(
+            "about__phone",
+            "about__accessibility_needs",
+            "raised_by__phone",
+            "raised_by__accessibility_needs",
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def access_concern(member: Member, concern_id: int) -> Concern:
+    """A concern the member may read, or NotFound: the same for missing and not theirs."""
+    concern = concerns_visible(member).filter(pk=concern_id).first()
     if concern is None:
         raise NotFound()
     return concern
@@ -442,3 +465,86 @@ def concern_steps_visible(member: Member, concern: Concern) -> list[ConcernStep]
 def concerns_about(member: Member) -> list[Concern]:
     """The member's own processes, newest first."""
     return list(Concern.objects.filter(about=member))
+
+
+@dataclass(frozen=True)
+class RoundView:
+    number: int
+    deadline: datetime
+    closed: bool
+    tally: dict[str, int]
+    result: str
+
+
+@dataclass(frozen=True)
+class ConcernView:
+    """A concern as one member may see it. Who raised it is given only when the network shows
+    raisers (or to the raiser); who voted how, never: only each closed round's tally."""
+
+    concern: Concern
+    about_name: str
+    raiser_name: str
+    raised_by_proposal_id: int | None
+    is_about_me: bool
+    raised_by_me: bool
+    rounds: list[RoundView]
+    current_round: RoundView | None
+    voted_in_current_round: bool
+    can_answer: bool
+    can_open_vote: bool
+    can_vote: bool
+    steps: list[ConcernStep]
+
+
+def concern_view(member: Member, concern: Concern, *, now: datetime | None = None) -> ConcernView:
+    now = now or timezone.now()
+    rounds = [
+        RoundView(
+            number=r.number,
+            deadline=r.deadline,
+            closed=r.closed_at is not None,
+            tally=dict(r.tally) if r.closed_at is not None else {},
+            result=r.result,
+        )
+        for r in concern.rounds.order_by("number")
+    ]
+    current = next((r for r in rounds if not r.closed), None)
+    voted = (
+        current is not None
+        and ConcernVote.objects.filter(
+            round__concern=concern, round__number=current.number, voter=member
+        ).exists()
+    )
+    is_about_me = concern.about_id == member.pk
+    answering = concern.status == Concern.Status.ANSWERING
+    about = concern.about
+    return ConcernView(
+        concern=concern,
+        about_name=about.display_name if about else _("A former member"),
+        raiser_name=_raiser_name(member, concern),
+        raised_by_proposal_id=concern.raised_by_proposal_id,
+        is_about_me=is_about_me,
+        raised_by_me=concern.raised_by_id == member.pk,
+        rounds=rounds,
+        current_round=current,
+        voted_in_current_round=voted,
+        can_answer=is_about_me and answering and concern.answered_at is None,
+        can_open_vote=answering
+        and (is_about_me or can(member, "network.moderate", concern.network)),
+        can_vote=current is not None
+        and current.deadline > now
+        and not voted
+        and not is_about_me
+        and can(member, "proposal.vote", concern.network),
+        steps=concern_steps_visible(member, concern),
+    )
+
+
+def _raiser_name(member: Member, concern: Concern) -> str:
+    if concern.raised_by_proposal_id is not None:
+        return _("the network's decision")
+    if not _shows_raiser(member, concern):
+        return ""
+    if concern.raised_by is None:
+        return _("A former member")
+    return concern.raised_by.display_name

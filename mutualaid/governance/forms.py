@@ -279,3 +279,48 @@ class CommentForm(PageForm):
 
 class WithdrawForm(PageForm):
     reason = forms.CharField(label=_("Why (optional)"), max_length=500, required=False)
+
+
+# --- conflict resolution ----------------------------------------------------------------------
+
+CONCERN_CHOICE_LABELS: dict[str, Any] = {
+    "talk": _("Talk more"),
+    "no_change": _("No change"),
+    "remove": _("Remove from the network"),
+}
+
+
+class ConcernForm(PageForm):
+    about = forms.TypedChoiceField(label=_("Who is the concern about?"), coerce=int)
+    text = forms.CharField(
+        label=_("What happened, and why it concerns you"),
+        help_text=_(
+            "The member it is about reads this and can answer. It is stored encrypted, and "
+            "never sent by email."
+        ),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        about_field = self.fields["about"]
+        assert isinstance(about_field, forms.ChoiceField)  # noqa: S101
+        about_field.choices = [("", "—"), *members]
+
+
+class ConcernAnswerForm(PageForm):
+    text = forms.CharField(
+        label=_("Your answer"),
+        help_text=_("Members read it before they vote. Answering opens the vote."),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class ConcernVoteForm(PageForm):
+    choice = forms.ChoiceField(
+        label=_("Your vote"),
+        choices=list(CONCERN_CHOICE_LABELS.items()),
+        widget=forms.RadioSelect,
+    )

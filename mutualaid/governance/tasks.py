@@ -1,5 +1,8 @@
 """Governance upkeep and notifications. Tasks only call services and send email."""
 
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from huey import crontab
@@ -14,7 +17,10 @@ from mutualaid.governance.services import (
     proposals_remind_closing,
     roles_expire_terms,
 )
-from mutualaid.networks.models import Member
+from mutualaid.networks.models import Member, Network
+
+if TYPE_CHECKING:
+    from mutualaid.governance.models import Concern
 
 
 @db_periodic_task(crontab(hour="4", minute="23"))
@@ -125,6 +131,11 @@ def governance_conflict_sweep() -> None:
     concerns_sweep(now=timezone.now())
 
 
+def _concern_path(concern: "Concern") -> str:
+    slug = Network.objects.filter(pk=concern.network_id).values_list("slug", flat=True).get()
+    return reverse("governance:concern_detail", kwargs={"slug": slug, "concern_id": concern.pk})
+
+
 @db_task(retries=3, retry_delay=60)
 def notify_concern_raised(concern_id: int) -> None:
     """Only the affected member is told; never who raised it, never the words by email."""
@@ -141,6 +152,7 @@ def notify_concern_raised(concern_id: int) -> None:
             "%(deadline)s; then the network votes."
         ),
         params={"deadline": concern.answer_deadline.strftime("%Y-%m-%d %H:%M UTC")},
+        path=_concern_path(concern),
     )
 
 
@@ -158,6 +170,7 @@ def notify_concern_vote_opened(concern_id: int) -> None:
             body=_("The network is voting on a concern about a member's conduct.")
             if member.pk != concern.about_id
             else _("The network is voting on the concern about you. You can follow each step."),
+            path=_concern_path(concern),
         )
 
 
@@ -176,4 +189,5 @@ def notify_concern_decided(concern_id: int) -> None:
         subject=_("The concern about you was decided"),
         body=_("The network decided: %(outcome)s."),
         params={"outcome": Concern.Outcome(concern.outcome).label},
+        path=_concern_path(concern) if concern.outcome != Concern.Outcome.REMOVE else "",
     )

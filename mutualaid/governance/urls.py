@@ -24,4 +24,18 @@ urlpatterns = [
         name="proposal_withdraw",
     ),
     path("governance/agreements/", views.agreements, name="agreements"),
+    path("governance/concerns/", views.concerns, name="concerns"),
+    path("governance/concerns/new/", views.concern_create, name="concern_create"),
+    path("governance/concerns/<int:concern_id>/", views.concern_detail, name="concern_detail"),
+    path(
+        "governance/concerns/<int:concern_id>/answer/",
+        views.concern_answer,
+        name="concern_answer",
+    ),
+    path(
+        "governance/concerns/<int:concern_id>/open-vote/",
+        views.concern_open_vote,
+        name="concern_open_vote",
+    ),
+    path("governance/concerns/<int:concern_id>/vote/", views.concern_vote, name="concern_vote"),
 ]

@@ -22,16 +22,20 @@ from django.views.decorators.http import require_POST
 
 from mutualaid.core.errors import DomainError, NotFound
 from mutualaid.core.selectors import history_lines, history_visible
-from mutualaid.governance import services
+from mutualaid.governance import conflict, services
 from mutualaid.governance.forms import (
     CHOICE_LABELS,
+    CONCERN_CHOICE_LABELS,
     CommentForm,
+    ConcernAnswerForm,
+    ConcernForm,
+    ConcernVoteForm,
     HistoryFilterForm,
     ProposalForm,
     VoteForm,
     WithdrawForm,
 )
-from mutualaid.governance.models import Proposal, Role, RoleHolding, Vote
+from mutualaid.governance.models import Concern, Proposal, Role, RoleHolding, Vote
 from mutualaid.governance.selectors import (
     VisibleVote,
     access_member,
@@ -465,3 +469,156 @@ def agreements(request: HttpRequest) -> HttpResponse:
     network = _network(request)
     context = {"network": network, "versions": agreements_current(network)}
     return render(request, "governance/agreements.html", context)
+
+
+# --- Conflict resolution -------------------------------------------------------------------
+
+STEP_WORDS: dict[str, Promise] = {
+    "concern.raise": gettext_lazy("The concern was raised."),
+    "concern.answer": gettext_lazy("The member answered."),
+    "concern.round_open": gettext_lazy("A round of voting opened."),
+    "concern.vote": gettext_lazy("A member voted."),
+    "concern.round_close": gettext_lazy("The round closed."),
+    "concern.decide": gettext_lazy("The network decided."),
+}
+
+
+def _other_members(member: Member) -> list[tuple[int, str]]:
+    others = Member.objects.filter(network_id=member.network_id).exclude(pk=member.pk)
+    return [(m.pk, m.display_name) for m in others.only("id", "display_name")]
+
+
+@member_page
+def concerns(request: HttpRequest) -> HttpResponse:
+    member = _the_member(request)
+    visible = list(conflict.concerns_visible(member))
+    context = {
+        "network": _network(request),
+        "about_me": [c for c in visible if c.about_id == member.pk],
+        "voting": [
+            c for c in visible if c.status == Concern.Status.VOTING and c.about_id != member.pk
+        ],
+        "answering": [
+            c for c in visible if c.status == Concern.Status.ANSWERING and c.about_id != member.pk
+        ],
+        "decided": [
+            c for c in visible if c.status == Concern.Status.DECIDED and c.about_id != member.pk
+        ],
+    }
+    return render(request, "governance/concerns.html", context)
+
+
+@member_page
+def concern_create(request: HttpRequest) -> HttpResponse:
+    member = _the_member(request)
+    network = _network(request)
+    initial = {"about": request.GET.get("about", "")}
+    form = ConcernForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        members=_other_members(member),
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                about = access_member(member, form.cleaned_data["about"])
+                concern = conflict.concern_raise(
+                    actor=member, about=about, text=form.cleaned_data["text"]
+                )
+            except DomainError as err:
+                form.add_domain_error(err)
+                status = err.status
+            else:
+                messages.success(
+                    request, _("Your concern is raised. The member it is about has been told.")
+                )
+                return redirect(
+                    "governance:concern_detail", slug=network.slug, concern_id=concern.pk
+                )
+    context = {"network": network, "form": form}
+    return render(request, "governance/concern_form.html", context, status=status)
+
+
+def _render_concern(
+    request: HttpRequest,
+    concern: Concern,
+    *,
+    answer_form: ConcernAnswerForm | None = None,
+    vote_form: ConcernVoteForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    member = _the_member(request)
+    view = conflict.concern_view(member, concern)
+    context = {
+        "network": _network(request),
+        "view": view,
+        "concern": concern,
+        "steps": [(step, STEP_WORDS.get(step.action, step.action)) for step in view.steps],
+        "choice_labels": CONCERN_CHOICE_LABELS,
+        "answer_form": answer_form or ConcernAnswerForm(),
+        "vote_form": vote_form or ConcernVoteForm(),
+        "error": error,
+    }
+    return render(request, "governance/concern_detail.html", context, status=status)
+
+
+@member_page
+def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
+    member = _the_member(request)
+    return _render_concern(request, conflict.access_concern(member, concern_id))
+
+
+def _back_to_concern(request: HttpRequest, concern: Concern, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect("governance:concern_detail", slug=_network(request).slug, concern_id=concern.pk)
+
+
+@require_POST
+@member_page
+def concern_answer(request: HttpRequest, concern_id: int) -> HttpResponse:
+    member = _the_member(request)
+    concern = conflict.access_concern(member, concern_id)
+    form = ConcernAnswerForm(request.POST)
+    if not form.is_valid():
+        return _render_concern(request, concern, answer_form=form, status=400)
+    try:
+        conflict.concern_answer(actor=member, concern=concern, text=form.cleaned_data["text"])
+    except DomainError as err:
+        form.add_domain_error(err)
+        return _render_concern(
+            request, concern, answer_form=form, error=err.message, status=err.status
+        )
+    return _back_to_concern(request, concern, _("Your answer is recorded. The vote is open."))
+
+
+@require_POST
+@member_page
+def concern_open_vote(request: HttpRequest, concern_id: int) -> HttpResponse:
+    member = _the_member(request)
+    concern = conflict.access_concern(member, concern_id)
+    try:
+        conflict.concern_open_vote(actor=member, concern=concern)
+    except DomainError as err:
+        return _render_concern(request, concern, error=err.message, status=err.status)
+    return _back_to_concern(request, concern, _("The vote is open."))
+
+
+@require_POST
+@member_page
+def concern_vote(request: HttpRequest, concern_id: int) -> HttpResponse:
+    member = _the_member(request)
+    concern = conflict.access_concern(member, concern_id)
+    form = ConcernVoteForm(request.POST)
+    if not form.is_valid():
+        return _render_concern(request, concern, vote_form=form, status=400)
+    try:
+        conflict.concern_vote(actor=member, concern=concern, choice=form.cleaned_data["choice"])
+    except DomainError as err:
+        form.add_domain_error(err)
+        return _render_concern(
+            request, concern, vote_form=form, error=err.message, status=err.status
+        )
+    return _back_to_concern(request, concern, _("Your vote is counted."))
