@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from mutualaid.matching.simulation.config import GEOGRAPHIES, POLICIES, SimConfig
-from mutualaid.matching.simulation.metrics import summarise
+from mutualaid.matching.simulation.metrics import gini, summarise
 from mutualaid.matching.simulation.policies import engine_batch, fcfs, greedy, mutualaid_pairs
 from mutualaid.matching.simulation.run import Outcome, State, run
 from mutualaid.matching.simulation.world import World, build_world
@@ -88,12 +89,23 @@ def waits(world: World, out: Outcome) -> list[float]:
 def describe(world: World) -> dict[str, Any]:
     """How big the simulated city is, per neighbourhood."""
     hood, helper_hood = world.need_hood, world.helpers.where.hood
+    possible: npt.NDArray[np.bool_] = np.asarray(world.allowed.any(axis=1))
     return {
         "needs": int(len(world.needs.id)),
         "helpers": int(len(world.helpers.id)),
         "requesters": int(len(np.unique(world.needs.requester))),
         "weekly_capacity": int(world.helpers.cap.sum()),
-        "needs_with_no_possible_helper": int((~world.allowed.any(axis=1)).sum()),
+        "needs_with_no_possible_helper": int((~possible).sum()),
+        # the fill-rate Gini if every need with at least one possible helper were met
+        "gini_fill_rate_ceiling": round(
+            gini(
+                [
+                    possible[hood == i].mean() if (hood == i).any() else 0.0
+                    for i in range(len(world.places))
+                ]
+            ),
+            4,
+        ),  # fmt: skip
         "neighbourhoods": {
             p.name: {"needs": int((hood == i).sum()), "helpers": int((helper_hood == i).sum())}
             for i, p in enumerate(world.places)

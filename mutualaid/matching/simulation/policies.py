@@ -79,9 +79,9 @@ def mutualaid_pairs(s: State, policy: Any = None) -> list[tuple[int, int]]:
     """
     from mutualaid.matching.core import solve
 
-    problem, need_rows, helper_rows = build_problem(s)
-    if not len(need_rows) or not len(helper_rows):
+    if not _anything_to_match(s):
         return []
+    problem, need_rows, helper_rows = build_problem(s)
     result = solve(problem, policy) if policy is not None else solve(problem)
     need_index = {int(i): k for k, i in zip(need_rows, s.world.needs.id[need_rows], strict=True)}
     helper_index = {
@@ -91,6 +91,15 @@ def mutualaid_pairs(s: State, policy: Any = None) -> list[tuple[int, int]]:
         (need_index[int(n)], helper_index[int(h)])
         for n, h in zip(result.need_id, result.helper_id, strict=True)
     ]
+
+
+def _anything_to_match(s: State) -> bool:
+    """Whether some waiting need has a helper the hard rules allow (else skip the solve)."""
+    if not s.waiting:
+        return False
+    helpers = np.flatnonzero(s.spare() > 0)
+    grid = np.ix_(np.asarray(s.waiting, dtype=np.int64), helpers)
+    return bool((s.world.allowed[grid] & ~s.declined[grid]).any())
 
 
 def build_problem(s: State) -> tuple[Any, I64, I64]:

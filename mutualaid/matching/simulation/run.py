@@ -20,7 +20,7 @@ from mutualaid.matching.simulation.world import F64, I64, Bool, World
 
 WEEK_H = 7 * 24.0
 RECENT_HELP_H = 28 * 24.0
-RECENT_LOAD_H = 14 * 24.0
+RECENT_LOAD_H = 7 * 24.0
 
 
 class RuleBroken(RuntimeError):

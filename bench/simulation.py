@@ -1,0 +1,152 @@
+#!/usr/bin/env python
+"""Simulation benchmark: fcfs, greedy and the mutualaid engine over a grid of cities.
+
+Runs `mutualaid.matching.simulate` on every combination of arrival rate, acceptance curve and
+geography (3 x 2 x 2 by default), each cell on its own seeded world shared by the three
+policies, and prints one JSON document: the per-cell numbers, whether each goal of issue 4
+holds in each cell, and how many cells meet each goal.
+
+    .venv/bin/python bench/simulation.py [--weeks 4] [--helpers 300] [--jobs 2]
+"""
+
+import argparse
+import json
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from itertools import product
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mutualaid.matching.simulate import simulate  # noqa: E402
+from mutualaid.matching.simulation.config import SimConfig  # noqa: E402
+
+# name -> (accept_base, accept_half_km, accept_load_factor)
+CURVES = {
+    "steep": (0.85, 2.0, 0.6),  # helpers mind distance and load a lot
+    "gentle": (0.95, 5.0, 0.85),  # helpers go further and take more
+}
+KEYS = (
+    "share_met",
+    "hours_to_helper_median",
+    "hours_to_helper_p90",
+    "gini_help_received",
+    "gini_fill_rate_neighbourhoods",
+    "gini_helper_load",
+    "total_travel_km",
+    "max_weekly_load",
+    "helpers_over_cap",
+)
+
+
+def run_cell(cell: dict) -> dict:
+    base, half, load = CURVES[cell["curve"]]
+    config = SimConfig(
+        weeks=cell["weeks"],
+        seed=cell["seed"],
+        needs_per_day=cell["rate"],
+        helpers=cell["helpers"],
+        geography=cell["geography"],
+        accept_base=base,
+        accept_half_km=half,
+        accept_load_factor=load,
+        batch_minutes=cell["batch_minutes"],
+    )
+    started = time.perf_counter()
+    report = simulate(config)
+    goals = report["goals"]
+    return {
+        "cell": {k: cell[k] for k in ("rate", "curve", "geography", "seed")},
+        "needs": report["world"]["needs"],
+        "seconds": round(time.perf_counter() - started, 2),
+        "policies": {name: {k: p[k] for k in KEYS} for name, p in report["policies"].items()},
+        "vs_fcfs": goals["vs_fcfs"],
+        "vs_greedy": goals["vs_greedy"],
+        "no_helper_over_cap": goals["no_helper_over_cap"],
+    }
+
+
+def summary(cells: list[dict]) -> dict:
+    def count(test) -> str:
+        return f"{sum(1 for c in cells if test(c))}/{len(cells)}"
+
+    return {
+        "cells": len(cells),
+        "no_helper_over_cap": count(lambda c: c["no_helper_over_cap"]),
+        "vs_fcfs_speedup_at_least_2x": count(lambda c: c["vs_fcfs"]["speedup_at_least_2x"]),
+        "vs_fcfs_lower_gini_help_received": count(
+            lambda c: c["vs_fcfs"]["lower_gini_help_received"]
+        ),
+        "vs_fcfs_holds": count(lambda c: c["vs_fcfs"]["holds"]),
+        "vs_greedy_fill_gini_at_least_30pct_lower": count(
+            lambda c: c["vs_greedy"]["fill_gini_at_least_30pct_lower"]
+        ),
+        "vs_greedy_travel_at_most_5pct_more": count(
+            lambda c: c["vs_greedy"]["travel_at_most_5pct_more"]
+        ),
+        "vs_greedy_holds": count(lambda c: c["vs_greedy"]["holds"]),
+        "median_speedup_vs_fcfs_range": _range(c["vs_fcfs"]["median_speedup"] for c in cells),
+        "fill_gini_cut_vs_greedy_range": _range(c["vs_greedy"]["fill_gini_cut"] for c in cells),
+        "extra_travel_vs_greedy_range": _range(c["vs_greedy"]["extra_travel"] for c in cells),
+        "all_goals_hold_everywhere": all(
+            c["vs_fcfs"]["holds"] and c["vs_greedy"]["holds"] and c["no_helper_over_cap"]
+            for c in cells
+        ),
+    }
+
+
+def _range(values) -> list:
+    xs = [v for v in values if v is not None]
+    return [min(xs), max(xs)] if xs else []
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--weeks", type=int, default=4)
+    p.add_argument("--helpers", type=int, default=300)
+    p.add_argument("--rates", default="40,60,90", help="needs per day, comma-separated")
+    p.add_argument("--curves", default=",".join(CURVES))
+    p.add_argument("--geographies", default="city,sprawl")
+    p.add_argument("--seed", type=int, default=101, help="first seed; each cell gets its own")
+    p.add_argument("--batch-minutes", type=float, default=60.0)
+    p.add_argument("--jobs", type=int, default=2, help="cells run in parallel")
+    args = p.parse_args()
+    grid = list(
+        product(
+            [float(r) for r in args.rates.split(",")],
+            args.curves.split(","),
+            args.geographies.split(","),
+        )
+    )
+    cells = [
+        {"rate": r, "curve": c, "geography": g, "seed": args.seed + i, "weeks": args.weeks,
+         "helpers": args.helpers, "batch_minutes": args.batch_minutes}
+        for i, (r, c, g) in enumerate(grid)
+    ]  # fmt: skip
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = []
+        for result in pool.map(run_cell, cells):
+            print(f"{result['cell']} in {result['seconds']} s", file=sys.stderr, flush=True)
+            results.append(result)
+    out = {
+        "grid": {
+            "rates": sorted({c[0] for c in grid}),
+            "curves": {k: CURVES[k] for k in args.curves.split(",")},
+            "geographies": args.geographies.split(","),
+            "weeks": args.weeks,
+            "helpers": args.helpers,
+            "batch_minutes": args.batch_minutes,
+        },
+        "summary": summary(results),
+        "cells": results,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
