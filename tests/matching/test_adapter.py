@@ -23,13 +23,7 @@ from tests.factories import (
     NeedFactory,
     OfferFactory,
 )
-
-
-def a_helper(network, *, category=None, **fields):
-    """A member who offers time for a category (or for anything, without one)."""
-    member = MemberFactory(network=network, **fields)
-    OfferFactory(helper=member, category=category or CategoryFactory(network=network))
-    return member
+from tests.matching.helpers import a_helper
 
 
 @pytest.fixture
