@@ -33,6 +33,7 @@ from mutualaid.networks.selectors import (
     api_tokens_of,
     application_of,
     applications_pending,
+    approvals_needed_now,
     invitation_is_current,
     neighbourhoods_of,
     network_public_counts,
@@ -190,6 +191,7 @@ def _render_applications(
     context = {
         "network": _network(request),
         "rows": _application_rows(member),
+        "approvals_needed": approvals_needed_now(_network(request)),
         "error": error,
     }
     return render(request, "networks/applications.html", context, status=status)

@@ -225,3 +225,57 @@ def test_a_matching_change_that_matching_refuses_is_refused_when_opening(network
             deadline=timezone.now() + timedelta(days=3),
             action={"type": "matching_policy_change", "params": params},
         )
+
+
+# --- through the proposal page, and in the history's words ---------------------------------------
+
+
+def _deadline_field():
+    return (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.mark.parametrize(
+    ("action", "extra", "expected", "words"),
+    [
+        ("concern_start", "member", {"type": "concern_start"}, "conflict-resolution process"),
+        ("role_renew", "role", {"type": "role_renew"}, "Renew the role"),
+    ],
+)
+def test_opening_these_decisions_through_the_proposal_page(network, action, extra, expected, words):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    governance_setup_network(network=network)
+    author, about = members(network, 2)
+    values = {"member": str(about.pk), "role": "moderator"}
+    response = client_for(author).post(
+        reverse("governance:proposal_create", kwargs={"slug": network.slug}),
+        {
+            "title": "A decision",
+            "body": "Because.",
+            "method": "consent",
+            "deadline": _deadline_field(),
+            "action": action,
+            extra: values[extra],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    proposal = Proposal.objects.get()
+    assert proposal.action["type"] == expected["type"]
+    body = client_for(author).get(response["Location"]).content.decode()
+    assert words in body
+
+
+def test_removal_and_inactivity_read_as_plain_words_in_the_history(network):
+    from mutualaid.core.selectors import history_lines, history_visible
+    from mutualaid.governance.conflict import member_remove
+
+    viewer, removed = members(network, 2)
+    member_remove(member=removed, reason="concern 1")
+    [line] = [
+        line
+        for line in history_lines(history_visible(member=viewer), member=viewer)
+        if line.action == "member.remove"
+    ]
+    assert line.action_label == "a member was removed from the network by its decision"

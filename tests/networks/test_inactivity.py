@@ -277,3 +277,61 @@ def test_inactive_members_never_leave_applicants_waiting(network):
         actor=second, application=application, decision="approve"
     )
     assert application.status == Application.Status.APPROVED
+
+
+def test_inactive_members_are_shown_as_inactive(network):
+    from tests.api.conftest import api_client_for
+
+    viewer, away = MemberFactory(network=network), MemberFactory(network=network)
+    Member.objects.filter(pk=away.pk).update(inactive_since=timezone.now())
+    page = client_for(viewer).get(reverse("governance:people", kwargs={"slug": network.slug}))
+    assert '<span class="badge">inactive</span>' in page.content.decode()
+    people = api_client_for(viewer).get("/governance/members").json()
+    by_id = {person["id"]: person for person in people}
+    assert by_id[away.pk]["inactive_since"] is not None
+    assert by_id[viewer.pk]["inactive_since"] is None
+
+
+# --- races ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_warn_and_move_each_member_once(database):
+    from tests.concurrency import run_together
+
+    network = NetworkFactory()
+    now = timezone.now()
+    silent = [MemberFactory(network=network) for _ in range(3)]
+    for member in silent:
+        silent_for(member, 100, now=now)
+    warned = run_together([lambda: services.members_inactivity_sweep(now=now)] * 2)
+    assert sum(result["warned"] for result in warned) == 3, warned
+    moved = run_together([lambda: services.members_inactivity_sweep(now=now + 15 * DAY)] * 2)
+    assert sum(result["inactive"] for result in moved) == 3, moved
+    assert HistoryEntry.objects.filter(action="member.inactivity_warned").count() == 3
+    assert HistoryEntry.objects.filter(action="member.inactive").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_activity_as_the_sweep_runs_either_keeps_the_member_or_is_recorded_after(database):
+    from tests.concurrency import run_together
+
+    network = NetworkFactory()
+    now = timezone.now()
+    member = MemberFactory(network=network)
+    silent_for(member, 100, now=now)
+    services.members_inactivity_sweep(now=now)
+    later = now + 15 * DAY
+    _sweep, _active = run_together(
+        [
+            lambda: services.members_inactivity_sweep(now=later),
+            lambda: services.member_mark_active(member=fresh(member), now=later),
+        ]
+    )
+    member = fresh(member)
+    # then either the activity answered the question first (still active, nothing recorded),
+    # or the member was moved first and their activity is recorded without undoing it
+    moved = entries(member, "member.inactive").count()
+    assert moved == (1 if member.inactive_since else 0)
+    assert member.last_active_at == later
+    assert member.inactivity_warned_at is None
