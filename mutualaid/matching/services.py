@@ -87,7 +87,7 @@ def suggestion_create(
     except IntegrityError:
         raise Conflict(_("This helper is already involved with this need.")) from None
     history_record(
-        actor=actor, network=need.network, action="match.suggest", target=match, origin=origin
+        actor=actor, network=need.network, action="matching.suggest", target=match, origin=origin
     )
     match_id = match.pk
     transaction.on_commit(lambda: need_tasks.notify_match("suggested", match_id))

@@ -148,7 +148,7 @@ def _withdraw_suggestions(matches: "models.QuerySet[Match]", *, actor: Member | 
             state=to_state, updated_at=timezone.now()
         ):
             history_record(
-                actor=actor, network=match.need.network, action="match.withdraw", target=match
+                actor=actor, network=match.need.network, action="matching.withdraw", target=match
             )
 
 
@@ -472,7 +472,8 @@ def match_pass(*, actor: Member, match: Match) -> Match:
     suggests this need to this helper again."""
     _check_step(actor, match, "pass")
     _match_move(match, "pass")
-    history_record(actor=actor, action="match.pass", target=match)
+    # Under "matching.", which the network's history page does not show: nobody learns of a no.
+    history_record(actor=actor, action="matching.pass", target=match)
     match.refresh_from_db()
     return match
 
@@ -492,7 +493,7 @@ def match_suggestions_lapse(*, now: datetime | None = None) -> int:
         ):
             lapsed += 1
             history_record(
-                actor=None, network=match.need.network, action="match.lapse", target=match
+                actor=None, network=match.need.network, action="matching.lapse", target=match
             )
     return lapsed
 

@@ -214,3 +214,20 @@ def test_a_closed_or_matched_need_is_not_loaded(network, groceries):
     assert problem.n_needs == 0
     assert np.all(problem.helper_capacity > 0)
     assert CENTER_CELL
+
+
+def test_an_inactive_member_is_never_a_helper(network, groceries):
+    from mutualaid.core.errors import Conflict
+    from mutualaid.matching.services import suggestion_create
+    from mutualaid.networks.models import Member
+
+    need = NeedFactory(requester=MemberFactory(network=network))
+    away = a_helper(network)
+    Member.objects.filter(pk=away.pk).update(inactive_since=timezone.now())
+    away.refresh_from_db()
+
+    problem, _lookup = adapter.problem_for_network(network)
+
+    assert problem.n_helpers == 0
+    with pytest.raises(Conflict, match="not taking part"):
+        suggestion_create(need=need, helper=away)

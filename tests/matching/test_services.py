@@ -78,7 +78,7 @@ def test_an_unanswered_suggestion_lapses(need, helper):
     assert services.match_suggestions_lapse(now=timezone.now() + timedelta(days=2)) == 1
     match.refresh_from_db()
     assert match.state == Match.State.EXPIRED
-    assert HistoryEntry.objects.filter(action="match.lapse", target_id=match.pk).count() == 1
+    assert HistoryEntry.objects.filter(action="matching.lapse", target_id=match.pk).count() == 1
 
 
 def test_the_network_sets_how_long_a_helper_has_to_answer(need, helper):
@@ -219,3 +219,15 @@ def test_a_bad_policy_change_is_refused_and_changes_nothing(network, changes, wo
     with pytest.raises(InvalidInput, match=words):
         policy_change(network=network, changes=changes)
     assert not HistoryEntry.objects.filter(action="matching.policy_change").exists()
+
+
+def test_the_networks_history_page_never_shows_a_helpers_no_or_a_block(need, helper):
+    from mutualaid.core.selectors import history_visible
+
+    match = suggestion_create(need=need, helper=helper)
+    services.match_pass(actor=helper, match=match)
+    services.block_create(actor=need.requester, member=helper)
+
+    actions = set(history_visible(member=need.requester).values_list("action", flat=True))
+
+    assert not {a for a in actions if a.startswith(("matching.", "block."))}

@@ -108,7 +108,9 @@ def snapshot(match: Match) -> tuple[object, ...]:
 
 
 def entries(action: str, match: Match) -> int:
-    return HistoryEntry.objects.filter(action=f"match.{action}", target_id=match.pk).count()
+    # A helper's answers to suggestions are "matching." entries: not on the public history page.
+    actions = (f"match.{action}", f"matching.{action}")
+    return HistoryEntry.objects.filter(action__in=actions, target_id=match.pk).count()
 
 
 # --- Legal match steps ----------------------------------------------------------------------
