@@ -558,5 +558,6 @@ def members_signed_in(*, user_id: int | None) -> None:
     they were inactive."""
     if user_id is None:
         return
-    for member in Member.objects.filter(user_id=user_id).select_related("network"):
+    memberships = Member.objects.filter(user_id=user_id).select_related("network")
+    for member in memberships.defer("phone", "accessibility_needs"):
         member_mark_active(member=member, returning=True)
