@@ -432,3 +432,31 @@ def test_the_history_log_never_names_who_voted_on_an_anonymous_concern(network):
     assert raise_line.actor_name == "A member"
     # and the labels are plain words, not the action's code
     assert all(line.action_label != line.action for line in lines)
+
+
+@pytest.mark.django_db
+def test_the_data_migration_forgets_voters_already_logged_on_anonymous_concerns(network):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "mutualaid.governance.migrations.0006_forget_anonymous_concern_voters"
+    )
+    _raiser, about, voters, concern = raised(network)
+    concern = concern_open_vote(actor=about, concern=concern)
+    # given entries written the old way: the voter named, on an anonymous concern
+    old = HistoryEntry.objects.create(
+        network=network,
+        actor=voters[0],
+        action="concern.vote",
+        target_type="concern",
+        target_id=concern.pk,
+        data={"round": 1},
+    )
+    migration.forget_voters(apps, None)
+    old.refresh_from_db()
+    assert old.actor_id is None
+    assert old.data == {"round": 1, "anonymous": True}
+    raise_entry = HistoryEntry.objects.get(action="concern.raise", target_id=concern.pk)
+    assert raise_entry.data["anonymous"] is True
