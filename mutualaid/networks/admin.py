@@ -40,6 +40,8 @@ class NetworkAdmin(NetworkScopedAdmin):
         "open_for_applications",
         "approvals_needed",
         "application_questions",
+        "inactive_after_days",
+        "inactive_grace_days",
         "created_at",
     ]
     readonly_fields = ["slug", "created_at"]
@@ -158,6 +160,7 @@ class MemberAdmin(NetworkScopedAdmin):
         "weekly_task_cap",
         "travel_radius_km",
         "joined_at",
+        "inactive_since",
     )
     fields = ("display_name", *readonly_fields)
 
