@@ -96,6 +96,7 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     "concern.round_close": _("a round of voting on a concern closed"),
     "concern.decide": _("a concern was decided"),
     "role.renewed": _("a member's role was renewed for another term"),
+    "role.term_ending": _("a member's term in a role ends soon"),
     "trust.give": _("gave their trust"),
     "trust.revoke": _("took back their trust"),
     "role.gained": _("a member gained a role"),

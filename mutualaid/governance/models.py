@@ -85,6 +85,8 @@ class RoleHolding(models.Model):
     granted_at = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True)
     lapsed_at = models.DateTimeField(null=True, blank=True)
+    # When the holder was told their term ends soon (once per term; a renewal clears it).
+    term_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -216,6 +216,39 @@ def roles_expire_terms(*, now: datetime) -> int:
     return lapsed
 
 
+TERM_REMINDER: Final = timedelta(days=14)
+
+
+@transaction.atomic
+def roles_remind_terms_ending(*, now: datetime) -> int:
+    """Tell each holder once, two weeks ahead, that their term ends, so that the network can
+    decide in time whether to renew it (a `role_renew` proposal). Returns how many were told."""
+    due = RoleHolding.objects.filter(
+        lapsed_at__isnull=True,
+        term_reminded_at__isnull=True,
+        expires_at__gt=now,
+        expires_at__lte=now + TERM_REMINDER,
+    ).select_related("role", "member__network")
+    reminded = 0
+    for holding in due:
+        if not RoleHolding.objects.filter(pk=holding.pk, term_reminded_at__isnull=True).update(
+            term_reminded_at=now
+        ):
+            continue
+        history_record(
+            actor=None,
+            network=holding.member.network,
+            action="role.term_ending",
+            target=holding.member,
+            role=holding.role.slug,
+        )
+        from mutualaid.governance.tasks import notify_role_term_ending
+
+        transaction.on_commit(partial(notify_role_term_ending, holding.pk))
+        reminded += 1
+    return reminded
+
+
 @transaction.atomic
 def founder_powers_sweep(*, now: datetime) -> int:
     """End each founding organiser's powers that are due to end; returns how many ended."""
@@ -390,7 +423,7 @@ def role_renew(
         # in between wins, and this one skips it.
         if RoleHolding.objects.filter(
             pk=holding.pk, expires_at=holding.expires_at, lapsed_at=holding.lapsed_at
-        ).update(expires_at=expires_at, lapsed_at=None):
+        ).update(expires_at=expires_at, lapsed_at=None, term_reminded_at=None):
             history_record(
                 actor=actor,
                 network=network,

@@ -16,6 +16,7 @@ from mutualaid.governance.services import (
     proposals_close_due,
     proposals_remind_closing,
     roles_expire_terms,
+    roles_remind_terms_ending,
 )
 from mutualaid.networks.models import Member, Network
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 def governance_daily_sweeps() -> None:
     now = timezone.now()
     roles_expire_terms(now=now)
+    roles_remind_terms_ending(now=now)
     founder_powers_sweep(now=now)
     agreement_reviews_remind(today=now.date())
 
@@ -104,6 +106,30 @@ def notify_proposal_outcome(proposal_id: int) -> None:
             body=OUTCOME_BODIES[Proposal.Status(proposal.status)],
             params={"title": proposal.title, "error": proposal.apply_error},
         )
+
+
+@db_task(retries=3, retry_delay=60)
+def notify_role_term_ending(holding_id: int) -> None:
+    from mutualaid.governance.models import RoleHolding
+
+    holding = (
+        RoleHolding.objects.select_related("role", "member__user", "member__network")
+        .filter(pk=holding_id, lapsed_at__isnull=True)
+        .first()
+    )
+    if holding is None or holding.expires_at is None:
+        return
+    network = holding.member.network
+    email_member(
+        holding.member,
+        subject=_("Your term as %(role)s ends soon"),
+        body=_(
+            "Your term as %(role)s ends on %(date)s. If the network wants you to go on, any "
+            "member can open a proposal to renew it; otherwise the role passes on."
+        ),
+        params={"role": holding.role.name, "date": holding.expires_at.strftime("%Y-%m-%d")},
+        path=reverse("governance:proposal_create", kwargs={"slug": network.slug}),
+    )
 
 
 @db_task(retries=3, retry_delay=60)

@@ -279,3 +279,27 @@ def test_removal_and_inactivity_read_as_plain_words_in_the_history(network):
         if line.action == "member.remove"
     ]
     assert line.action_label == "a member was removed from the network by its decision"
+
+
+def test_holders_are_told_once_two_weeks_before_their_term_ends(
+    network, django_capture_on_commit_callbacks, mailoutbox
+):
+    from mutualaid.governance.services import roles_remind_terms_ending
+
+    (holder,), truster = moderators(network, 1)
+    role = Role.objects.get(network=network, slug="moderator")
+    now = timezone.now()
+    RoleHolding.objects.filter(role=role).update(expires_at=now + timedelta(days=20))
+    assert roles_remind_terms_ending(now=now) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert roles_remind_terms_ending(now=now + timedelta(days=7)) == 1
+    assert roles_remind_terms_ending(now=now + timedelta(days=8)) == 0
+    [email] = [m for m in mailoutbox if holder.user.email in m.to]
+    assert "ends soon" in email.subject
+    # and a renewal starts the count again for the next term
+    decide(
+        truster,
+        [MemberFactory(network=network)],
+        {"type": "role_renew", "params": {"role": "moderator"}},
+    )
+    assert RoleHolding.objects.get(role=role, member=holder).term_reminded_at is None
