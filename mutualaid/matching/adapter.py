@@ -25,7 +25,7 @@ How the database becomes arrays (also in docs/matching.md, "From the database"):
 - **Capacity**: `selectors.capacity_left` (own weekly cap and network cap, net of recent and
   pending matches). Helpers with no capacity left are left out.
 - **Pairs that may never meet**: blocks (either way) and every (need, helper) pair that ever
-  ended without help; and each requester with themself.
+  ended without help (`selectors.ended_without_help`); and each requester with themself.
 """
 
 from __future__ import annotations
@@ -48,11 +48,12 @@ from mutualaid.matching.models import MatchingPolicy
 from mutualaid.matching.selectors import (
     active_members,
     capacity_left,
+    ended_without_help,
     help_received,
     policy_for,
     recent_load,
 )
-from mutualaid.needs.models import ENDED_WITHOUT_HELP, LIVE_STATES, Block, Match, Need, Offer
+from mutualaid.needs.models import LIVE_STATES, Block, Match, Need, Offer
 from mutualaid.networks.models import AVAILABILITY_SLOTS, Category, Member, Network
 
 if TYPE_CHECKING:
@@ -303,7 +304,7 @@ def problem_for_network(
     helper_id_list = [m.pk for m in helpers]
     declined = list(
         Match.objects.filter(
-            need_id__in=need_id_list, helper__isnull=False, state__in=ENDED_WITHOUT_HELP
+            ended_without_help(), need_id__in=need_id_list, helper__isnull=False
         ).values_list("need_id", "helper_id")
     )
     if include_matched_needs:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -158,10 +158,16 @@ def is_active_member(member: Member) -> bool:
     return getattr(member, "inactive_since", None) is None
 
 
+def ended_without_help() -> Q:
+    """Matches whose (need, helper) pair is never suggested again: every way of ending without
+    help, except a suggestion the system withdrew before the helper answered (the need was met
+    elsewhere meanwhile): the helper never said no, so they may be asked if it reopens."""
+    withdrawn_unanswered = Q(state=Match.State.CANCELLED, offered_at__isnull=True, cancelled_by="")
+    return Q(state__in=ENDED_WITHOUT_HELP) & ~withdrawn_unanswered
+
+
 def pair_ended_without_help(*, need_id: int, helper_id: int) -> bool:
-    return Match.objects.filter(
-        need_id=need_id, helper_id=helper_id, state__in=ENDED_WITHOUT_HELP
-    ).exists()
+    return Match.objects.filter(ended_without_help(), need_id=need_id, helper_id=helper_id).exists()
 
 
 # --- The policy in plain words --------------------------------------------------------------

@@ -11,7 +11,7 @@ from mutualaid.needs import services
 from mutualaid.needs.models import Block, Match, Need
 from tests.api.conftest import api_client_for
 from tests.conftest import client_for
-from tests.factories import NeedFactory
+from tests.factories import NeedFactory, OfferFactory
 
 BLOCKED_WORDS = "You and the person asking cannot be matched with each other."
 
@@ -135,3 +135,23 @@ def test_blocks_through_the_api(need, helper, outsider):
     )
     assert removed.status_code == 204
     assert api.get("/blocks").json() == []
+
+
+def test_blocking_from_an_offers_page(network, helper, bystander):
+    offer = OfferFactory(helper=helper)
+    slug = network.slug
+    page = client_for(bystander).get(
+        reverse("needs:offer_detail", kwargs={"slug": slug, "offer_id": offer.pk})
+    )
+    block_url = reverse("needs:member_block", kwargs={"slug": slug, "member_id": helper.pk})
+    assert block_url in page.content.decode()
+
+    response = client_for(bystander).post(block_url)
+
+    assert response.status_code == 302
+    assert Block.objects.filter(blocker=bystander, blocked=helper).exists()
+    # the helper's own page offers them no button against themself
+    own = client_for(helper).get(
+        reverse("needs:offer_detail", kwargs={"slug": slug, "offer_id": offer.pk})
+    )
+    assert block_url not in own.content.decode()

@@ -231,3 +231,20 @@ def test_the_networks_history_page_never_shows_a_helpers_no_or_a_block(need, hel
     actions = set(history_visible(member=need.requester).values_list("action", flat=True))
 
     assert not {a for a in actions if a.startswith(("matching.", "block."))}
+
+
+def test_a_suggestion_withdrawn_before_an_answer_may_be_asked_again_if_the_need_reopens(
+    need, helper, bystander
+):
+    # given a suggestion to the helper, withdrawn when the requester accepted someone else
+    suggestion = suggestion_create(need=need, helper=helper)
+    other = services.match_propose(actor=bystander, need=need)
+    services.match_accept(actor=need.requester, match=other)
+    # when that helper steps back and the need opens again
+    services.match_release(actor=bystander, match=Match.objects.get(pk=other.pk), reason="Ill")
+
+    # then the first helper, who never said no, may be asked again; the one who stepped back not
+    again = suggestion_create(need=need, helper=helper)
+    assert again.pk != suggestion.pk
+    with pytest.raises(Conflict, match="already asked"):
+        suggestion_create(need=need, helper=bystander)
