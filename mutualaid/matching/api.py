@@ -10,7 +10,6 @@ from ninja.responses import Status
 from mutualaid.core.api import Id, InputSchema, PathId, member_of, responses
 from mutualaid.matching import selectors, services
 from mutualaid.needs.api import MatchState, MemberRef
-from mutualaid.needs.models import Match
 from mutualaid.needs.selectors import access_member, access_need
 
 router = Router()
@@ -89,7 +88,5 @@ def needs_ask_candidate(request: HttpRequest, need_id: PathId, payload: AskIn) -
     member = member_of(request)
     need = access_need(member, need_id)
     helper = access_member(member, payload.helper_id)
-    match = services.suggestion_create(
-        need=need, helper=helper, origin=Match.Origin.ASKED, actor=member
-    )
+    match = services.suggestion_ask(actor=member, need=need, helper=helper)
     return Status(201, match)

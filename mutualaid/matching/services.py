@@ -250,3 +250,25 @@ def _record_run(network: Network, summary: RunSummary) -> None:
         proposed=summary.proposed,
         unmatched=summary.unmatched,
     )
+
+
+def suggestion_ask(*, actor: Member, need: Need, helper: Member) -> Match:
+    """An organiser (or a requester the network allows) asks one helper, from the need's
+    suggestions: the same as the engine's suggestion, with the same facts explained."""
+    from mutualaid.matching import adapter
+
+    facts: list[list[Any]] = []
+    if helper.network_id == need.network_id:
+        try:
+            problem, lookup = adapter.problem_for_network(
+                need.network, need_ids=[need.pk], include_matched_needs=True
+            )
+            if need.pk in lookup.need_rows and helper.pk in lookup.helper_rows:
+                facts = adapter.explanation_for(
+                    problem, lookup.need_row(need.pk), lookup.helper_row(helper.pk)
+                )
+        except (ImportError, ValueError):
+            facts = []  # the words are a courtesy; the rules are checked below either way
+    return suggestion_create(
+        need=need, helper=helper, origin=Match.Origin.ASKED, explanation=facts, actor=actor
+    )

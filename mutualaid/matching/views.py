@@ -10,7 +10,6 @@ from mutualaid.core.errors import DomainError
 from mutualaid.matching import services
 from mutualaid.matching.forms import AskHelperForm
 from mutualaid.matching.selectors import policy_for, policy_sentences
-from mutualaid.needs.models import Match
 from mutualaid.needs.selectors import access_member, access_need
 from mutualaid.networks.decorators import member_page
 from mutualaid.networks.models import Member
@@ -40,9 +39,7 @@ def need_ask(request: HttpRequest, need_id: int) -> HttpResponse:
     else:
         try:
             helper = access_member(member, form.cleaned_data["helper"])
-            services.suggestion_create(
-                need=need, helper=helper, origin=Match.Origin.ASKED, actor=member
-            )
+            services.suggestion_ask(actor=member, need=need, helper=helper)
         except DomainError as err:
             messages.error(request, err.message)
         else:

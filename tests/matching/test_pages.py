@@ -45,6 +45,8 @@ def test_an_organiser_sees_a_needs_best_helpers_and_can_ask_one(network, need):
     assert response.status_code == 302
     match = Match.objects.get(need=need, helper=helper)
     assert (match.state, match.origin) == (Match.State.SUGGESTED, Match.Origin.ASKED)
+    assert match.explanation[0][0] == "distance_km"
+    assert "km away" in client_for(helper).get(need_page(need)).content.decode()
     assert "asked, waiting for their answer" in client.get(need_page(need)).content.decode()
 
 
