@@ -427,7 +427,6 @@ def _last_activity() -> Coalesce:
     return Coalesce("last_active_at", "joined_at")
 
 
-@transaction.atomic
 def member_mark_active(
     *, member: Member, now: datetime | None = None, returning: bool = False
 ) -> bool:
@@ -445,7 +444,12 @@ def member_mark_active(
         and member.inactivity_warned_at is None
         and not (returning and member.inactive_since is not None)
     ):
-        return False
+        return False  # and no transaction either: on SQLite, opening one takes the write lock
+    return _member_activity_write(member=member, now=now, returning=returning)
+
+
+@transaction.atomic
+def _member_activity_write(*, member: Member, now: datetime, returning: bool) -> bool:
     row = Member.objects.filter(pk=member.pk)
     due = Q(last_active_at__isnull=True) | Q(last_active_at__lt=now - ACTIVITY_WRITE_EVERY)
     written = row.filter(due | Q(inactivity_warned_at__isnull=False)).update(last_active_at=now)
