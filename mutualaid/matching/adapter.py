@@ -215,27 +215,39 @@ class _HelperFacts:
     cell: str = ""
 
 
+HELPER_VALUES = ("pk", "cell", "languages", "availability", "weekly_task_cap", "travel_radius_km")
+
+
 def _helper_facts(
-    network: Network, members: list[Member], by_id: dict[int, int], by_slug: dict[str, int]
+    network: Network,
+    members: list[dict[str, Any]],
+    by_id: dict[int, int],
+    by_slug: dict[str, int],
 ) -> dict[int, _HelperFacts]:
     facts = {
-        m.pk: _HelperFacts(
-            slots=slot_mask(m.availability), radius=float(m.travel_radius_km), cell=m.cell
+        m["pk"]: _HelperFacts(
+            slots=slot_mask(m["availability"]),
+            radius=float(m["travel_radius_km"]),
+            cell=m["cell"],
         )
         for m in members
     }
-    skills = Member.skills.through.objects.filter(member__in=list(facts)).values_list(
+    skills = Member.skills.through.objects.filter(member__network=network).values_list(
         "member_id", "skill__slug"
     )
     for member_id, slug in skills:
+        if member_id not in facts:
+            continue
         for category_slug in SKILL_CATEGORIES.get(slug, ()):
             if category_slug in by_slug:
                 facts[member_id].categories |= 1 << by_slug[category_slug]
-    offers = Offer.objects.filter(
-        network=network, status=Offer.Status.ACTIVE, helper__in=list(facts)
-    ).values_list("helper_id", "kind", "category_id", "availability", "radius_km", "cell")
+    offers = Offer.objects.filter(network=network, status=Offer.Status.ACTIVE).values_list(
+        "helper_id", "kind", "category_id", "availability", "radius_km", "cell"
+    )
     for helper_id, kind, category_id, availability, radius_km, cell in offers:
-        fact = facts[helper_id]
+        fact = facts.get(helper_id)
+        if fact is None:
+            continue
         if category_id is None and kind == Offer.Kind.TIME:
             fact.categories |= (1 << N_CATEGORIES) - 1
         elif category_id in by_id:
@@ -281,38 +293,36 @@ def problem_for_network(
     else:
         needs = open_needs(network, only=need_ids)
     needs = [n for n in needs if n["category_id"] in by_id and is_valid_public_cell(n["cell"])]
-    helped = help_received({n["requester_id"] for n in needs}, now=now)
+    helped = help_received(network, now=now)
 
-    members = [
-        m
-        for m in active_members(network).only(
-            "pk", "cell", "languages", "availability", "weekly_task_cap", "travel_radius_km"
-        )
-    ]
+    members: list[dict[str, Any]] = list(active_members(network).values(*HELPER_VALUES))
     facts = _helper_facts(network, members, by_id, by_slug)
-    room = capacity_left(members, policy=policy, now=now)
+    own_caps = {m["pk"]: m["weekly_task_cap"] for m in members if facts[m["pk"]].categories}
+    room = capacity_left(own_caps, policy=policy, now=now, network=network)
     helpers = [
         m
         for m in members
-        if facts[m.pk].categories
-        and room[m.pk] > 0
-        and is_valid_public_cell(facts[m.pk].cell or "")
+        if m["pk"] in own_caps
+        and room[m["pk"]] > 0
+        and is_valid_public_cell(facts[m["pk"]].cell or "")
     ]
-    load = recent_load([m.pk for m in helpers], now=now)
+    load = recent_load(network, now=now)
 
     need_id_list = [n["pk"] for n in needs]
-    helper_id_list = [m.pk for m in helpers]
-    declined = list(
-        Match.objects.filter(
-            ended_without_help(), need_id__in=need_id_list, helper__isnull=False
-        ).values_list("need_id", "helper_id")
-    )
+    helper_id_list = [m["pk"] for m in helpers]
+    loaded = set(need_id_list)
+    scope = (
+        Match.objects.filter(need_id__in=need_id_list)
+        if need_ids is not None
+        else Match.objects.filter(need__network=network, need__status=Need.Status.OPEN)
+    ).filter(helper__isnull=False)
+    declined = [
+        pair
+        for pair in scope.filter(ended_without_help()).values_list("need_id", "helper_id")
+        if pair[0] in loaded
+    ]
     if include_matched_needs:
-        declined += list(
-            Match.objects.filter(
-                need_id__in=need_id_list, helper__isnull=False, state__in=LIVE_STATES
-            ).values_list("need_id", "helper_id")
-        )
+        declined += list(scope.filter(state__in=LIVE_STATES).values_list("need_id", "helper_id"))
     blocked = list(Block.objects.filter(network=network).values_list("blocker_id", "blocked_id"))
     blocked += [(n["requester_id"], n["requester_id"]) for n in needs]
 
@@ -331,14 +341,16 @@ def problem_for_network(
         need_requester=[n["requester_id"] for n in needs],
         need_requester_help=[float(helped[n["requester_id"]]) for n in needs],
         helper_id=helper_id_list,
-        helper_cell=[_cell_int(facts[m.pk].cell) for m in helpers],
+        helper_cell=[_cell_int(facts[pk].cell) for pk in helper_id_list],
         # Built as uint64 here: "any category" is 2**64 - 1, which a plain list would not keep.
-        helper_categories=np.array([facts[m.pk].categories for m in helpers], dtype=np.uint64),
-        helper_languages=[language_mask(m.languages) for m in helpers],
-        helper_slots=[facts[m.pk].slots or ALL_SLOTS for m in helpers],
-        helper_capacity=[room[m.pk] for m in helpers],
-        helper_radius_km=[max(1.0, facts[m.pk].radius) for m in helpers],
-        helper_recent_load=[float(load[m.pk]) for m in helpers],
+        helper_categories=np.array(
+            [facts[pk].categories for pk in helper_id_list], dtype=np.uint64
+        ),
+        helper_languages=[language_mask(m["languages"]) for m in helpers],
+        helper_slots=[facts[pk].slots or ALL_SLOTS for pk in helper_id_list],
+        helper_capacity=[room[pk] for pk in helper_id_list],
+        helper_radius_km=[max(1.0, facts[pk].radius) for pk in helper_id_list],
+        helper_recent_load=[float(load[pk]) for pk in helper_id_list],
         blocked_members=np.array(blocked, dtype=np.int64).reshape(-1, 2),
         declined_pairs=np.array(declined, dtype=np.int64).reshape(-1, 2),
     )
@@ -412,7 +424,11 @@ def proposals_write(
         raise NotInNetwork("These results were computed for another network.")
     pairs = [(int(need_id), int(helper_id)) for need_id, helper_id in pairs]
     rows = [(lookup.need_row(n), lookup.helper_row(h)) for n, h in pairs]
-    needs = Need.objects.in_bulk([n for n, _h in pairs])
+    needs = (
+        Need.objects.select_related("network")
+        .defer("address", "phone")
+        .in_bulk([n for n, _h in pairs])
+    )
     helpers = Member.objects.in_bulk([h for _n, h in pairs])
     created: list[int] = []
     skipped = 0
@@ -429,6 +445,7 @@ def proposals_write(
                 actor=actor,
                 explanation=explanation_for(problem, need_row, helper_row),
                 now=lookup.now,
+                policy=lookup.policy,
             )
         except DomainError:
             skipped += 1

@@ -96,52 +96,68 @@ def _counts(matches: QuerySet[Match], field: str) -> Counter[int]:
 
 
 def capacity_left(
-    helpers: Iterable[Member], *, policy: MatchingPolicy, now: datetime
+    helpers: Iterable[Member] | dict[int, int],
+    *,
+    policy: MatchingPolicy,
+    now: datetime,
+    network: Network | None = None,
 ) -> dict[int, int]:
     """Tasks each helper may still be asked to take: the smaller of what is left of their own
     weekly cap (over the last 7 days) and of the network's cap (over its period), counting
-    matches accepted in that time and every suggestion or offer still waiting for an answer."""
-    helpers = list(helpers)
-    ids = [h.pk for h in helpers]
-    mine = Match.objects.filter(helper__in=ids)
-    taken = mine.filter(state__in=TAKEN_STATES)
-    week = _counts(taken.filter(accepted_at__gte=now - timedelta(days=OWN_CAP_DAYS)), "helper")
-    period = _counts(
-        taken.filter(accepted_at__gte=now - timedelta(days=policy.cap_period_days)), "helper"
+    matches accepted in that time and every suggestion or offer still waiting for an answer.
+
+    `helpers` are members, or {member id: own weekly cap}. With `network`, matches are found
+    by network rather than by a list of ids (for loading a whole network at once)."""
+    own = helpers if isinstance(helpers, dict) else {h.pk: h.weekly_task_cap for h in helpers}
+    if network is not None:
+        mine = Match.objects.filter(helper__network=network)
+    else:
+        mine = Match.objects.filter(helper__in=list(own))
+    taken = Q(state__in=TAKEN_STATES)
+    rows = (
+        mine.filter(taken | Q(state__in=PENDING_STATES))
+        .values("helper")
+        .annotate(
+            week=Count("pk", filter=taken & Q(accepted_at__gte=now - timedelta(days=OWN_CAP_DAYS))),
+            period=Count(
+                "pk",
+                filter=taken & Q(accepted_at__gte=now - timedelta(days=policy.cap_period_days)),
+            ),
+            pending=Count("pk", filter=Q(state__in=PENDING_STATES)),
+        )
+        .order_by()
     )
-    pending = _counts(mine.filter(state__in=PENDING_STATES), "helper")
-    return {
-        h.pk: max(
+    used = {row["helper"]: row for row in rows}
+    left = {}
+    for pk, cap in own.items():
+        row = used.get(pk, {"week": 0, "period": 0, "pending": 0})
+        left[pk] = max(
             0,
             min(
-                h.weekly_task_cap - week[h.pk] - pending[h.pk],
-                policy.helper_cap - period[h.pk] - pending[h.pk],
+                cap - row["week"] - row["pending"],
+                policy.helper_cap - row["period"] - row["pending"],
             ),
         )
-        for h in helpers
-    }
+    return left
 
 
-def recent_load(helper_ids: Iterable[int], *, now: datetime) -> Counter[int]:
-    """Tasks each helper took on in the last four weeks."""
+def recent_load(network: Network, *, now: datetime) -> Counter[int]:
+    """Tasks each helper of the network took on in the last four weeks."""
     since = now - timedelta(days=RECENT_DAYS)
     return _counts(
         Match.objects.filter(
-            helper__in=list(helper_ids), state__in=TAKEN_STATES, accepted_at__gte=since
+            helper__network=network, state__in=TAKEN_STATES, accepted_at__gte=since
         ),
         "helper",
     )
 
 
-def help_received(requester_ids: Iterable[int], *, now: datetime) -> Counter[int]:
-    """Times each requester was helped (a helper accepted) in the last four weeks."""
+def help_received(network: Network, *, now: datetime) -> Counter[int]:
+    """Times each requester of the network was helped (a helper accepted) in the last four
+    weeks."""
     since = now - timedelta(days=RECENT_DAYS)
     return _counts(
-        Match.objects.filter(
-            need__requester__in=list(requester_ids),
-            state__in=TAKEN_STATES,
-            accepted_at__gte=since,
-        ),
+        Match.objects.filter(need__network=network, state__in=TAKEN_STATES, accepted_at__gte=since),
         "need__requester",
     )
 

@@ -57,6 +57,7 @@ def suggestion_create(
     explanation: Sequence[Sequence[Any]] = (),
     actor: Member | None = None,
     now: datetime | None = None,
+    policy: MatchingPolicy | None = None,
 ) -> Match:
     """Ask one helper whether they can help with one need. The helper answers yes or no; the
     requester hears only of a yes. `actor` is the member who asked (None for the engine).
@@ -65,7 +66,7 @@ def suggestion_create(
     checked, so a need closed, or a helper filled up, by another transaction at the same moment
     is seen, on SQLite and PostgreSQL alike."""
     now = now or timezone.now()
-    policy = policy_for(need.network)
+    policy = policy or policy_for(need.network)
     if actor is not None and not may_see_candidates(actor, need, policy):
         raise PermissionDenied()
     if helper.network_id != need.network_id:
