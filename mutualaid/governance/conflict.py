@@ -1,15 +1,18 @@
 """Fair conflict resolution: writes and reads for the concern process.
 
-Any member can raise a concern about another member of their network. The affected member is
-told and can answer. A time-boxed vote follows (when they answer, when someone with
+Any member can raise a concern about another member of their network, and the network can
+start one by a decision (a passed `concern_start` proposal). The affected member is told and
+can answer. A time-boxed vote follows (when they answer, when someone with
 `network.moderate` or the affected member opens it, or by itself once the answer window has
 passed): talk more, no change, or remove from the network. Most votes win; a tie (or no votes)
 opens another round with a new deadline, up to the network's `max_rounds`, after which nothing
 changes. "Remove" removes the membership through `member_remove`, once, all or nothing.
 
 Every step is written to the history log, targeting the concern. The raiser is recorded as the
-actor only when the network chooses to show raisers; how anyone voted is recorded only when
-votes are not anonymous. The concern's text and answer are encrypted and never in history.
+actor only when the network chooses to show raisers; in an anonymous vote, neither who voted
+nor how is recorded (only that a member voted, and each round's tally). The concern's text and
+answer are encrypted and never in history. Members read a concern once its vote opens; before,
+only the raiser, the affected member and members who may moderate (`concerns_visible`).
 """
 
 from dataclasses import dataclass
