@@ -99,8 +99,8 @@ def proposal_votes_visible(member: Member, proposal: Proposal) -> list[VisibleVo
         for vote in votes
     ]
     if proposal.anonymous:
-        # Sorted by content alone: the history log shows *when* each member voted, so any
-        # order that follows time (the database's included) would pair voters with ballots.
+        # Sorted by content alone: any order that follows time (the database's included)
+        # could pair ballots with who was seen around when, or with the voter's own memory.
         visible.sort(
             key=lambda v: (v["choice"], v["ranking"], sorted(v["scores"].items()), v["reason"])
         )

@@ -731,9 +731,18 @@ def proposal_vote(
             vote = Vote.objects.create(proposal=proposal, voter=actor, reason=reason, **ballot)
     except IntegrityError:
         raise Conflict(_("You have already voted on this proposal.")) from None
-    # An anonymous proposal's history says that a member voted, never how.
-    how = {} if proposal.anonymous else ballot
-    history_record(actor=actor, action="proposal.vote", target=proposal, **how)
+    # An anonymous proposal's history says that a member voted, never who nor how: with the
+    # tally published, a voter named beside the entry could be paired with a choice.
+    if proposal.anonymous:
+        history_record(
+            actor=None,
+            network=proposal.network,
+            action="proposal.vote",
+            target=proposal,
+            anonymous=True,
+        )
+    else:
+        history_record(actor=actor, action="proposal.vote", target=proposal, **ballot)
     return vote
 
 

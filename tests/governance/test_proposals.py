@@ -316,6 +316,8 @@ def test_an_anonymous_proposal_never_tells_who_voted_how(network):
     assert sorted(v["choice"] for v in visible) == ["consent", "objection"]
     assert all(v["voter"] is None for v in visible)
     assert all("choice" not in e.data for e in history(proposal, "proposal.vote"))
+    # and not who voted either: with one voter, the tally alone would tell their choice
+    assert all(e.actor_id is None for e in history(proposal, "proposal.vote"))
 
 
 @pytest.mark.django_db
@@ -574,3 +576,28 @@ def test_two_threshold_changes_closing_at_once_both_apply_and_the_last_one_stand
     assert str(role.threshold_cap) == final["threshold_cap"]
     assert entries[0].data["after"] == entries[1].data["before"]
     assert entries[0].data["after"] != entries[1].data["after"]
+
+
+@pytest.mark.django_db
+def test_the_data_migration_forgets_voters_already_logged_on_anonymous_proposals(network):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "mutualaid.governance.migrations.0008_forget_anonymous_proposal_voters"
+    )
+    author, voter = members(network, 2)
+    secret, public = open_proposal(author, anonymous=True), open_proposal(author)
+    for proposal in (secret, public):
+        HistoryEntry.objects.create(
+            network=network,
+            actor=voter,
+            action="proposal.vote",
+            target_type="proposal",
+            target_id=proposal.pk,
+            data={},
+        )
+    migration.forget_voters(apps, None)
+    assert history(secret, "proposal.vote").get().actor_id is None
+    assert history(public, "proposal.vote").get().actor_id == voter.pk
