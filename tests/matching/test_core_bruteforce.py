@@ -24,9 +24,10 @@ FAR_CELL = h3i.latlng_to_cell(40.71, -74.0, 8)  # another city, far beyond any r
 def km_between(a: int, b: int) -> float:
     lat1, lng1 = (math.radians(x) for x in h3i.cell_to_latlng(a))
     lat2, lng2 = (math.radians(x) for x in h3i.cell_to_latlng(b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lng2 - lng1) / 2
-    ) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(min(h, 1.0)))
 
 
@@ -111,9 +112,7 @@ def small_problems(draw: st.DrawFn, max_needs: int = 5, max_helpers: int = 4) ->
     need_requester = draw(st.lists(members, min_size=n, max_size=n))
     pair_members = st.tuples(ints(1, 12), ints(1, 12))
     blocked = draw(st.lists(pair_members, max_size=3))
-    decline_pairs = st.tuples(
-        st.sampled_from(need_ids or [0]), st.sampled_from(helper_ids or [0])
-    )
+    decline_pairs = st.tuples(st.sampled_from(need_ids or [0]), st.sampled_from(helper_ids or [0]))
     declined = draw(st.lists(decline_pairs, max_size=3))
     return Problem.build(
         need_id=need_ids,

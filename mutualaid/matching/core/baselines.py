@@ -48,7 +48,9 @@ def greedy(problem: Problem, policy: Policy | None = None, *, limit: int = 50) -
     return make_result(problem, policy, chosen, stats)
 
 
-def reference(problem: Problem, policy: Policy | None = None, *, limit: int | None = None) -> Result:
+def reference(
+    problem: Problem, policy: Policy | None = None, *, limit: int | None = None
+) -> Result:
     """One exact min-cost flow over every feasible pair (each need's ``limit`` cheapest when
     given), with no pruning: the optimum the engine's shortcuts are measured against."""
     policy = policy or Policy()

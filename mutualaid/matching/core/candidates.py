@@ -435,7 +435,10 @@ class _Search:
         helper = ix.entry_row[ix.group_start[g[which]] + offset]
         if self.exact:
             dist = haversine_km(
-                self.need_lat[need], self.need_lng[need], ix.helper_lat[helper], ix.helper_lng[helper]
+                self.need_lat[need],
+                self.need_lng[need],
+                ix.helper_lat[helper],
+                ix.helper_lng[helper],
             )
         ok = dist <= ix.radius[helper]
         lang = self.languages[need]
@@ -486,25 +489,28 @@ def banned_pairs(problem: Problem, need_rows: I64 | None = None) -> I64:
         return np.where(problem.helper_id[r] == ids, r, -1)
 
     if len(problem.declined_pairs):
-        need_pos = {int(nid): i for i, nid in enumerate(problem.need_id[rows].tolist())}
-        for nid, hid in problem.declined_pairs.tolist():
-            i = need_pos.get(nid)
-            h = int(helper_rows(np.array([hid]))[0])
-            if i is not None and h >= 0:
-                keys.append(np.array([i * m + h], dtype=np.int64))
+        need_ids = problem.need_id[rows]
+        need_order = np.argsort(need_ids)
+        pos = np.minimum(
+            np.searchsorted(need_ids[need_order], problem.declined_pairs[:, 0]), len(rows) - 1
+        )
+        local = need_order[pos]
+        declined_helper = helper_rows(problem.declined_pairs[:, 1])
+        ok = (need_ids[local] == problem.declined_pairs[:, 0]) & (declined_helper >= 0)
+        keys.append(local[ok].astype(np.int64) * m + declined_helper[ok])
     if len(problem.blocked_members):
         pairs = problem.blocked_members
         both = np.concatenate([pairs, pairs[:, ::-1]])
         requester = problem.need_requester[rows]
         req_order = np.argsort(requester, kind="stable")
         sorted_req = requester[req_order]
-        h = helper_rows(both[:, 1])
-        both, h = both[h >= 0], h[h >= 0]
+        blocked_helper = helper_rows(both[:, 1])
+        both, blocked_helper = both[blocked_helper >= 0], blocked_helper[blocked_helper >= 0]
         lo = np.searchsorted(sorted_req, both[:, 0], side="left")
         hi = np.searchsorted(sorted_req, both[:, 0], side="right")
         owner, offset = _expand((hi - lo).astype(np.int64))
         need_local = req_order[lo[owner] + offset]
-        keys.append(need_local.astype(np.int64) * m + h[owner])
+        keys.append(need_local.astype(np.int64) * m + blocked_helper[owner])
     if not keys:
         return np.zeros(0, dtype=np.int64)
     return np.unique(np.concatenate(keys))

@@ -7,6 +7,7 @@ crashes deep inside the solver or silently gives a wrong answer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from os import PathLike
 from typing import Any
@@ -89,7 +90,7 @@ def check_cells(name: str, cells: Array) -> None:
             raise ProblemError(f"{name} contains a cell coarser than resolution {MIN_RESOLUTION}")
 
 
-def check_needs(values: dict[str, object]) -> dict[str, Array]:
+def check_needs(values: Mapping[str, object]) -> dict[str, Array]:
     """Validate the need arrays (dtypes, one length, ranges); returns them typed."""
     out = {name: _check_array(name, values[name], dt, 1) for name, dt in NEED_FIELDS.items()}
     _same_length(out)
@@ -103,7 +104,7 @@ def check_needs(values: dict[str, object]) -> dict[str, Array]:
     return out
 
 
-def check_helpers(values: dict[str, object]) -> dict[str, Array]:
+def check_helpers(values: Mapping[str, object]) -> dict[str, Array]:
     """Validate the helper arrays (dtypes, one length, ranges); returns them typed."""
     out = {name: _check_array(name, values[name], dt, 1) for name, dt in HELPER_FIELDS.items()}
     _same_length(out)
@@ -213,7 +214,7 @@ class Problem:
         extra: dict[str, Array] = {}
         if policy is not None:
             extra = policy.as_arrays()  # type: ignore[attr-defined]
-        np.savez_compressed(path, **self.arrays(), **extra)
+        np.savez_compressed(path, **{**self.arrays(), **extra})  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: str | PathLike[str]) -> Problem:

@@ -80,9 +80,7 @@ def flow_assign(cands: Candidates, unmatched: I64, capacity: npt.NDArray[np.int3
     n, m = len(needs), len(helpers)
     sink = n + m
     tails = np.concatenate([need_node, np.arange(n), n + np.arange(m)]).astype(np.int32)
-    heads = np.concatenate(
-        [n + helper_node, np.full(n, sink), np.full(m, sink)]
-    ).astype(np.int32)
+    heads = np.concatenate([n + helper_node, np.full(n, sink), np.full(m, sink)]).astype(np.int32)
     caps = np.concatenate(
         [np.ones(len(cands) + n, dtype=np.int64), capacity[helpers].astype(np.int64)]
     )
@@ -227,9 +225,7 @@ def price_rounds(
         stats["rounds"] += 1
         if stats["rounds"] >= max_rounds:
             break
-        need_price, helper_price = potentials(
-            cands, chosen, unmatched, capacity, problem.n_needs
-        )
+        need_price, helper_price = potentials(cands, chosen, unmatched, capacity, problem.n_needs)
         pricing = index.with_extra_cost(helper_price)
         args = (problem, policy, pricing, rows, need_price, helper_price, banned, cands)
         fresh = _price(*args, exact=False)
