@@ -164,6 +164,7 @@ def solve(
     *,
     workers: int = 1,
     split: bool | None = None,
+    max_rounds: int = 50,
 ) -> Result:
     """Propose helpers for needs at minimum total cost (see the module docstring).
 
@@ -178,7 +179,7 @@ def solve(
     policy = policy or Policy()
     split = workers > 1 if split is None else split
     if split:
-        return _solve_split(problem, policy, workers)
+        return _solve_split(problem, policy, workers, max_rounds)
     t0 = time.perf_counter()
     index = HelperIndex.from_problem(problem, policy)
     rows = np.arange(problem.n_needs)
@@ -187,7 +188,9 @@ def solve(
         problem, policy, rows, index=index, banned=banned, prefix=_prefix(policy)
     )
     t1 = time.perf_counter()
-    cands, chosen, stats = price_rounds(problem, policy, index, rows, cands, banned)
+    cands, chosen, stats = price_rounds(
+        problem, policy, index, rows, cands, banned, max_rounds=max_rounds
+    )
     stats["candidate_seconds"] += t1 - t0
     stats["regions"] = 1
     return make_result(problem, policy, cands.take(chosen), stats)
@@ -212,6 +215,7 @@ def price_rounds(
     cost(i, j) + price(j) < price(i); the index finds exactly those pairs by search with the
     helpers' costs raised by their prices and each need's ceiling set to its price. When none
     is found the solution is optimal over every feasible pair, not only the candidates.
+    ``max_rounds`` caps the solves (``stats["proven_optimal"]`` says whether it was reached).
     """
     unmatched = problem_unmatched(problem, policy)
     capacity = problem.helper_capacity
@@ -343,29 +347,45 @@ def split_regions(problem: Problem, policy: Policy) -> list[I64]:
 
 
 def solve_region(
-    problem: Problem, need_rows: I64, policy: Policy, index: HelperIndex | None = None
+    problem: Problem,
+    need_rows: I64,
+    policy: Policy,
+    index: HelperIndex | None = None,
+    max_rounds: int = 50,
 ) -> RegionResult:
-    """Solve one region on its own, with every helper's full capacity (picklable in and out)."""
+    """Solve one region's needs on their own, exactly, with every helper's full capacity.
+
+    Arguments and result are plain arrays and dataclasses, so another process or machine can
+    run it; ``settle_regions`` combines the results.
+    """
     t0 = time.perf_counter()
-    cands = find_candidates(problem, policy, need_rows, index=index)
+    index = index or HelperIndex.from_problem(problem, policy)
+    banned = banned_pairs(problem, need_rows)
+    cands = find_candidates(
+        problem, policy, need_rows, index=index, banned=banned, prefix=_prefix(policy)
+    )
     t1 = time.perf_counter()
-    chosen = flow_assign(cands, problem_unmatched(problem, policy), problem.helper_capacity)
-    return RegionResult(cands, chosen, t1 - t0, time.perf_counter() - t1)
+    cands, chosen, stats = price_rounds(
+        problem, policy, index, need_rows, cands, banned, max_rounds=max_rounds
+    )
+    return RegionResult(cands, chosen, t1 - t0 + stats["candidate_seconds"], stats["solve_seconds"])
 
 
 # One problem and index per worker process, set once by the pool initializer.
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(problem: Problem, policy: Policy) -> None:
+def _init_worker(problem: Problem, policy: Policy, max_rounds: int) -> None:
     _WORKER["problem"] = problem
     _WORKER["policy"] = policy
+    _WORKER["max_rounds"] = max_rounds
     _WORKER["index"] = HelperIndex.from_problem(problem, policy)
 
 
 def _solve_batch(batch: list[I64]) -> list[RegionResult]:
     problem, policy, index = _WORKER["problem"], _WORKER["policy"], _WORKER["index"]
-    return [solve_region(problem, rows, policy, index) for rows in batch]
+    rounds = _WORKER["max_rounds"]
+    return [solve_region(problem, rows, policy, index, rounds) for rows in batch]
 
 
 def _batches(regions: list[I64], count: int) -> list[list[I64]]:
@@ -379,19 +399,22 @@ def _batches(regions: list[I64], count: int) -> list[list[I64]]:
     return [b for b in batches if b]
 
 
-def _solve_split(problem: Problem, policy: Policy, workers: int) -> Result:
+def _solve_split(problem: Problem, policy: Policy, workers: int, max_rounds: int) -> Result:
     t0 = time.perf_counter()
     regions = split_regions(problem, policy)
     if workers > 1 and len(regions) > 1:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_init_worker, initargs=(problem, policy)
+            workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(problem, policy, max_rounds),
         ) as pool:
             batches = _batches(regions, workers * 2)
             results = [r for batch in pool.map(_solve_batch, batches) for r in batch]
     else:
         index = HelperIndex.from_problem(problem, policy)
-        results = [solve_region(problem, rows, policy, index) for rows in regions]
+        results = [solve_region(problem, rows, policy, index, max_rounds) for rows in regions]
     t1 = time.perf_counter()
     chosen, repaired = settle_regions(problem, policy, results)
     stats = {
