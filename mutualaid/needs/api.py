@@ -276,7 +276,9 @@ class OfferStatusIn(InputSchema):
 
 
 class MatchFilters(InputSchema):
-    live_only: bool = Field(False, description="Only proposed, accepted and in-progress matches.")
+    live_only: bool = Field(
+        False, description="Only live matches: suggested, offered, accepted or in progress."
+    )
 
 
 class ReleaseIn(InputSchema):
