@@ -55,8 +55,35 @@ ACTION_CHOICES = [
     ("role_change_threshold", _("Change how much trust a role needs")),
     ("role_renew", _("Renew a role's holders for another term")),
     ("concern_start", _("Start the conflict-resolution process about a member")),
+    ("matching_policy_change", _("Change how matching weighs things and limits helpers")),
     ("agreement_adopt", _("Adopt an agreement, or a new version of one")),
 ]
+
+
+def _matching_fields() -> dict[str, forms.Field]:
+    """One optional field per setting of the matching policy (left empty: unchanged), with the
+    matching app's own labels and bounds."""
+    from mutualaid.matching.models import MatchingPolicy
+    from mutualaid.matching.services import POLICY_FIELDS, WEIGHTS
+
+    fields: dict[str, forms.Field] = {}
+    for name, bounds in POLICY_FIELDS.items():
+        label = getattr(MatchingPolicy._meta.get_field(name), "verbose_name", name)
+        if bounds is None:
+            fields[name] = forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[("", _("unchanged")), ("yes", _("yes")), ("no", _("no"))],
+            )
+        elif name in WEIGHTS:
+            fields[name] = forms.FloatField(
+                label=label, required=False, min_value=bounds[0], max_value=bounds[1]
+            )
+        else:
+            fields[name] = forms.IntegerField(
+                label=label, required=False, min_value=int(bounds[0]), max_value=int(bounds[1])
+            )
+    return fields
 
 
 def _lines(text: str) -> list[str]:
@@ -142,6 +169,20 @@ class ProposalForm(PageForm):
         member_field = self.fields["member"]
         assert isinstance(member_field, forms.ChoiceField)  # noqa: S101
         member_field.choices = [("", "—"), *members]
+        for name, field in _matching_fields().items():
+            self.fields[f"matching_{name}"] = field
+
+    def matching_boundfields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("matching_")]
+
+    def _matching_changes(self) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        for name in _matching_fields():
+            value = self.cleaned_data.get(f"matching_{name}")
+            if value in (None, ""):
+                continue
+            changes[name] = {"yes": True, "no": False}.get(value, value)
+        return changes
 
     def proposal_kwargs(self) -> dict[str, Any]:
         """The cleaned input as `services.proposal_open` takes it."""
@@ -173,6 +214,8 @@ class ProposalForm(PageForm):
                     "threshold_cap": data["threshold_cap"],
                 },
             }
+        if kind == "matching_policy_change":
+            return {"type": kind, "params": self._matching_changes()}
         if kind == "role_renew":
             return {"type": kind, "params": {"role": data["role"]}}
         if kind == "concern_start":

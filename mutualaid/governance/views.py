@@ -269,7 +269,18 @@ def action_words(action: dict[str, Any]) -> str:
     if kind == "admit_member":
         return _("Admit the applicant to the network.")
     if kind == "matching_policy_change":
-        changes = ", ".join(f"{field} → {value}" for field, value in sorted(params.items()))
+        from mutualaid.matching.models import MatchingPolicy
+
+        def label(field: str) -> str:
+            found = [f for f in MatchingPolicy._meta.fields if f.name == field]
+            return str(found[0].verbose_name) if found else field
+
+        def shown(value: Any) -> str:
+            return str(_("yes") if value is True else _("no") if value is False else value)
+
+        changes = "; ".join(
+            f"{label(field)}: {shown(value)}" for field, value in sorted(params.items())
+        )
         return _("Change how matching works: %(changes)s.") % {"changes": changes}
     if kind == "role_renew":
         return _("Renew the role “%(role)s” for another full term.") % {

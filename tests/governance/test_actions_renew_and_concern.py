@@ -303,3 +303,37 @@ def test_holders_are_told_once_two_weeks_before_their_term_ends(
         {"type": "role_renew", "params": {"role": "moderator"}},
     )
     assert RoleHolding.objects.get(role=role, member=holder).term_reminded_at is None
+
+
+def test_a_matching_change_through_the_proposal_page_keeps_what_is_left_empty(network):
+    from django.urls import reverse
+
+    from mutualaid.matching.models import MatchingPolicy
+    from tests.conftest import client_for
+
+    author, voter = members(network, 2)
+    response = client_for(author).post(
+        reverse("governance:proposal_create", kwargs={"slug": network.slug}),
+        {
+            "title": "Share the work",
+            "method": "consent",
+            "deadline": _deadline_field(),
+            "action": "matching_policy_change",
+            "matching_weight_load": "3",
+            "matching_rotate_first": "no",
+            "matching_helper_cap": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    proposal = Proposal.objects.get()
+    assert proposal.action == {
+        "type": "matching_policy_change",
+        "params": {"rotate_first": False, "weight_load": 3.0},
+    }
+    page = client_for(voter).get(response["Location"]).content.decode()
+    assert "weight of a helper&#x27;s recent load: 3.0" in page
+    proposal_vote(actor=voter, proposal=proposal, choice="consent")
+    proposal = proposal_close(proposal=proposal, now=proposal.deadline + timedelta(seconds=1))
+    assert proposal.status == Proposal.Status.PASSED, proposal.apply_error
+    policy = MatchingPolicy.objects.get(network=network)
+    assert (policy.weight_load, policy.rotate_first, policy.helper_cap) == (3.0, False, 3)
