@@ -4,7 +4,7 @@
 `Lookup` that maps rows back to rows in the database; `proposals_write` turns the core's result
 into suggestions, through `suggestion_create`, which checks every rule again at write time.
 
-How the database becomes arrays (also in docs/matching.md, "From the database"):
+How the database becomes arrays (the array format itself is in docs/matching.md):
 
 - **Needs**: open needs with no live match (suggested, offered, accepted or in progress), whose
   category is among the network's first 64 categories (by creation order) and whose cell is a
