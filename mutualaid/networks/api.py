@@ -76,6 +76,9 @@ class ProfileOut(Schema):
     contact_preference: ContactPreference
     phone: str
     joined_at: datetime
+    inactive_since: datetime | None = Field(
+        description="Since when I am shown as inactive after a long silence; null if active."
+    )
 
     @staticmethod
     def resolve_skills(obj: Member) -> list[Any]:
@@ -152,6 +155,13 @@ class VoteIn(InputSchema):
 def me_get(request: HttpRequest) -> Member:
     """My membership of this network and my profile."""
     return member_of(request)
+
+
+@router.post("/me/back", response=_responses(ProfileOut), operation_id="me_back", tags=["members"])
+def me_back(request: HttpRequest) -> Member:
+    """Say "I'm back": a member shown as inactive counts as active again at once. (Any
+    request already counts as activity; only this, or signing in, ends being inactive.)"""
+    return services.member_back(actor=member_of(request))
 
 
 def _current_profile(member: Member) -> dict[str, Any]:

@@ -335,3 +335,18 @@ def test_activity_as_the_sweep_runs_either_keeps_the_member_or_is_recorded_after
     assert moved == (1 if member.inactive_since else 0)
     assert member.last_active_at == later
     assert member.inactivity_warned_at is None
+
+
+def test_an_inactive_member_comes_back_through_the_api(network):
+    from tests.api.conftest import api_client_for
+
+    member = MemberFactory(network=network)
+    client = api_client_for(member)
+    Member.objects.filter(pk=member.pk).update(inactive_since=timezone.now())
+    # a request alone is activity, but does not end being inactive
+    assert client.get("/me").json()["inactive_since"] is not None
+    response = client.post("/me/back")
+    assert response.status_code == 200, response.content
+    assert response.json()["inactive_since"] is None
+    assert fresh(member).inactive_since is None
+    assert entries(member, "member.back").count() == 1
