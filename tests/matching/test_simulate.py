@@ -206,3 +206,16 @@ def test_bad_options_are_refused_with_a_clear_message(argv, message, capsys) -> 
 def test_the_engine_proposals_respect_every_hard_rule() -> None:
     report = sim.simulate(replace(SMALL, weeks=2, policies=("mutualaid",)))
     assert report["policies"]["mutualaid"]["refused_proposals"] == 0
+
+
+def test_unmet_needs_are_explained() -> None:
+    # given two needs: one its only helper declines, one no helper may take (declined earlier)
+    world = tiny_world([[1.0], [1.0]], posted=[1.0, 2.0], cap=[2])
+    world.accept_draw[0, 0] = 1.0
+    world.allowed[1, 0] = False
+    out = run_module.run(world, "greedy", dispatch=greedy)
+    assert out.unmet_reasons == {
+        "no_possible_helper": 1,
+        "every_possible_helper_declined": 1,
+        "expired_with_helpers_untried": 0,
+    }

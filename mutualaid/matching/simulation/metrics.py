@@ -72,6 +72,7 @@ def summarise(world: World, out: Outcome) -> dict[str, Any]:
         "proposals": out.proposals,
         "declines": out.declines,
         "refused_proposals": out.refused,
+        "unmet_reasons": out.unmet_reasons,
     }
 
 

@@ -40,6 +40,8 @@ class Outcome:
     proposals: int = 0
     declines: int = 0
     refused: int = 0  # batch proposals that broke a hard rule and were not sent
+    # why unmet needs went unmet: no possible helper / every possible helper declined / other
+    unmet_reasons: dict[str, int] = field(default_factory=dict)
     accepted: list[tuple[int, int, float, int]] = field(default_factory=list)  # n, h, t, week
 
 
@@ -160,7 +162,19 @@ def run(world: World, policy: str, dispatch: Dispatch | None = None,
         new, freed = _apply(s, kind, a, b)
         if dispatch is not None and (new or freed):
             dispatch(s, new, freed)
+    s.out.unmet_reasons = _unmet_reasons(s)
     return s.out
+
+
+def _unmet_reasons(s: State) -> dict[str, int]:
+    unmet = np.isnan(s.out.met_at)
+    possible = s.world.allowed.any(axis=1)
+    untried = (s.world.allowed & ~s.declined).any(axis=1)
+    return {
+        "no_possible_helper": int((unmet & ~possible).sum()),
+        "every_possible_helper_declined": int((unmet & possible & ~untried).sum()),
+        "expired_with_helpers_untried": int((unmet & untried).sum()),
+    }
 
 
 def _apply(s: State, kind: int, a: int, b: int) -> tuple[list[int], list[int]]:
