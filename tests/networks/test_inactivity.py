@@ -350,3 +350,18 @@ def test_an_inactive_member_comes_back_through_the_api(network):
     assert response.json()["inactive_since"] is None
     assert fresh(member).inactive_since is None
     assert entries(member, "member.back").count() == 1
+
+
+def test_the_backfill_gives_existing_members_a_full_period(network):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "mutualaid.networks.migrations.0004_member_activity_backfill"
+    )
+    old_timer = MemberFactory(network=network)
+    Member.objects.filter(pk=old_timer.pk).update(joined_at=timezone.now() - 400 * DAY)
+    migration.backfill(apps, None)
+    assert fresh(old_timer).last_active_at is not None
+    assert services.members_inactivity_sweep(now=timezone.now())["warned"] == 0
