@@ -3,13 +3,21 @@
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from ninja import Field, Router, Schema
-from ninja.responses import Status
 
-from mutualaid.core.api import Id, InputSchema, PathId, member_of, responses
+from mutualaid.core.api import (
+    Id,
+    IdempotencyKey,
+    InputSchema,
+    PathId,
+    created_once,
+    member_of,
+    responses,
+)
 from mutualaid.matching import selectors, services
 from mutualaid.needs.api import MatchState, MemberRef
+from mutualaid.needs.models import Match
 from mutualaid.needs.selectors import access_member, access_need
 
 router = Router()
@@ -83,10 +91,18 @@ def needs_candidates(request: HttpRequest, need_id: PathId) -> Any:
     operation_id="needs_ask_candidate",
     tags=["matching"],
 )
-def needs_ask_candidate(request: HttpRequest, need_id: PathId, payload: AskIn) -> Any:
+def needs_ask_candidate(
+    request: HttpRequest,
+    need_id: PathId,
+    payload: AskIn,
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
     """Ask a helper whether they can help with this need. They still say yes or no."""
     member = member_of(request)
     need = access_need(member, need_id)
     helper = access_member(member, payload.helper_id)
-    match = services.suggestion_ask(actor=member, need=need, helper=helper)
-    return Status(201, match)
+
+    def create() -> Match:
+        return services.suggestion_ask(actor=member, need=need, helper=helper)
+
+    return created_once(request, key=idempotency_key, create=create, out=SuggestionOut)

@@ -581,12 +581,18 @@ def blocks_list(request: HttpRequest) -> Any:
 @router.post(
     "/blocks", response=responses(BlockOut, 201), operation_id="blocks_create", tags=["blocks"]
 )
-def blocks_create(request: HttpRequest, payload: BlockIn) -> Any:
+def blocks_create(
+    request: HttpRequest, payload: BlockIn, idempotency_key: IdempotencyKey = None
+) -> JsonResponse:
     """Never be matched with this member, either way round. Live matches between us end.
     Blocking twice is the same as once."""
     member = member_of(request)
     other = selectors.access_member(member, payload.member_id)
-    return Status(201, services.block_create(actor=member, member=other))
+
+    def create() -> Block:
+        return services.block_create(actor=member, member=other)
+
+    return created_once(request, key=idempotency_key, create=create, out=BlockOut)
 
 
 @router.delete(

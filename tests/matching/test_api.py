@@ -69,3 +69,17 @@ def test_the_helper_says_yes_or_no_through_the_match_endpoints(network, need):
     refused = requester.post(f"/matches/{first.pk}/agree")
     assert refused.status_code == 403
     assert Match.objects.get(pk=first.pk).state == Match.State.PROPOSED
+
+
+def test_asking_twice_with_one_idempotency_key_asks_once(network, need):
+    organiser = MemberFactory(network=network, role=Member.Role.FOUNDING_ORGANISER)
+    helper = a_helper(network)
+    api = api_client_for(organiser)
+    headers = {"Idempotency-Key": "ask-hana-once"}
+
+    first = api.post(f"/needs/{need.pk}/candidates", {"helper_id": helper.pk}, headers=headers)
+    again = api.post(f"/needs/{need.pk}/candidates", {"helper_id": helper.pk}, headers=headers)
+
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert Match.objects.filter(need=need, helper=helper).count() == 1
