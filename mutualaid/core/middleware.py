@@ -1,7 +1,12 @@
+import logging
+
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from mutualaid.core.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 
 class DomainErrorMiddleware:
@@ -40,6 +45,11 @@ class MemberActivityMiddleware:
 
         for member in (getattr(request, "member", None), getattr(request, "auth", None)):
             if isinstance(member, Member) and response.status_code < 500:
-                member_mark_active(member=member)
+                try:
+                    member_mark_active(member=member)
+                except DatabaseError:
+                    # Best effort: a busy database must not turn a served page into an error;
+                    # the next request records the activity.
+                    log.warning("could not record activity of member %s", member.pk)
                 break
         return response

@@ -365,3 +365,16 @@ def test_the_backfill_gives_existing_members_a_full_period(network):
     migration.backfill(apps, None)
     assert fresh(old_timer).last_active_at is not None
     assert services.members_inactivity_sweep(now=timezone.now())["warned"] == 0
+
+
+def test_a_busy_database_never_fails_the_page_for_the_sake_of_activity(network, monkeypatch):
+    from django.db import OperationalError
+
+    def busy(**kwargs):
+        raise OperationalError("database is locked")
+
+    member = MemberFactory(network=network)
+    client = client_for(member)
+    monkeypatch.setattr(services, "member_mark_active", busy)
+    response = client.get(reverse("networks:dashboard", kwargs={"slug": network.slug}))
+    assert response.status_code == 200
