@@ -295,7 +295,7 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=2000, help="instant suggestions to time")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--rounds", type=int, default=4, help="solves (pricing rounds) for the timed engine"
+        "--rounds", type=int, default=3, help="solves (pricing rounds) for the timed engine"
     )
     parser.add_argument(
         "--exact-up-to",

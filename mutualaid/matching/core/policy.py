@@ -43,7 +43,7 @@ class Policy:
     waiting_weight: float = 0.1
     waiting_cap_hours: float = 336.0
     fairness_weight: float = 10.0
-    max_candidates_per_need: int = 8
+    max_candidates_per_need: int = 16
     region_resolution: int = 5
     cost_scale: int = 100
 
