@@ -8,7 +8,15 @@ import numpy as np
 from h3.api import basic_int as h3i
 from hypothesis import HealthCheck, given, settings
 
-from mutualaid.matching.core import Policy, Problem, Result, reference, solve
+from mutualaid.matching.core import (
+    Policy,
+    Problem,
+    Result,
+    reference,
+    solve,
+    solve_region,
+    split_regions,
+)
 from tests.matching.test_core_bruteforce import (
     BASE_CELL,
     brute_force,
@@ -156,3 +164,21 @@ def test_mixed_resolutions_use_each_cells_own_centre() -> None:
         helper_recent_load=[0.0, 0.0],
     )
     assert solve(problem).total_cost == brute_force(problem, Policy()).cost
+
+
+@SETTINGS
+@given(problem=small_problems(max_needs=6, max_helpers=4))
+def test_each_region_on_its_own_is_feasible(problem: Problem) -> None:
+    # Given the needs split into small regions
+    policy = Policy(region_resolution=8, max_candidates_per_need=2)
+    for rows in split_regions(problem, policy):
+        # When one region is solved on its own
+        region = solve_region(problem, rows, policy)
+        chosen = region.candidates.take(region.chosen)
+        # Then it only proposes its own needs, once each, within rules and capacity
+        assert set(chosen.need_row.tolist()) <= set(rows.tolist())
+        assert len(set(chosen.need_row.tolist())) == len(chosen.need_row)
+        load = Counter(chosen.helper_row.tolist())
+        assert all(n <= problem.helper_capacity[j] for j, n in load.items())
+        for i, j in zip(chosen.need_row.tolist(), chosen.helper_row.tolist(), strict=True):
+            assert feasible(problem, i, j)
