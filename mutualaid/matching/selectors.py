@@ -189,11 +189,11 @@ def pair_ended_without_help(*, need_id: int, helper_id: int) -> bool:
 # --- The policy in plain words --------------------------------------------------------------
 
 WEIGHT_TOPICS = {
-    "weight_distance": _lazy("how far the helper has to travel"),
-    "weight_load": _lazy("how much the helper has done lately, so nobody burns out"),
-    "weight_urgency": _lazy("how urgent the need is"),
-    "weight_waiting": _lazy("how long the need has been waiting"),
-    "weight_fairness": _lazy("how little help the person asking has had lately"),
+    "weight_distance": _lazy("Travel distance"),
+    "weight_load": _lazy("How much a helper has done lately"),
+    "weight_urgency": _lazy("Urgency"),
+    "weight_waiting": _lazy("Time spent waiting"),
+    "weight_fairness": _lazy("How little help the person asking has had lately"),
 }
 
 
@@ -232,9 +232,7 @@ def policy_sentences(policy: MatchingPolicy) -> list[str]:
         sentences.append(_("People who have had the least help recently come first."))
     for name, topic in WEIGHT_TOPICS.items():
         level = _weight_level(float(getattr(policy, name)))
-        sentences.append(
-            _("%(topic)s %(level)s.") % {"topic": str(topic).capitalize(), "level": level}
-        )
+        sentences.append(_("%(topic)s %(level)s.") % {"topic": topic, "level": level})
     sentences.append(
         ngettext(
             "A helper who is asked has %(n)d hour to say yes or no; then someone else is asked.",
