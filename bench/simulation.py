@@ -38,6 +38,7 @@ KEYS = (
     "total_travel_km",
     "max_weekly_load",
     "helpers_over_cap",
+    "unmet_reasons",
 )
 
 
@@ -59,7 +60,7 @@ def run_cell(cell: dict) -> dict:
     goals = report["goals"]
     return {
         "cell": {k: cell[k] for k in ("rate", "curve", "geography", "seed")},
-        "needs": report["world"]["needs"],
+        "world": {k: v for k, v in report["world"].items() if k != "neighbourhoods"},
         "seconds": round(time.perf_counter() - started, 2),
         "policies": {name: {k: p[k] for k in KEYS} for name, p in report["policies"].items()},
         "vs_fcfs": goals["vs_fcfs"],

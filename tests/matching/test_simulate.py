@@ -209,7 +209,7 @@ def test_the_engine_proposals_respect_every_hard_rule() -> None:
 
 
 def test_unmet_needs_are_explained() -> None:
-    # given two needs: one its only helper declines, one no helper may take (declined earlier)
+    # given two needs: one whose only helper declines, and one no helper may take
     world = tiny_world([[1.0], [1.0]], posted=[1.0, 2.0], cap=[2])
     world.accept_draw[0, 0] = 1.0
     world.allowed[1, 0] = False
