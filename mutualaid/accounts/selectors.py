@@ -124,6 +124,7 @@ def _membership(member: Member) -> dict[str, Any]:
             }
             for t in member.api_tokens.all()
         ],
+        **_governance(member),
         "history": [
             {
                 "action": h.action,
@@ -133,6 +134,53 @@ def _membership(member: Member) -> dict[str, Any]:
                 "created_at": _iso(h.created_at),
             }
             for h in HistoryEntry.objects.filter(actor=member)
+        ],
+    }
+
+
+def _governance(member: Member) -> dict[str, Any]:
+    """The member's own part in deciding together: whom they trust, the roles they hold, their
+    ballots and comments on proposals, and their votes on concerns (only they ever see those)."""
+    from mutualaid.governance.models import ConcernVote, ProposalComment, RoleHolding, Trust, Vote
+
+    return {
+        "trust_given": [
+            {"member": t.receiver_id, "created_at": _iso(t.created_at)}
+            for t in Trust.objects.filter(giver=member).order_by("created_at")
+        ],
+        "roles": [
+            {
+                "role": h.role.slug,
+                "granted_at": _iso(h.granted_at),
+                "expires_at": _iso(h.expires_at),
+                "lapsed_at": _iso(h.lapsed_at),
+                "term_reminded_at": _iso(h.term_reminded_at),
+            }
+            for h in RoleHolding.objects.filter(member=member).select_related("role")
+        ],
+        "proposal_votes": [
+            {
+                "proposal": v.proposal_id,
+                "choice": v.choice,
+                "ranking": v.ranking,
+                "scores": v.scores,
+                "reason": v.reason,
+                "created_at": _iso(v.created_at),
+            }
+            for v in Vote.objects.filter(voter=member).order_by("created_at")
+        ],
+        "proposal_comments": [
+            {"proposal": c.proposal_id, "body": c.body, "created_at": _iso(c.created_at)}
+            for c in ProposalComment.objects.filter(author=member).order_by("created_at")
+        ],
+        "concern_votes": [
+            {
+                "concern": v.round.concern_id,
+                "round": v.round.number,
+                "choice": v.choice,
+                "created_at": _iso(v.created_at),
+            }
+            for v in ConcernVote.objects.filter(voter=member).select_related("round")
         ],
     }
 

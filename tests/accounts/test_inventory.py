@@ -24,6 +24,9 @@ from django.utils import timezone
 
 from mutualaid.accounts.selectors import account_data_export
 from mutualaid.core.models import HistoryEntry, IdempotencyRecord
+from mutualaid.governance import conflict
+from mutualaid.governance import services as governance
+from mutualaid.governance.models import ConcernVote, ProposalComment, RoleHolding, Trust, Vote
 from mutualaid.needs import services as needs
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks import services as networks
@@ -50,6 +53,11 @@ INVENTORIED = [
     Match,
     HistoryEntry,
     IdempotencyRecord,
+    Trust,
+    RoleHolding,
+    Vote,
+    ProposalComment,
+    ConcernVote,
 ]
 
 
@@ -217,6 +225,24 @@ def member_with_everything() -> Member:
     )
     assert response.status_code == 201, response.content
     assert IdempotencyRecord.objects.filter(member=member).exists()
+    # Trust both ways (so the member holds roles), a ballot and a comment on a proposal, and a
+    # vote on a concern about someone else.
+    governance.trust_give(actor=member, receiver=neighbour)
+    governance.trust_give(actor=neighbour, receiver=member)
+    assert RoleHolding.objects.filter(member=member).exists()
+    proposal = governance.proposal_open(
+        actor=neighbour,
+        title="A second freezer",
+        body="",
+        method="consent",
+        deadline=now + timedelta(days=3),
+    )
+    governance.proposal_vote(actor=member, proposal=proposal, choice="consent", reason="Yes")
+    governance.proposal_comment(actor=member, proposal=proposal, body="Where would it go?")
+    other = MemberFactory(network=network, display_name="Otto")
+    concern = conflict.concern_raise(actor=neighbour, about=other, text="Late again.")
+    concern = conflict.concern_open_vote(actor=other, concern=concern)
+    conflict.concern_vote(actor=member, concern=concern, choice="talk")
     return Member.objects.get(pk=member.pk)
 
 
