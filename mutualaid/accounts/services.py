@@ -76,12 +76,21 @@ def account_delete(*, user: User) -> None:
 
     Their needs, offers, profiles, tokens, applications and sign-in records go. Matches where
     they helped someone else stay for that person's record, without the helper's words or
-    identity. Each network keeps only anonymous counts of what they asked for and gave.
+    identity. Their comments on proposals go too. Each network keeps only anonymous counts of
+    what they asked for and gave, and counts everyone's roles again without their trust.
     """
+    from mutualaid.governance.models import ProposalComment
+    from mutualaid.governance.services import roles_recount_network
+
+    networks = []
     for member in Member.objects.filter(user_id=user.pk).select_related("network"):
         _tally(member)
         _step_back_from_live_matches(member)
         Match.objects.filter(helper=member).update(message="", release_reason="", cancel_reason="")
+        ProposalComment.objects.filter(author=member).delete()
         history_record(actor=None, network=member.network, action="member.delete_account")
+        networks.append(member.network)
     _forget_admin_log(user)
     user.delete()
+    for network in networks:
+        roles_recount_network(network=network, reason="member.delete_account")

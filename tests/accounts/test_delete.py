@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from mutualaid.accounts.services import account_delete
 from mutualaid.core.models import HistoryEntry, IdempotencyRecord
+from mutualaid.governance import services as governance
+from mutualaid.governance.models import RoleHolding
 from mutualaid.needs import services as needs
 from mutualaid.needs.models import AnonymousTally, Match, Need, Offer
 from mutualaid.networks import services as networks
@@ -38,6 +40,7 @@ WORDS = [
     "Dorothea finished the shopping run",
     "Dorothea has to reschedule",
     "Dorothea wants to join to cook",
+    "Dorothea thinks the freezer is too loud",
 ]
 
 
@@ -122,6 +125,17 @@ class World:
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
         assert response.status_code == 201
+        # Her trust holds Rosa's moderator role; her comment on a proposal.
+        governance.trust_give(actor=self.dora, receiver=self.rosa)
+        assert RoleHolding.objects.filter(member=self.rosa, role__slug="moderator").exists()
+        proposal = governance.proposal_open(
+            actor=self.rosa,
+            title="A second freezer",
+            body="",
+            method="consent",
+            deadline=now + timedelta(days=3),
+        )
+        governance.proposal_comment(actor=self.dora, proposal=proposal, body=WORDS[6])
         Client().force_login(user)
         # An organiser corrects her display name in the admin, which logs the change.
         admin = Client()
@@ -226,3 +240,11 @@ def test_everyone_elses_data_is_intact(world):
     assert Application.objects.count() == applications
     assert User.objects.filter(pk=world.rosa.user_id, email=world.rosa.user.email).exists()
     assert HistoryEntry.objects.filter(actor=world.rosa).exists()
+
+
+def test_roles_her_trust_held_are_counted_again_without_it(world):
+    account_delete(user=User.objects.get(email=EMAIL))
+    assert not RoleHolding.objects.filter(member=world.rosa).exists()
+    assert HistoryEntry.objects.filter(
+        action="role.lost", target_id=world.rosa.pk, data__reason="member.delete_account"
+    ).exists()
