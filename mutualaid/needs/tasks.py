@@ -1,6 +1,7 @@
 """Background work for needs and matches. Tasks only load rows and call services or notify."""
 
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
@@ -12,6 +13,13 @@ def _match_path(match) -> str:  # type: ignore[no-untyped-def]
     return reverse(
         "needs:need_detail", kwargs={"slug": match.need.network.slug, "need_id": match.need_id}
     )
+
+
+def _reasons(facts: list[list[object]]) -> str:
+    """The suggestion's facts in words; a lazy string, translated when the email is rendered."""
+    from mutualaid.matching.selectors import explanation_phrases
+
+    return lazy(lambda: " · ".join(explanation_phrases(facts or [])) or "—", str)()
 
 
 @db_task(retries=3, retry_delay=60)
@@ -34,15 +42,16 @@ def notify_match(event: str, match_id: int) -> None:
     helper_name = helper.display_name if helper else _("A former member")
     params = {"name": helper_name, "what": what}
     if event == "suggested" and helper:
-        # Only the kind of help: where and who come once the helper opens the page.
+        # The kind of help and why they were asked (distance, language, a free slot); who and
+        # where exactly come only once the helper says yes and is accepted.
         email_member(
             helper,
             subject=_("A neighbour may need your help"),
             body=_(
-                "Someone nearby needs help (%(what)s) and you might be a good fit. "
+                "Someone nearby needs help (%(what)s) and you might be a good fit: %(why)s. "
                 "Can you help? Say yes or no here:"
             ),
-            params={"what": what},
+            params={"what": what, "why": _reasons(match.explanation)},
             path=path,
         )
     elif event == "offered":

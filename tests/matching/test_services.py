@@ -54,9 +54,10 @@ def test_the_helper_is_emailed_about_a_suggestion_without_private_details(
     need, helper, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        suggestion_create(need=need, helper=helper)
+        suggestion_create(need=need, helper=helper, explanation=[("distance_km", 1.2)])
 
     [email] = mailoutbox
+    assert "1.2 km away" in email.body
     assert email.to == [helper.user.email]
     assert "may need your help" in email.subject
     assert need.address not in email.body
