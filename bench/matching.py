@@ -165,7 +165,7 @@ def summary(result: Result, reference_cost: int | None) -> dict[str, Any]:
     }
     if reference_cost:
         out["gap_pct"] = round(100.0 * (result.total_cost - reference_cost) / reference_cost, 4)
-    for key in ("regions", "workers", "needs_repaired"):
+    for key in ("regions", "workers", "border_needs", "rounds"):
         if key in stats:
             out[key] = stats[key]
     return out

@@ -171,12 +171,12 @@ def test_mixed_resolutions_use_each_cells_own_centre() -> None:
 def test_each_region_on_its_own_is_feasible(problem: Problem) -> None:
     # Given the needs split into small regions
     policy = Policy(region_resolution=8, max_candidates_per_need=2)
-    for rows in split_regions(problem, policy):
+    for region in split_regions(problem, policy):
         # When one region is solved on its own
-        region = solve_region(problem, rows, policy)
-        chosen = region.candidates.take(region.chosen)
-        # Then it only proposes its own needs, once each, within rules and capacity
-        assert set(chosen.need_row.tolist()) <= set(rows.tolist())
+        chosen = solve_region(problem, region, policy).chosen
+        # Then it only pairs its own needs and helpers, once each, within rules and capacity
+        assert set(chosen.need_row.tolist()) <= set(region.need_rows.tolist())
+        assert set(chosen.helper_row.tolist()) <= set(region.helper_rows.tolist())
         assert len(set(chosen.need_row.tolist())) == len(chosen.need_row)
         load = Counter(chosen.helper_row.tolist())
         assert all(n <= problem.helper_capacity[j] for j, n in load.items())

@@ -11,8 +11,9 @@ Public API (documented in full in docs/matching.md)::
 - ``Policy``: the network's weights and limits (frozen; defaults are the network defaults).
 - ``solve(problem, policy, *, workers=1, split=None) -> Result``: candidates, then one exact
   min-cost flow. With ``workers > 1`` (or ``split=True``) the needs are split into regions by H3
-  parent cell (``split_regions``), each solved by ``solve_region`` in a process pool, and
-  helpers claimed by two regions are settled by a small repair solve.
+  parent cell (``split_regions``; each helper belongs to one region), each solved by
+  ``solve_region`` in a process pool, then the needs left over are matched across borders
+  with the capacity left (``cross_borders``).
 - ``Result``: ``need_id``, ``helper_id``, ``distance_km``, ``cost`` of each proposal,
   ``unmatched_need_id``, ``total_cost`` (pairs + unmatched penalties, integer units) and
   ``stats`` (candidate_seconds, solve_seconds, arcs, regions ...).
@@ -28,13 +29,16 @@ from mutualaid.matching.core.explain import broken_rules, explain
 from mutualaid.matching.core.policy import Policy, PolicyError
 from mutualaid.matching.core.problem import ALL_SLOTS, Problem, ProblemError, no_pairs
 from mutualaid.matching.core.solver import (
+    Region,
     RegionResult,
     Result,
     SolverError,
+    cross_borders,
     find_candidates,
     solve,
     solve_region,
     split_regions,
+    subproblem,
 )
 
 __all__ = [
@@ -45,11 +49,13 @@ __all__ = [
     "PolicyError",
     "Problem",
     "ProblemError",
+    "Region",
     "RegionResult",
     "Result",
     "SolverError",
     "Suggestions",
     "broken_rules",
+    "cross_borders",
     "explain",
     "find_candidates",
     "greedy",
@@ -58,4 +64,5 @@ __all__ = [
     "solve",
     "solve_region",
     "split_regions",
+    "subproblem",
 ]

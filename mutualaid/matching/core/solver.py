@@ -60,12 +60,12 @@ class Result:
 
 @dataclass(frozen=True)
 class RegionResult:
-    """One region's candidates (need rows are rows of the whole problem) and its choice."""
+    """One region's chosen pairs (rows of the whole problem) and what finding them took."""
 
-    candidates: Candidates
-    chosen: npt.NDArray[np.bool_]
+    chosen: Candidates
     candidate_seconds: float
     solve_seconds: float
+    arcs: int
 
 
 def flow_assign(cands: Candidates, unmatched: I64, capacity: npt.NDArray[np.int32]) -> Any:
@@ -174,12 +174,19 @@ def solve(
 
     With ``split`` (the default when ``workers > 1``) the needs are divided into regions by
     H3 parent cell, solved independently in a pool of ``workers`` processes, and the helpers
-    that two regions both claimed beyond their capacity are settled by a final repair solve.
+    needs no region could serve are then matched across borders with the capacity left.
     """
     policy = policy or Policy()
     split = workers > 1 if split is None else split
     if split:
         return _solve_split(problem, policy, workers, max_rounds)
+    chosen, stats = _solve_whole(problem, policy, max_rounds)
+    return make_result(problem, policy, chosen, stats)
+
+
+def _solve_whole(
+    problem: Problem, policy: Policy, max_rounds: int
+) -> tuple[Candidates, dict[str, Any]]:
     t0 = time.perf_counter()
     index = HelperIndex.from_problem(problem, policy)
     rows = np.arange(problem.n_needs)
@@ -193,7 +200,7 @@ def solve(
     )
     stats["candidate_seconds"] += t1 - t0
     stats["regions"] = 1
-    return make_result(problem, policy, cands.take(chosen), stats)
+    return cands.take(chosen), stats
 
 
 def price_rounds(
@@ -330,48 +337,84 @@ def potentials(
     return need_price, np.clip(helper_price, 0, MAX_COST_UNITS)
 
 
-def split_regions(problem: Problem, policy: Policy) -> list[I64]:
-    """Need rows grouped by the H3 parent cell of the need at ``policy.region_resolution``."""
+@dataclass(frozen=True)
+class Region:
+    """One region of a split job: rows of its needs and of the helpers who live in it."""
+
+    key: int
+    need_rows: I64
+    helper_rows: I64
+
+
+def _parents(cells: npt.NDArray[np.uint64], res: int) -> npt.NDArray[np.uint64]:
+    unique, inverse = np.unique(cells, return_inverse=True)
+    parents = [h3i.cell_to_parent(c, min(res, h3i.get_resolution(c))) for c in unique.tolist()]
+    return np.array(parents, dtype=np.uint64).reshape(-1)[inverse]
+
+
+def split_regions(problem: Problem, policy: Policy) -> list[Region]:
+    """Needs and helpers grouped by the H3 parent of their cell at ``region_resolution``.
+
+    Each helper belongs to exactly one region, so regions never compete for capacity and can
+    be solved anywhere, in any order. Regions without needs are left out.
+    """
     if problem.n_needs == 0:
         return []
     res = policy.region_resolution
-    unique, inverse = np.unique(problem.need_cell, return_inverse=True)
-    parents = np.array(
-        [h3i.cell_to_parent(c, min(res, h3i.get_resolution(c))) for c in unique.tolist()],
-        dtype=np.uint64,
-    )[inverse]
-    keys, region_of = np.unique(parents, return_inverse=True)
-    order = np.argsort(region_of, kind="stable")
-    bounds = np.cumsum(np.bincount(region_of, minlength=len(keys)))[:-1]
-    return [rows.astype(np.int64) for rows in np.split(order, bounds)]
+    need_key = _parents(problem.need_cell, res)
+    helper_key = _parents(problem.helper_cell, res)
+    regions = []
+    for key in np.unique(need_key).tolist():
+        regions.append(
+            Region(
+                key=int(key),
+                need_rows=np.flatnonzero(need_key == key).astype(np.int64),
+                helper_rows=np.flatnonzero(helper_key == key).astype(np.int64),
+            )
+        )
+    return regions
+
+
+def subproblem(
+    problem: Problem,
+    need_rows: I64,
+    helper_rows: I64,
+    capacity: npt.NDArray[np.int32] | None = None,
+) -> Problem:
+    """The problem restricted to some needs and helpers (optionally with other capacities)."""
+    values = problem.arrays()
+    for name in values:
+        if name.startswith("need_"):
+            values[name] = values[name][need_rows]
+        elif name.startswith("helper_"):
+            values[name] = values[name][helper_rows]
+    if capacity is not None:
+        values["helper_capacity"] = capacity.astype(np.int32)
+    return Problem(**values)
 
 
 def solve_region(
-    problem: Problem,
-    need_rows: I64,
-    policy: Policy,
-    index: HelperIndex | None = None,
-    max_rounds: int = 50,
+    problem: Problem, region: Region, policy: Policy, max_rounds: int = 50
 ) -> RegionResult:
-    """Solve one region's needs on their own, exactly, with every helper's full capacity.
+    """Solve one region: its needs with its own helpers, as one whole solve.
 
     Arguments and result are plain arrays and dataclasses, so another process or machine can
-    run it; ``settle_regions`` combines the results.
+    run it. The chosen pairs use the rows of the whole problem.
     """
-    t0 = time.perf_counter()
-    index = index or HelperIndex.from_problem(problem, policy)
-    banned = banned_pairs(problem, need_rows)
-    cands = find_candidates(
-        problem, policy, need_rows, index=index, banned=banned, prefix=_prefix(policy)
+    sub = subproblem(problem, region.need_rows, region.helper_rows)
+    chosen, stats = _solve_whole(sub, policy, max_rounds)
+    chosen = Candidates(
+        region.need_rows[chosen.need_row],
+        region.helper_rows[chosen.helper_row],
+        chosen.distance_km,
+        chosen.cost,
     )
-    t1 = time.perf_counter()
-    cands, chosen, stats = price_rounds(
-        problem, policy, index, need_rows, cands, banned, max_rounds=max_rounds
+    return RegionResult(
+        chosen, stats["candidate_seconds"], stats["solve_seconds"], int(stats["arcs"])
     )
-    return RegionResult(cands, chosen, t1 - t0 + stats["candidate_seconds"], stats["solve_seconds"])
 
 
-# One problem and index per worker process, set once by the pool initializer.
+# The problem and settings of each worker process, set once by the pool initializer.
 _WORKER: dict[str, Any] = {}
 
 
@@ -379,23 +422,21 @@ def _init_worker(problem: Problem, policy: Policy, max_rounds: int) -> None:
     _WORKER["problem"] = problem
     _WORKER["policy"] = policy
     _WORKER["max_rounds"] = max_rounds
-    _WORKER["index"] = HelperIndex.from_problem(problem, policy)
 
 
-def _solve_batch(batch: list[I64]) -> list[RegionResult]:
-    problem, policy, index = _WORKER["problem"], _WORKER["policy"], _WORKER["index"]
-    rounds = _WORKER["max_rounds"]
-    return [solve_region(problem, rows, policy, index, rounds) for rows in batch]
+def _solve_batch(batch: list[Region]) -> list[RegionResult]:
+    problem, policy, rounds = _WORKER["problem"], _WORKER["policy"], _WORKER["max_rounds"]
+    return [solve_region(problem, region, policy, rounds) for region in batch]
 
 
-def _batches(regions: list[I64], count: int) -> list[list[I64]]:
+def _batches(regions: list[Region], count: int) -> list[list[Region]]:
     """Deal regions, largest first, into ``count`` batches of similar total size."""
-    batches: list[list[I64]] = [[] for _ in range(count)]
+    batches: list[list[Region]] = [[] for _ in range(count)]
     sizes = [0] * count
-    for rows in sorted(regions, key=len, reverse=True):
+    for region in sorted(regions, key=lambda r: len(r.need_rows), reverse=True):
         i = sizes.index(min(sizes))
-        batches[i].append(rows)
-        sizes[i] += len(rows)
+        batches[i].append(region)
+        sizes[i] += len(region.need_rows)
     return [b for b in batches if b]
 
 
@@ -413,48 +454,48 @@ def _solve_split(problem: Problem, policy: Policy, workers: int, max_rounds: int
             batches = _batches(regions, workers * 2)
             results = [r for batch in pool.map(_solve_batch, batches) for r in batch]
     else:
-        index = HelperIndex.from_problem(problem, policy)
-        results = [solve_region(problem, rows, policy, index, max_rounds) for rows in regions]
+        results = [solve_region(problem, region, policy, max_rounds) for region in regions]
     t1 = time.perf_counter()
-    chosen, repaired = settle_regions(problem, policy, results)
+    chosen, border = cross_borders(problem, policy, results, max_rounds)
     stats = {
-        "candidate_seconds": sum(r.candidate_seconds for r in results),
-        "solve_seconds": sum(r.solve_seconds for r in results),
+        "candidate_seconds": sum(r.candidate_seconds for r in results)
+        + border["candidate_seconds"],
+        "solve_seconds": sum(r.solve_seconds for r in results) + border["solve_seconds"],
         "wall_seconds": time.perf_counter() - t0,
-        "settle_seconds": time.perf_counter() - t1,
-        "arcs": sum(len(r.candidates) for r in results),
+        "border_seconds": time.perf_counter() - t1,
+        "arcs": sum(r.arcs for r in results) + int(border.get("arcs", 0)),
         "regions": len(regions),
         "workers": workers,
-        "needs_repaired": repaired,
+        "border_needs": border["needs"],
     }
     return make_result(problem, policy, chosen, stats)
 
 
-def settle_regions(
-    problem: Problem, policy: Policy, results: list[RegionResult]
-) -> tuple[Candidates, int]:
-    """Combine regional choices; re-solve the needs whose helper was claimed too often.
+def cross_borders(
+    problem: Problem, policy: Policy, results: list[RegionResult], max_rounds: int = 50
+) -> tuple[Candidates, dict[str, Any]]:
+    """Combine regional results, then match what is left across region borders.
 
-    Each helper keeps, up to capacity, the claims that save the most against leaving the need
-    unmatched. The needs that lost their claim are solved again together, over their own
-    candidates and the capacity that is left, so the combined result is always feasible.
+    The needs no region could serve are solved together against every helper's remaining
+    capacity, wherever the helper lives. Capacity is never counted twice, so the combined
+    result is always feasible; it can cost more than one whole solve, because a region does
+    not know that a helper next door could have freed one of its own.
     """
-    unmatched = problem_unmatched(problem, policy)
-    everything = concat([r.candidates for r in results])
-    chosen = concat([r.candidates.take(r.chosen) for r in results])
-    saving = unmatched[chosen.need_row] - chosen.cost
-    order = np.lexsort((chosen.need_row, -saving, chosen.helper_row))
-    chosen = chosen.take(order)
-    first = np.r_[True, chosen.helper_row[1:] != chosen.helper_row[:-1]]
-    group_start = np.maximum.accumulate(np.where(first, np.arange(len(chosen)), 0))
-    rank = np.arange(len(chosen)) - group_start
-    keep = rank < problem.helper_capacity[chosen.helper_row]
-    kept, lost = chosen.take(keep), chosen.take(~keep)
-    if len(lost) == 0:
-        return kept, 0
+    chosen = concat([r.chosen for r in results])
     left = problem.helper_capacity.astype(np.int64).copy()
-    np.subtract.at(left, kept.helper_row, 1)
-    retry = everything.take(np.isin(everything.need_row, lost.need_row))
-    retry = retry.take(left[retry.helper_row] > 0)
-    again = flow_assign(retry, unmatched, left.astype(np.int32))
-    return concat([kept, retry.take(again)]), len(np.unique(lost.need_row))
+    np.subtract.at(left, chosen.helper_row, 1)
+    matched = np.zeros(problem.n_needs, dtype=bool)
+    matched[chosen.need_row] = True
+    need_rows = np.flatnonzero(~matched).astype(np.int64)
+    helper_rows = np.flatnonzero(left > 0).astype(np.int64)
+    border: dict[str, Any] = {"candidate_seconds": 0.0, "solve_seconds": 0.0}
+    border["needs"] = len(need_rows)
+    if len(need_rows) == 0 or len(helper_rows) == 0:
+        return chosen, border
+    sub = subproblem(problem, need_rows, helper_rows, left[helper_rows].astype(np.int32))
+    more, stats = _solve_whole(sub, policy, max_rounds)
+    border.update(stats)
+    more = Candidates(
+        need_rows[more.need_row], helper_rows[more.helper_row], more.distance_km, more.cost
+    )
+    return concat([chosen, more]), border
