@@ -54,6 +54,7 @@ def run_cell(cell: dict) -> dict:
         accept_half_km=half,
         accept_load_factor=load,
         batch_minutes=cell["batch_minutes"],
+        dispatch_minutes=cell["dispatch_minutes"],
     )
     started = time.perf_counter()
     report = simulate(config)
@@ -112,6 +113,12 @@ def main() -> int:
     p.add_argument("--geographies", default="city,sprawl")
     p.add_argument("--seed", type=int, default=101, help="first seed; each cell gets its own")
     p.add_argument("--batch-minutes", type=float, default=60.0)
+    p.add_argument(
+        "--dispatch-minutes",
+        type=float,
+        default=0.0,
+        help="how often fcfs and greedy work their queue (0: after every event)",
+    )
     p.add_argument("--jobs", type=int, default=2, help="cells run in parallel")
     args = p.parse_args()
     grid = list(
@@ -123,7 +130,8 @@ def main() -> int:
     )
     cells = [
         {"rate": r, "curve": c, "geography": g, "seed": args.seed + i, "weeks": args.weeks,
-         "helpers": args.helpers, "batch_minutes": args.batch_minutes}
+         "helpers": args.helpers, "batch_minutes": args.batch_minutes,
+         "dispatch_minutes": args.dispatch_minutes}
         for i, (r, c, g) in enumerate(grid)
     ]  # fmt: skip
     started = time.perf_counter()
@@ -140,6 +148,7 @@ def main() -> int:
             "weeks": args.weeks,
             "helpers": args.helpers,
             "batch_minutes": args.batch_minutes,
+            "dispatch_minutes": args.dispatch_minutes,
         },
         "summary": summary(results),
         "cells": results,

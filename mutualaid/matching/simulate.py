@@ -20,7 +20,13 @@ import numpy.typing as npt
 
 from mutualaid.matching.simulation.config import GEOGRAPHIES, POLICIES, SimConfig
 from mutualaid.matching.simulation.metrics import gini, summarise
-from mutualaid.matching.simulation.policies import engine_batch, fcfs, greedy, mutualaid_pairs
+from mutualaid.matching.simulation.policies import (
+    engine_batch,
+    fcfs,
+    greedy,
+    mutualaid_pairs,
+    on_a_clock,
+)
 from mutualaid.matching.simulation.run import Outcome, State, run
 from mutualaid.matching.simulation.world import World, build_world
 
@@ -73,10 +79,12 @@ def simulate_with_waits(
 
 
 def run_policy(world: World, name: str, solver: Solver | None = None) -> Outcome:
-    if name == "fcfs":
-        return run(world, name, dispatch=fcfs)
-    if name == "greedy":
-        return run(world, name, dispatch=greedy)
+    if name in ("fcfs", "greedy"):
+        dispatch = fcfs if name == "fcfs" else greedy
+        every = world.config.dispatch_minutes
+        if every <= 0:
+            return run(world, name, dispatch=dispatch)
+        return run(world, name, batch=on_a_clock(dispatch), batch_hours=every / 60.0)
     batch = engine_batch(solver or engine_solver())
     return run(world, name, batch=batch, batch_hours=world.config.batch_minutes / 60.0)
 
@@ -179,6 +187,16 @@ def _positive(kind: type, what: str) -> Callable[[str], Any]:
         return value
 
     return parse
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or positive, not {text}")
+    return value
 
 
 def _share(text: str) -> float:

@@ -219,3 +219,14 @@ def test_unmet_needs_are_explained() -> None:
         "every_possible_helper_declined": 1,
         "expired_with_helpers_untried": 0,
     }
+
+
+def test_a_dispatcher_on_a_clock_waits_for_its_next_round() -> None:
+    # given a need posted at 1.5 h and a dispatcher who works the queue every hour
+    world = tiny_world([[1.0]], posted=[1.5], cap=[1])
+    world = replace(world, config=replace(world.config, dispatch_minutes=60.0))
+    # when fcfs runs at that cadence, the proposal goes out at 2.0 h and is accepted an hour on
+    out = sim.run_policy(world, "fcfs")
+    assert out.met_at.tolist() == [3.0]
+    # while at once (the default) it goes out at 1.5 h
+    assert run_module.run(tiny_world([[1.0]], [1.5], [1]), "fcfs", dispatch=fcfs).met_at[0] == 2.5

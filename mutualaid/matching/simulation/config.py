@@ -100,6 +100,9 @@ class SimConfig:
     accept_load_factor: float = 0.7
     response_hours: float = 2.0
     batch_minutes: float = 60.0
+    # how often fcfs and greedy work their queue; 0 means at once after every event (the most
+    # generous to them); the same value as batch_minutes compares the choices at one cadence
+    dispatch_minutes: float = 0.0
     city_lat: float = 37.80
     city_lng: float = -122.27
     policies: tuple[str, ...] = field(default=POLICIES)
@@ -126,6 +129,8 @@ class SimConfig:
             problems.append("accept load factor must be in (0, 1]")
         if self.response_hours <= 0 or self.batch_minutes <= 0:
             problems.append("response hours and batch minutes must be positive")
+        if self.dispatch_minutes < 0:
+            problems.append("dispatch minutes must be zero (at once) or positive")
         unknown = [p for p in self.policies if p not in POLICIES]
         if unknown or not self.policies:
             problems.append(f"policies must be some of {', '.join(POLICIES)}")

@@ -7,8 +7,9 @@
 - mutualaid: the matching engine, solved in batches over all open needs, with every declined
   pair passed back so it is never proposed again.
 
-fcfs and greedy react at once to every event; the engine only acts on its batch clock, which
-costs it up to one batch interval of waiting per need.
+By default fcfs and greedy react at once to every event (the most generous reading of a
+dispatcher), while the engine only acts on its batch clock, which costs it up to one batch
+interval of waiting per proposal; `dispatch_minutes` puts fcfs and greedy on a clock too.
 """
 
 from __future__ import annotations
@@ -57,6 +58,15 @@ def queue_dispatch(pick: Picker) -> Callable[[State, list[int], list[int]], None
 
 fcfs = queue_dispatch(first_on_the_list)
 greedy = queue_dispatch(nearest)
+
+
+def on_a_clock(dispatch: Callable[[State, list[int], list[int]], None]) -> Callable[[State], None]:
+    """The same dispatcher working its whole queue on a clock instead of after every event."""
+
+    def batch(s: State) -> None:
+        dispatch(s, list(s.waiting), [])
+
+    return batch
 
 
 def engine_batch(solver: Callable[[State], list[tuple[int, int]]]) -> Callable[[State], None]:
