@@ -233,14 +233,13 @@ def run(name: str, problem: Problem, policy: Policy, args: argparse.Namespace) -
     out["split_loss_vs_whole_pct"] = round(
         100.0 * (split.total_cost - whole.total_cost) / max(whole.total_cost, 1), 4
     )
-    fastest = min(("engine", "engine_split"), key=lambda k: _seconds(engines[k]))
-    best = engines[fastest]
-    out["fastest_engine"] = fastest
-    out["time_ratio_vs_reference"] = round(_seconds(best) / max(_seconds(ref), 1e-9), 3)
+    engine = engines["engine"]
+    out["time_ratio_vs_reference"] = round(_seconds(engine) / max(_seconds(ref), 1e-9), 3)
+    out["split_time_ratio_vs_reference"] = round(_seconds(split) / max(_seconds(ref), 1e-9), 3)
     out["goals"] = {
-        "gap_within_0_5pct": out[fastest]["gap_pct"] <= GOAL_GAP_PCT,
+        "gap_within_0_5pct": out["engine"]["gap_pct"] <= GOAL_GAP_PCT,
         "half_the_reference_time": out["time_ratio_vs_reference"] <= GOAL_TIME_RATIO,
-        "matches_at_least_reference": best.n_matched >= ref.n_matched,
+        "matches_at_least_reference": engine.n_matched >= ref.n_matched,
     }
     if "engine_exact" in out:
         out["goals"]["exact_engine_within_0_5pct"] = out["engine_exact"]["gap_pct"] <= GOAL_GAP_PCT

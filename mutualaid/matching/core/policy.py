@@ -44,7 +44,7 @@ class Policy:
     waiting_cap_hours: float = 336.0
     fairness_weight: float = 10.0
     max_candidates_per_need: int = 16
-    region_resolution: int = 5
+    region_resolution: int = 4
     cost_scale: int = 100
 
     def __post_init__(self) -> None:
