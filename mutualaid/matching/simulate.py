@@ -2,7 +2,10 @@
 
 `simulate(config)` returns a JSON-ready report; `cli_main(argv)` is `mutualaid simulate`.
 The simulation is pure (numpy, h3, matplotlib for plots); it never touches Django.
-The model is described in docs in `mutualaid/matching/simulation/` (world, run, policies).
+The model lives in `mutualaid/matching/simulation/`: `world` draws the city (needs, helpers,
+acceptance draws shared by every policy), `run` is the event loop and its rules, `policies` are
+fcfs, greedy and the engine's batch, `metrics` and `plots` report. bench/README.md describes
+the model and its results in plain words.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ GOAL_FILL_GINI_CUT_VS_GREEDY = 0.30
 GOAL_MAX_EXTRA_TRAVEL_VS_GREEDY = 0.05
 
 # The engine's network policy as this simulation runs it: field overrides on the public
-# `Policy` dataclass of mutualaid.matching.core (never anything private).
+# `Policy` dataclass of mutualaid.matching.core (never anything private). Sweeps of load_weight
+# (0.2 to 1.5), waiting_weight, fairness_weight and rotate_first changed no conclusion, so the
+# simulation runs the network defaults: what a new network gets.
 ENGINE_POLICY: dict[str, Any] = {}
 
 
