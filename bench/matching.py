@@ -241,6 +241,11 @@ def run(name: str, problem: Problem, policy: Policy, args: argparse.Namespace) -
         "half_the_reference_time": out["time_ratio_vs_reference"] <= GOAL_TIME_RATIO,
         "matches_at_least_reference": engine.n_matched >= ref.n_matched,
     }
+    out["goals_split"] = {
+        "gap_within_0_5pct": out["engine_split"]["gap_pct"] <= GOAL_GAP_PCT,
+        "half_the_reference_time": out["split_time_ratio_vs_reference"] <= GOAL_TIME_RATIO,
+        "matches_at_least_reference": split.n_matched >= ref.n_matched,
+    }
     if "engine_exact" in out:
         out["goals"]["exact_engine_within_0_5pct"] = out["engine_exact"]["gap_pct"] <= GOAL_GAP_PCT
     return out
