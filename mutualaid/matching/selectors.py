@@ -11,8 +11,7 @@ import numpy as np
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from mutualaid.core.geo import distance_km
 from mutualaid.core.languages import LANGUAGE_CHOICES
@@ -189,11 +188,11 @@ def pair_ended_without_help(*, need_id: int, helper_id: int) -> bool:
 # --- The policy in plain words --------------------------------------------------------------
 
 WEIGHT_TOPICS = {
-    "weight_distance": _lazy("Travel distance"),
-    "weight_load": _lazy("How much a helper has done lately"),
-    "weight_urgency": _lazy("Urgency"),
-    "weight_waiting": _lazy("Time spent waiting"),
-    "weight_fairness": _lazy("How little help the person asking has had lately"),
+    "weight_distance": gettext_lazy("Travel distance"),
+    "weight_load": gettext_lazy("How much a helper has done lately"),
+    "weight_urgency": gettext_lazy("Urgency"),
+    "weight_waiting": gettext_lazy("Time spent waiting"),
+    "weight_fairness": gettext_lazy("How little help the person asking has had lately"),
 }
 
 
