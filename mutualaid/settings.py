@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "mutualaid.accounts",
     "mutualaid.governance",
     "mutualaid.matching",
+    "mutualaid.pantry",
 ]
 
 MIDDLEWARE = [

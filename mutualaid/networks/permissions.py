@@ -27,6 +27,7 @@ MEMBER_PERMISSIONS: Final = frozenset(
 ORGANISER_PERMISSIONS: Final = MEMBER_PERMISSIONS | {
     "network.manage",
     "network.moderate",
+    "pantry.manage",  # intake, distribution, stock counts, reservations, overrides
 }
 PERMISSIONS_BY_ROLE: Final = {
     Member.Role.MEMBER: MEMBER_PERMISSIONS,
