@@ -8,11 +8,11 @@ services every other door uses, with the proposal as the authority instead of a 
 The types: `admit_member`, `role_create`, `role_change_threshold`, `role_renew` (a new term
 for a role's holders), `agreement_adopt`, `disaster_mode`, `concern_start` (start the
 conflict-resolution process for a member, with the proposal's words as the concern) and
-`matching_policy_change` (matching weights and limits, through `matching.services`).
+`matching_policy_change` (matching weights and limits, through `matching.services`) and
+`fair_share_change` (a pantry fair-share rule, through `pantry.services`).
 
-Not here yet, on purpose: changing the fund policy and fair-share rules. They arrive with the
-apps that own those rules; until then such a type is unknown and refused when a proposal is
-opened.
+Not here yet, on purpose: changing the fund policy. It arrives with the app that owns it;
+until then such a type is unknown and refused when a proposal is opened.
 """
 
 import re
@@ -292,6 +292,41 @@ def _matching_apply(proposal: Proposal, params: Params) -> object:
     return policy_change(network=proposal.network, changes=dict(params), proposal=proposal)
 
 
+# --- fair_share_change ------------------------------------------------------------------------
+
+
+def _fair_share_clean(network: Network, params: Params) -> Params:
+    """{"item": name} or {"category": slug}, with "quantity" (0 removes) and "period"."""
+    from mutualaid.pantry.services import fair_share_clean
+
+    item, category, quantity, period = fair_share_clean(
+        network=network,
+        item_name=str(params.get("item") or ""),
+        category=str(params.get("category") or ""),
+        quantity=params.get("quantity"),  # type: ignore[arg-type]
+        period=str(params.get("period") or ""),
+    )
+    return {
+        "item": item.name if item else "",
+        "category": category,
+        "quantity": quantity,
+        "period": period,
+    }
+
+
+def _fair_share_apply(proposal: Proposal, params: Params) -> object:
+    from mutualaid.pantry.services import fair_share_set
+
+    return fair_share_set(
+        network=proposal.network,
+        item_name=params["item"],
+        category=params["category"],
+        quantity=params["quantity"],
+        period=params["period"],
+        reason=_reason(proposal),
+    )
+
+
 REGISTRY: Final[dict[str, ActionType]] = {
     "admit_member": ActionType(_admit_clean, _admit_apply),
     "role_create": ActionType(_role_create_clean, _role_create_apply),
@@ -301,4 +336,5 @@ REGISTRY: Final[dict[str, ActionType]] = {
     "role_renew": ActionType(_role_renew_clean, _role_renew_apply),
     "concern_start": ActionType(_concern_clean, _concern_apply),
     "matching_policy_change": ActionType(_matching_clean, _matching_apply),
+    "fair_share_change": ActionType(_fair_share_clean, _fair_share_apply),
 }
