@@ -71,6 +71,19 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "governance:concern_create": MEMBERS,
     # The world's concern is being voted on, so every member of the network may read it.
     "governance:concern_detail": MEMBERS,
+    # The pantry: the capacity signal is public; giving out and taking in need the pantry
+    # permission, which none of these roles holds.
+    "pantry:capacity": EVERYONE,
+    "pantry:stock": MEMBERS,
+    "pantry:rules": MEMBERS,
+    "pantry:stock_csv": MEMBERS,
+    "pantry:distributions_csv": MEMBERS,
+    "pantry:item_create": set(),
+    "pantry:intake": set(),
+    "pantry:distribute": set(),
+    "pantry:households": set(),
+    "pantry:reservations": set(),
+    "pantry:settings": set(),
 }
 # POST-only routes: a GET never succeeds, for anyone.
 POST_ONLY = {
@@ -95,6 +108,9 @@ POST_ONLY = {
     "governance:concern_answer",
     "governance:concern_open_vote",
     "governance:concern_vote",
+    "pantry:lot_adjust",
+    "pantry:reservation_release",
+    "pantry:alerts",
 }
 # Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
 OUTSIDE = ("admin:", "api:", "account_", "mfa_", "set_language", "javascript-catalog")
@@ -184,9 +200,11 @@ def world(network, requester, helper, bystander, outsider, django_capture_on_com
         "governance:concern_answer": slug | {"concern_id": concern.pk},
         "governance:concern_open_vote": slug | {"concern_id": concern.pk},
         "governance:concern_vote": slug | {"concern_id": concern.pk},
+        "pantry:lot_adjust": slug | {"lot_id": 1},
+        "pantry:reservation_release": slug | {"reservation_id": 1},
     }
     for name in PAGE_ACCESS.keys() | POST_ONLY:
-        if name.startswith(("networks:", "needs:", "governance:", "matching:")):
+        if name.startswith(("networks:", "needs:", "governance:", "matching:", "pantry:")):
             kwargs.setdefault(name, slug)
         else:
             kwargs.setdefault(name, {})

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from mutualaid.pantry import views
+
+app_name = "pantry"
+urlpatterns = [
+    path("pantry/", views.stock, name="stock"),
+    path("pantry/capacity/", views.capacity, name="capacity"),
+    path("pantry/rules/", views.rules, name="rules"),
+    path("pantry/stock.csv", views.stock_csv, name="stock_csv"),
+    path("pantry/distributions.csv", views.distributions_csv, name="distributions_csv"),
+    path("pantry/items/new/", views.item_create, name="item_create"),
+    path("pantry/intake/", views.intake, name="intake"),
+    path("pantry/distribute/", views.distribute, name="distribute"),
+    path("pantry/households/", views.households, name="households"),
+    path("pantry/lots/<int:lot_id>/adjust/", views.lot_adjust, name="lot_adjust"),
+    path("pantry/reservations/", views.reservations, name="reservations"),
+    path(
+        "pantry/reservations/<int:reservation_id>/release/",
+        views.reservation_release,
+        name="reservation_release",
+    ),
+    path("pantry/settings/", views.pantry_settings, name="settings"),
+    path("pantry/alerts/", views.alerts, name="alerts"),
+]

@@ -1,0 +1,399 @@
+"""The pantry pages. Each view parses a form, fetches with an `access_*` selector, calls one
+service and renders; a DomainError from a service is shown on the form it came from.
+
+Members see the stock, the rules in plain words and the exports; members with the pantry
+permission take stock in, give it out, count it and reserve it. The capacity page is public.
+"""
+
+import csv
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mutualaid.core.errors import DomainError, NotFound
+from mutualaid.needs.models import Match, Need
+from mutualaid.networks.decorators import member_page, network_page
+from mutualaid.networks.models import Member, Network
+from mutualaid.networks.permissions import require
+from mutualaid.pantry import selectors, services
+from mutualaid.pantry.forms import (
+    AdjustForm,
+    AlertsForm,
+    DistributionForm,
+    DistributionLineFormSet,
+    HouseholdForm,
+    IntakeForm,
+    IntakeLineFormSet,
+    ItemForm,
+    ReservationForm,
+    SettingsForm,
+)
+from mutualaid.pantry.models import AlertSubscription, OpenHours, PantrySettings
+from mutualaid.pantry.services import IntakeLine
+
+MANAGE = "pantry.manage"
+WEEKDAYS = [
+    gettext_lazy("Monday"),
+    gettext_lazy("Tuesday"),
+    gettext_lazy("Wednesday"),
+    gettext_lazy("Thursday"),
+    gettext_lazy("Friday"),
+    gettext_lazy("Saturday"),
+    gettext_lazy("Sunday"),
+]
+
+
+def _member(request: HttpRequest) -> Member:
+    member: Member = request.member  # type: ignore[attr-defined]
+    return member
+
+
+def _manager(request: HttpRequest) -> Member:
+    member = _member(request)
+    require(member, MANAGE, member.network)
+    return member
+
+
+def _show_error(form: forms.Form, err: DomainError) -> int:
+    form.add_error(None, err.message)
+    for field, field_messages in getattr(err, "fields", {}).items():
+        if field in form.fields:
+            for message in field_messages or [err.message]:
+                form.add_error(field, message)
+    return err.status
+
+
+def _to_stock(member: Member) -> HttpResponse:
+    return redirect("pantry:stock", slug=member.network.slug)
+
+
+# --- Everyone's pages -----------------------------------------------------------------------
+
+
+@require_GET
+@network_page
+def capacity(request: HttpRequest) -> HttpResponse:
+    """Public: open now, what is low, household slots left. No personal data."""
+    network: Network = request.network  # type: ignore[attr-defined]
+    signal = selectors.capacity_signal(network=network)
+    return render(request, "pantry/capacity.html", {"signal": signal, "network": network})
+
+
+@require_GET
+@member_page
+def stock(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    context = {
+        "items": selectors.items_of(network=member.network),
+        "lots": selectors.lots_in_stock(network=member.network),
+        "may_manage": selectors.may_manage(member),
+        "alerts_on": AlertSubscription.objects.filter(member=member).exists(),
+        "adjust_form": AdjustForm(),
+    }
+    return render(request, "pantry/stock.html", context)
+
+
+@require_GET
+@member_page
+def rules(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    hours = [
+        {"day": WEEKDAYS[h.weekday], "opens": h.opens, "closes": h.closes}
+        for h in OpenHours.objects.filter(network=member.network)
+    ]
+    context = {"rules": selectors.rules_in_words(network=member.network), "hours": hours}
+    return render(request, "pantry/rules.html", context)
+
+
+def _csv(filename: str, header: list[str], rows: list[list[object]]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+@require_GET
+@member_page
+def stock_csv(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    header = [
+        "item", "category", "unit", "dietary_tags", "on_hand", "reserved", "available",
+        "next_expiry",
+    ]  # fmt: skip
+    return _csv("pantry-stock.csv", header, selectors.stock_rows(network=member.network))
+
+
+@require_GET
+@member_page
+def distributions_csv(request: HttpRequest) -> HttpResponse:
+    """Given out per week and item, with a count of households: no household is named."""
+    member = _member(request)
+    header = ["week_starting", "item", "unit", "quantity", "households"]
+    rows = selectors.distribution_weeks(network=member.network)
+    return _csv("pantry-distributions-per-week.csv", header, rows)
+
+
+# --- The pantry permission's pages ----------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@member_page
+def item_create(request: HttpRequest) -> HttpResponse:
+    member = _manager(request)
+    form = ItemForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.item_create(actor=member, **form.cleaned_data)
+        except DomainError as err:
+            status = _show_error(form, err)
+        else:
+            messages.success(request, _("The item was added."))
+            return _to_stock(member)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "pantry/item_form.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@member_page
+def intake(request: HttpRequest) -> HttpResponse:
+    member = _manager(request)
+    items = selectors.items_of(network=member.network)
+    data = request.POST or None
+    form = IntakeForm(data)
+    lines = IntakeLineFormSet(data, prefix="line", form_kwargs={"items": items})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and lines.is_valid():
+            intake_lines = [
+                IntakeLine(
+                    item=row["item"],
+                    quantity=row["quantity"] or 0,
+                    unit=row["unit"],
+                    expires_on=row["expires_on"],
+                    location=row["location"] or "",
+                )
+                for row in lines.cleaned_data
+                if row.get("item")
+            ]
+            try:
+                services.intake_record(
+                    actor=member,
+                    lines=intake_lines,
+                    source=form.cleaned_data["source"],
+                    donor=form.cleaned_data["donor"],
+                )
+            except DomainError as err:
+                status = _show_error(form, err)
+            else:
+                messages.success(request, _("The delivery was recorded. Thank you."))
+                return _to_stock(member)
+        else:
+            status = 400
+    return render(request, "pantry/intake.html", {"form": form, "lines": lines}, status=status)
+
+
+def _allowance_rows(request: HttpRequest, member: Member) -> list[dict[str, Any]]:
+    household_id = request.GET.get("household") or request.POST.get("household")
+    if not household_id or not str(household_id).isdigit():
+        return []
+    try:
+        household = selectors.access_household(member, int(household_id))
+    except NotFound:
+        return []
+    rows = []
+    for item in selectors.items_of(network=member.network):
+        for allowance in selectors.allowances(household=household, item=item):
+            rows.append(
+                {"item": item, "remaining": allowance.remaining, "why": allowance.explain()}
+            )
+    return rows
+
+
+def _need(member: Member, need_id: int | None) -> Need | None:
+    if need_id is None:
+        return None
+    need = Need.objects.filter(pk=need_id, network=member.network).first()
+    if need is None:
+        raise NotFound(_("There is no need with that number."))
+    return need
+
+
+@require_http_methods(["GET", "POST"])
+@member_page
+def distribute(request: HttpRequest) -> HttpResponse:
+    member = _manager(request)
+    items = selectors.items_of(network=member.network)
+    households = selectors.households_of(network=member.network)
+    data = request.POST or None
+    initial = {"household": request.GET.get("household")}
+    form = DistributionForm(data, households=households, initial=initial)
+    lines = DistributionLineFormSet(data, prefix="line", form_kwargs={"items": items})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and lines.is_valid():
+            wanted = [
+                (row["item"], row["quantity"] if row["quantity"] is not None else 0)
+                for row in lines.cleaned_data
+                if row.get("item")
+            ]
+            try:
+                services.distribution_create(
+                    actor=member,
+                    household=form.cleaned_data["household"],
+                    lines=wanted,
+                    need=_need(member, form.cleaned_data["need"]),
+                    override_reason=form.cleaned_data["override_reason"],
+                )
+            except DomainError as err:
+                status = _show_error(form, err)
+            else:
+                messages.success(request, _("Given out. The stock is updated."))
+                return redirect("pantry:distribute", slug=member.network.slug)
+        else:
+            status = 400
+    context = {
+        "form": form,
+        "lines": lines,
+        "allowances": _allowance_rows(request, member),
+    }
+    return render(request, "pantry/distribute.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@member_page
+def households(request: HttpRequest) -> HttpResponse:
+    member = _manager(request)
+    form = HouseholdForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.household_create(actor=member, code=form.cleaned_data["code"])
+            except DomainError as err:
+                status = _show_error(form, err)
+            else:
+                messages.success(request, _("The household was added."))
+                return redirect("pantry:households", slug=member.network.slug)
+        else:
+            status = 400
+    context = {"form": form, "households": selectors.households_of(network=member.network)}
+    return render(request, "pantry/households.html", context, status=status)
+
+
+@require_POST
+@member_page
+def lot_adjust(request: HttpRequest, lot_id: int) -> HttpResponse:
+    member = _manager(request)
+    lot = selectors.access_lot(member, lot_id)
+    form = AdjustForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a change and a reason."))
+        return _to_stock(member)
+    try:
+        services.stock_adjust(actor=member, lot=lot, **form.cleaned_data)
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("The count is corrected and logged."))
+    return _to_stock(member)
+
+
+@require_http_methods(["GET", "POST"])
+@member_page
+def reservations(request: HttpRequest) -> HttpResponse:
+    member = _manager(request)
+    items = selectors.items_of(network=member.network)
+    form = ReservationForm(request.POST or None, items=items)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            match = (
+                Match.objects.filter(pk=form.cleaned_data["match"], need__network=member.network)
+                .select_related("need")
+                .first()
+            )
+            try:
+                if match is None:
+                    raise NotFound(_("There is no match with that number."))
+                services.reservation_create(
+                    actor=member,
+                    match=match,
+                    item=form.cleaned_data["item"],
+                    quantity=form.cleaned_data["quantity"],
+                )
+            except DomainError as err:
+                status = _show_error(form, err)
+            else:
+                messages.success(request, _("The stock is held for the match."))
+                return redirect("pantry:reservations", slug=member.network.slug)
+        else:
+            status = 400
+    context = {"form": form, "reservations": selectors.reservations_held(network=member.network)}
+    return render(request, "pantry/reservations.html", context, status=status)
+
+
+@require_POST
+@member_page
+def reservation_release(request: HttpRequest, reservation_id: int) -> HttpResponse:
+    member = _manager(request)
+    reservation = selectors.access_reservation(member, reservation_id)
+    try:
+        services.reservation_release(actor=member, reservation=reservation)
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("The stock is available again."))
+    return redirect("pantry:reservations", slug=member.network.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@member_page
+def pantry_settings(request: HttpRequest) -> HttpResponse:
+    member = _manager(request)
+    current = PantrySettings.objects.filter(network=member.network).first()
+    hours = OpenHours.objects.filter(network=member.network)
+    initial = {
+        "weekly_household_slots": current.weekly_household_slots if current else 0,
+        "open_hours": "\n".join(f"{h.weekday} {h.opens:%H:%M}-{h.closes:%H:%M}" for h in hours),
+    }
+    form = SettingsForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.pantry_settings_set(
+                    actor=member, weekly_household_slots=form.cleaned_data["weekly_household_slots"]
+                )
+                services.open_hours_set(actor=member, hours=form.cleaned_data["open_hours"])
+            except DomainError as err:
+                status = _show_error(form, err)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("pantry:settings", slug=member.network.slug)
+        else:
+            status = 400
+    return render(request, "pantry/settings.html", {"form": form}, status=status)
+
+
+@require_POST
+@member_page
+def alerts(request: HttpRequest) -> HttpResponse:
+    member = _manager(request)
+    form = AlertsForm(request.POST)
+    on = form.is_valid() and form.cleaned_data["on"]
+    services.alerts_subscribe(actor=member, on=on)
+    if on:
+        messages.success(request, _("You will get an email when stock is low or expiring."))
+    else:
+        messages.success(request, _("No more pantry alerts."))
+    return _to_stock(member)

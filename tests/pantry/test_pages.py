@@ -1,0 +1,134 @@
+"""The pantry pages, through the client: they work without JavaScript and call the services."""
+
+import csv
+import io
+
+from django.urls import reverse
+
+from mutualaid.pantry import services
+from mutualaid.pantry.models import Distribution, Item, Lot, OpenHours
+from tests.conftest import client_for
+from tests.pantry.conftest import TODAY, stock
+
+
+def url(name, network, **kwargs):
+    return reverse(f"pantry:{name}", kwargs={"slug": network.slug, **kwargs})
+
+
+def test_an_intake_form_records_several_items(keeper, rice, formula, network):
+    data = {
+        "source": "donation",
+        "donor": "",
+        "line-TOTAL_FORMS": "3",
+        "line-INITIAL_FORMS": "0",
+        "line-0-item": rice.pk,
+        "line-0-quantity": "10",
+        "line-0-unit": "kg",
+        "line-0-expires_on": "",
+        "line-1-item": formula.pk,
+        "line-1-quantity": "4",
+        "line-1-unit": "can",
+        "line-1-expires_on": TODAY.replace(year=TODAY.year + 1).isoformat(),
+        "line-2-item": "",
+    }
+    response = client_for(keeper).post(url("intake", network), data)
+    assert response.status_code == 302
+    assert Lot.objects.count() == 2
+    assert Item.objects.get(pk=rice.pk).on_hand == 10
+
+
+def test_an_intake_with_the_wrong_unit_says_so_and_records_nothing(keeper, rice, network):
+    data = {
+        "source": "purchase",
+        "line-TOTAL_FORMS": "1",
+        "line-INITIAL_FORMS": "0",
+        "line-0-item": rice.pk,
+        "line-0-quantity": "3",
+        "line-0-unit": "can",
+    }
+    response = client_for(keeper).post(url("intake", network), data)
+    assert response.status_code == 400
+    assert "Rice is counted in kilograms, not cans." in response.content.decode()
+    assert not Lot.objects.exists()
+
+
+def test_the_distribution_page_shows_what_the_household_may_still_take(
+    keeper, formula, household, network
+):
+    stock(keeper, formula, 10)
+    services.fair_share_set(
+        network=network, item_name="Baby formula", quantity=2, period="week", reason="t"
+    )
+    client = client_for(keeper)
+    page = client.get(url("distribute", network), {"household": household.pk})
+    assert "the rule is 2 a week per household" in page.content.decode()
+    data = {
+        "household": household.pk,
+        "line-TOTAL_FORMS": "1",
+        "line-INITIAL_FORMS": "0",
+        "line-0-item": formula.pk,
+        "line-0-quantity": "3",
+    }
+    refused = client.post(url("distribute", network), data)
+    assert refused.status_code == 400
+    assert "fair share" in refused.content.decode()
+    assert not Distribution.objects.exists()
+    data["override_reason"] = "a family of six this week"
+    assert client.post(url("distribute", network), data).status_code == 302
+    assert Distribution.objects.get().override_reason == "a family of six this week"
+
+
+def test_a_member_without_the_permission_cannot_open_the_distribution_page(bystander, network):
+    assert client_for(bystander).get(url("distribute", network)).status_code == 403
+
+
+def test_members_read_the_rules_in_plain_words(bystander, keeper, formula, network):
+    services.fair_share_set(
+        network=network, item_name="Baby formula", quantity=2, period="week", reason="t"
+    )
+    body = client_for(bystander).get(url("rules", network)).content.decode()
+    assert "Each household may take up to 2 cans of Baby formula a week." in body
+
+
+def test_the_public_capacity_page_says_open_low_and_slots(client, keeper, rice, network):
+    from datetime import time
+
+    stock(keeper, rice, 2)
+    services.pantry_settings_set(actor=keeper, weekly_household_slots=40)
+    services.open_hours_set(actor=keeper, hours=[(d, time(0, 0), time(23, 59)) for d in range(7)])
+    body = " ".join(client.get(url("capacity", network)).content.decode().split())
+    assert "open now · low on Rice · 40 household slots left this week" in body
+
+
+def test_the_settings_form_sets_open_hours(keeper, network):
+    data = {"weekly_household_slots": "30", "open_hours": "0 10:00-13:00\n4 16:00-19:00"}
+    response = client_for(keeper).post(url("settings", network), data)
+    assert response.status_code == 302
+    assert OpenHours.objects.count() == 2
+
+
+def test_the_csv_exports_hold_counts_and_no_household(keeper, bystander, rice, household, network):
+    stock(keeper, rice, 6)
+    services.distribution_create(actor=keeper, household=household, lines=[(rice, 2)])
+    client = client_for(bystander)
+    stock_rows = list(
+        csv.reader(io.StringIO(client.get(url("stock_csv", network)).content.decode()))
+    )
+    assert stock_rows[0][:3] == ["item", "category", "unit"]
+    assert stock_rows[1][0] == "Rice"
+    assert stock_rows[1][4] == "4"
+    weekly = client.get(url("distributions_csv", network)).content.decode()
+    rows = list(csv.reader(io.StringIO(weekly)))
+    assert rows[0] == ["week_starting", "item", "unit", "quantity", "households"]
+    assert rows[1][1:] == ["Rice", "kg", "2", "1"]
+    assert "Blue 14" not in weekly
+
+
+def test_a_lot_is_corrected_from_the_stock_page(keeper, rice, network):
+    lot = stock(keeper, rice, 5)
+    client = client_for(keeper)
+    client.post(url("lot_adjust", network, lot_id=lot.pk), {"change": "-2", "reason": "spoiled"})
+    lot.refresh_from_db()
+    assert lot.quantity == 3
+    page = client.get(url("stock", network))
+    assert page.status_code == 200
