@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "mutualaid.accounts",
     "mutualaid.governance",
     "mutualaid.matching",
+    "mutualaid.library",
     "mutualaid.pantry",
 ]
 
@@ -217,6 +218,10 @@ TIME_ZONE = "UTC"
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (photos of things in the lending library). Never served as public static
+# files: a member-only view reads them, so a network's photos stay within the network.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -22,11 +22,15 @@ MEMBER_PERMISSIONS: Final = frozenset(
         "proposal.open",
         "proposal.vote",
         "proposal.comment",
+        "library.browse",  # see the lending library's things and their calendars
+        "library.book",  # book a thing (its training rule still applies)
+        "library.lend",  # add a thing to the library and keep it
     }
 )
 ORGANISER_PERMISSIONS: Final = MEMBER_PERMISSIONS | {
     "network.manage",
     "network.moderate",
+    "library.manage",  # any thing's bookings, check-outs and returns; the feed's secret
     "pantry.manage",  # intake, distribution, stock counts, reservations, overrides
 }
 PERMISSIONS_BY_ROLE: Final = {

@@ -1,0 +1,212 @@
+"""Every read about the lending library, already limited to what the member may see.
+
+Privacy lives here: querysets of things defer the encrypted pickup notes, and the only way to
+read them is `thing_pickup_notes`, which returns them to the keeper and to a borrower whose
+booking is confirmed (booked or borrowed). Bookings are seen by their borrower, the thing's
+keeper and organisers; everyone else sees only that a time is taken.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from mutualaid.core.errors import NotFound
+from mutualaid.library.models import LIVE_BOOKING_STATES, Booking, LibraryFeed, Thing, Training
+from mutualaid.networks.models import Member, Network
+from mutualaid.networks.permissions import can
+
+PRIVATE_THING_FIELDS = ("pickup_notes",)
+
+
+def _things_base(network_id: int) -> QuerySet[Thing]:
+    return (
+        Thing.objects.filter(network=network_id)
+        .select_related("keeper")
+        .defer(*PRIVATE_THING_FIELDS)
+    )
+
+
+def things_browse(
+    *,
+    member: Member,
+    query: str = "",
+    kind: str = "",
+    condition: str = "",
+    free_now: bool = False,
+    mine: bool = False,
+) -> QuerySet[Thing]:
+    """Things in the member's network that can be booked, by name, filtered as asked.
+
+    `free_now` keeps things nobody has booked or borrowed at this moment."""
+    if not can(member, "library.browse", member.network):
+        return Thing.objects.none()
+    things = _things_base(member.network_id)
+    things = things.filter(keeper=member) if mine else things.filter(is_active=True)
+    if query:
+        things = things.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    if kind:
+        things = things.filter(kind=kind)
+    if condition:
+        things = things.filter(condition=condition)
+    if free_now:
+        now = timezone.now()
+        busy = Booking.objects.filter(
+            state__in=LIVE_BOOKING_STATES, starts_at__lte=now, ends_at__gt=now
+        ).values("thing_id")
+        things = things.exclude(pk__in=busy).exclude(
+            bookings__state=Booking.State.OUT
+        )  # an overdue loan is still out
+    return things.order_by("name").distinct()
+
+
+def thing_kinds(*, member: Member) -> list[str]:
+    return sorted(
+        set(
+            Thing.objects.filter(network=member.network_id, is_active=True)
+            .exclude(kind="")
+            .values_list("kind", flat=True)
+        )
+    )
+
+
+def access_thing(member: Member | None, thing_id: int) -> Thing:
+    """A thing in the member's network, or NotFound (also for other networks' things)."""
+    if member is None or not can(member, "library.browse", member.network):
+        raise NotFound()
+    thing = _things_base(member.network_id).filter(pk=thing_id).first()
+    if thing is None:
+        raise NotFound()
+    return thing
+
+
+def may_handle(member: Member, thing: Thing) -> bool:
+    """Whether the member hands the thing over and takes it back: its keeper, or an organiser."""
+    return thing.keeper_id == member.pk or can(member, "library.manage", thing.network)
+
+
+def thing_pickup_notes(*, member: Member, thing: Thing) -> str:
+    """Where exactly to pick the thing up: for the keeper, organisers and a borrower with a
+    confirmed booking. Empty for everyone else."""
+    confirmed = Booking.objects.filter(
+        thing=thing, borrower=member, state__in=LIVE_BOOKING_STATES
+    ).exists()
+    if not (confirmed or may_handle(member, thing)):
+        return ""
+    notes = Thing.objects.filter(pk=thing.pk).values_list("pickup_notes", flat=True).first()
+    return notes or ""
+
+
+def is_trained(
+    member: Member, thing: Thing | None = None, *, kind: str = "", network: Network | None = None
+) -> bool:
+    """Whether a member vouched that this member can use the thing (or its kind)."""
+    if thing is not None:
+        condition, kind, network_id = Q(thing=thing), thing.kind, thing.network_id
+    else:
+        condition, network_id = Q(pk__in=[]), (network.pk if network else member.network_id)
+    if kind:
+        condition |= Q(thing__isnull=True, kind=kind)
+    return Training.objects.filter(condition, network=network_id, trainee=member).exists()
+
+
+def trainings_for(*, thing: Thing) -> QuerySet[Training]:
+    """Who is trained for this thing, by whom (shown to members: it is a record of trust)."""
+    by_kind = Q(thing__isnull=True, kind=thing.kind) if thing.kind else Q(pk__in=[])
+    return (
+        Training.objects.filter(Q(thing=thing) | by_kind, network=thing.network_id)
+        .select_related("trainee", "trainer")
+        .order_by("trainee__display_name")
+    )
+
+
+def bookings_overlapping(
+    *, thing: Thing, starts_at: datetime, ends_at: datetime
+) -> QuerySet[Booking]:
+    """Live bookings of the thing whose time meets [starts_at, ends_at) (ends may touch)."""
+    return Booking.objects.filter(
+        thing=thing, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).exclude(state=Booking.State.CANCELLED)
+
+
+def bookings_calendar(*, thing: Thing, since: datetime | None = None) -> QuerySet[Booking]:
+    """Bookings of a thing that are not cancelled and not long over, earliest first."""
+    since = since or timezone.now()
+    return (
+        Booking.objects.filter(thing=thing, ends_at__gt=since)
+        .exclude(state__in=[Booking.State.CANCELLED, Booking.State.RETURNED])
+        .select_related("borrower")
+        .order_by("starts_at")
+    )
+
+
+def next_booking_after(*, booking: Booking) -> Booking | None:
+    """Who is waiting for the thing after this loan, if anyone."""
+    return (
+        Booking.objects.filter(
+            thing=booking.thing_id, state=Booking.State.BOOKED, starts_at__gte=booking.starts_at
+        )
+        .exclude(pk=booking.pk)
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def bookings_of_member(*, member: Member) -> QuerySet[Booking]:
+    """The member's own bookings and loans, newest first."""
+    return (
+        Booking.objects.filter(borrower=member)
+        .select_related("thing", "thing__keeper")
+        .defer(*(f"thing__{f}" for f in PRIVATE_THING_FIELDS))
+        .order_by("-starts_at")
+    )
+
+
+def bookings_to_handle(*, member: Member) -> QuerySet[Booking]:
+    """Live bookings of the things the member keeps: what they hand over and take back."""
+    return (
+        Booking.objects.filter(thing__keeper=member, state__in=LIVE_BOOKING_STATES)
+        .select_related("thing", "borrower")
+        .defer(*(f"thing__{f}" for f in PRIVATE_THING_FIELDS))
+        .order_by("starts_at")
+    )
+
+
+def access_booking(member: Member | None, booking_id: int) -> Booking:
+    """A booking the member is part of (borrower, keeper, organiser), or NotFound."""
+    if member is None:
+        raise NotFound()
+    booking = (
+        Booking.objects.filter(pk=booking_id, thing__network=member.network_id)
+        .select_related("thing", "thing__network", "borrower")
+        .defer(*(f"thing__{f}" for f in PRIVATE_THING_FIELDS))
+        .first()
+    )
+    if booking is None or not (
+        booking.borrower_id == member.pk or may_handle(member, booking.thing)
+    ):
+        raise NotFound()
+    return booking
+
+
+def feed_network(*, slug: str, token: str) -> Network:
+    """The network whose feed secret this is, or NotFound (the same for a wrong slug)."""
+    feed = LibraryFeed.objects.filter(token=token, network__slug=slug).select_related("network")
+    found = feed.first() if token else None
+    if found is None:
+        raise NotFound()
+    return found.network
+
+
+def feed_bookings(*, network: Network, thing_id: int) -> tuple[Thing, QuerySet[Booking]]:
+    thing = _things_base(network.pk).filter(pk=thing_id).first()
+    if thing is None:
+        raise NotFound()
+    since = timezone.now() - timedelta(days=30)
+    bookings = (
+        Booking.objects.filter(thing=thing, ends_at__gt=since)
+        .exclude(state=Booking.State.CANCELLED)
+        .only("pk", "starts_at", "ends_at", "created_at", "updated_at", "state")
+        .order_by("starts_at")
+    )
+    return thing, bookings

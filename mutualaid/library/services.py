@@ -1,0 +1,345 @@
+"""Every write about the lending library: things, trainings, bookings and their loans.
+
+Which booking step is legal from which state is read from BOOKING_TRANSITIONS in models.py and
+settled by conditional updates. That two live bookings of a thing never overlap is a rule of
+the database (see migration 0002); `booking_create` checks first for a clear message, and turns
+the database's refusal, when it loses a race, into the same message.
+"""
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mutualaid.core.errors import Conflict, IllegalTransition, InvalidInput, PermissionDenied
+from mutualaid.core.history import history_record
+from mutualaid.core.validation import clean_cell, clean_text
+from mutualaid.library import tasks
+from mutualaid.library.models import (
+    BOOKING_TRANSITIONS,
+    NO_OVERLAP,
+    Booking,
+    LibraryFeed,
+    Thing,
+    Training,
+)
+from mutualaid.library.photos import photo_clean
+from mutualaid.library.selectors import bookings_overlapping, is_trained, may_handle
+from mutualaid.networks.models import Member, Network
+from mutualaid.networks.permissions import can, require
+
+MAX_LOAN = timedelta(days=30)
+MAX_AHEAD = timedelta(days=180)
+
+
+def _after_commit(task: Callable[..., object], *args: object) -> None:
+    transaction.on_commit(lambda: task(*args))
+
+
+def _clean_kind(kind: str) -> str:
+    kind = (kind or "").strip().lower()
+    if len(kind) > 60 or (kind and not kind.replace("-", "").replace("_", "").isalnum()):
+        message = _("Use one short word for the kind, e.g. chainsaw.")
+        raise InvalidInput(message, fields={"kind": [message]})
+    return kind
+
+
+# --- Things ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def thing_create(
+    *,
+    actor: Member,
+    name: str,
+    cell: str,
+    kind: str = "",
+    description: str = "",
+    condition: str = Thing.Condition.GOOD,
+    pickup_notes: str = "",
+    needs_training: bool = False,
+    photo: bytes | None = None,
+) -> Thing:
+    """Lend a thing to the network; the actor keeps it. Its photo is stored without metadata,
+    and its pickup notes (encrypted) are shown only to borrowers with a confirmed booking."""
+    require(actor, "library.lend", actor.network)
+    if condition not in Thing.Condition.values:
+        raise InvalidInput(_("Choose the thing's condition."), fields={"condition": []})
+    kind = _clean_kind(kind)
+    if needs_training and not kind:
+        message = _("Give the kind of thing, so that members can be trained for it.")
+        raise InvalidInput(message, fields={"kind": [message]})
+    thing = Thing(
+        network=actor.network,
+        keeper=actor,
+        name=clean_text(name, field="name", max_length=120),
+        kind=kind,
+        description=clean_text(description, field="description", max_length=1000, required=False),
+        condition=condition,
+        cell=clean_cell(cell),
+        pickup_notes=clean_text(pickup_notes, field="pickup_notes", max_length=1000, required=False)
+        or None,
+        needs_training=needs_training,
+    )
+    if photo:
+        clean = photo_clean(photo)
+        thing.photo.save(clean.name or "photo", clean, save=False)
+    thing.save()
+    history_record(actor=actor, action="library.thing_create", target=thing)
+    return thing
+
+
+@transaction.atomic
+def thing_set_photo(*, actor: Member, thing: Thing, photo: bytes) -> Thing:
+    """Replace the thing's photo (keeper or organiser). The old file is removed."""
+    if not may_handle(actor, thing):
+        raise PermissionDenied()
+    clean = photo_clean(photo)
+    old = thing.photo.name
+    thing.photo.save(clean.name or "photo", clean, save=False)
+    Thing.objects.filter(pk=thing.pk).update(photo=thing.photo.name, updated_at=timezone.now())
+    if old:
+        storage, name = thing.photo.storage, old
+        transaction.on_commit(lambda: storage.delete(name))
+    history_record(actor=actor, action="library.thing_photo", target=thing)
+    return thing
+
+
+# --- Training -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def training_give(
+    *, actor: Member, trainee: Member, thing: Thing | None = None, kind: str = ""
+) -> Training:
+    """Record that the actor trained `trainee` to use one thing, or every thing of a kind.
+
+    Only the thing's keeper, or a member who is trained for it themself, may vouch."""
+    require(actor, "library.book", actor.network)
+    kind = "" if thing is not None else _clean_kind(kind)
+    if thing is None and not kind:
+        raise InvalidInput(_("Say which thing or kind of thing the training was for."))
+    if trainee.network_id != actor.network_id or (
+        thing is not None and thing.network_id != actor.network_id
+    ):
+        raise InvalidInput(_("You can only train members of this network."))
+    if trainee.pk == actor.pk:
+        raise InvalidInput(_("Someone else has to vouch for your training."))
+    keeper_of_kind = (
+        bool(kind)
+        and Thing.objects.filter(network=actor.network_id, keeper=actor, kind=kind).exists()
+    )
+    allowed = (
+        (thing is not None and (thing.keeper_id == actor.pk or is_trained(actor, thing)))
+        or keeper_of_kind
+        or (kind and is_trained(actor, kind=kind, network=actor.network))
+    )
+    if not allowed:
+        raise PermissionDenied(
+            _("Only the keeper, or a member trained to use it, can train others.")
+        )
+    existing = Training.objects.filter(trainee=trainee, thing=thing, kind=kind).first()
+    if existing is not None:
+        return existing
+    training = Training.objects.create(
+        network=actor.network, trainee=trainee, trainer=actor, thing=thing, kind=kind
+    )
+    history_record(actor=actor, action="library.training_give", target=training, trainee=trainee.pk)
+    return training
+
+
+# --- Bookings -------------------------------------------------------------------------------
+
+
+def _overlap_error() -> Conflict:
+    return Conflict(_("Someone has already booked this thing for part of that time."))
+
+
+@transaction.atomic
+def booking_create(
+    *, actor: Member, thing: Thing, starts_at: datetime, ends_at: datetime
+) -> Booking:
+    """Book a thing from `starts_at` until `ends_at`. Refused with a clear message when the
+    time is taken (even by a booking made in the same instant), when the thing needs training
+    the actor has not had, or when the time makes no sense. Nothing is written then."""
+    require(actor, "library.book", thing.network)
+    if not thing.is_active:
+        raise Conflict(_("This thing cannot be booked at the moment."))
+    _check_range(starts_at, ends_at)
+    if thing.needs_training and thing.keeper_id != actor.pk and not is_trained(actor, thing):
+        raise PermissionDenied(
+            _(
+                "This thing is only lent to members trained to use it. Ask its keeper, or a "
+                "member who is trained, to show you how and record it."
+            )
+        )
+    if bookings_overlapping(thing=thing, starts_at=starts_at, ends_at=ends_at).exists():
+        raise _overlap_error()
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.create(
+                thing=thing, borrower=actor, starts_at=starts_at, ends_at=ends_at
+            )
+    except IntegrityError as exc:
+        if NO_OVERLAP in str(exc):
+            raise _overlap_error() from None
+        raise
+    history_record(actor=actor, network=thing.network, action="library.book", target=booking)
+    if thing.keeper_id and thing.keeper_id != actor.pk:
+        _after_commit(tasks.notify_booking, "booked", booking.pk)
+    return booking
+
+
+def _check_range(starts_at: datetime, ends_at: datetime) -> None:
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise InvalidInput(_("Give the times with a time zone."))
+    if ends_at <= starts_at:
+        message = _("The end of the booking must come after its start.")
+        raise InvalidInput(message, fields={"ends_at": [message]})
+    now = timezone.now()
+    if ends_at <= now:
+        message = _("This time has already passed.")
+        raise InvalidInput(message, fields={"ends_at": [message]})
+    if ends_at - starts_at > MAX_LOAN:
+        message = _("A booking can last at most 30 days.")
+        raise InvalidInput(message, fields={"ends_at": [message]})
+    if starts_at - now > MAX_AHEAD:
+        message = _("Book at most six months ahead.")
+        raise InvalidInput(message, fields={"starts_at": [message]})
+
+
+def _booking_move(booking: Booking, step: str, error: str, **changes: object) -> Booking:
+    from_states, to_state = BOOKING_TRANSITIONS[step]
+    moved = Booking.objects.filter(pk=booking.pk, state__in=from_states).update(
+        state=to_state, updated_at=timezone.now(), **changes
+    )
+    if not moved:
+        raise IllegalTransition(error)
+    booking.refresh_from_db()
+    return booking
+
+
+@transaction.atomic
+def booking_check_out(*, actor: Member, booking: Booking, condition_notes: str = "") -> Booking:
+    """The keeper (or an organiser) hands the thing over, noting its condition."""
+    if not may_handle(actor, booking.thing):
+        raise PermissionDenied()
+    notes = clean_text(condition_notes, field="condition_notes", max_length=500, required=False)
+    booking = _booking_move(
+        booking,
+        "check_out",
+        _("Only a booking that is not yet borrowed, returned or cancelled can be checked out."),
+        condition_out=notes,
+        checked_out_at=timezone.now(),
+    )
+    history_record(
+        actor=actor, network=booking.thing.network, action="library.check_out", target=booking
+    )
+    return booking
+
+
+@transaction.atomic
+def booking_return(*, actor: Member, booking: Booking, condition_notes: str = "") -> Booking:
+    """The keeper (or an organiser) takes the thing back, noting its condition. A thing that
+    was never checked out cannot be returned, and nothing changes then."""
+    if not may_handle(actor, booking.thing):
+        raise PermissionDenied()
+    notes = clean_text(condition_notes, field="condition_notes", max_length=500, required=False)
+    booking = _booking_move(
+        booking,
+        "return",
+        _("This thing is not checked out, so it cannot be returned."),
+        condition_in=notes,
+        returned_at=timezone.now(),
+    )
+    history_record(
+        actor=actor, network=booking.thing.network, action="library.return", target=booking
+    )
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, actor: Member, booking: Booking) -> Booking:
+    """The borrower, the keeper or an organiser cancels a booking that has not started; its
+    time is free again at once."""
+    if booking.borrower_id != actor.pk and not may_handle(actor, booking.thing):
+        raise PermissionDenied()
+    booking = _booking_move(
+        booking, "cancel", _("Only a booking that has not been picked up can be cancelled.")
+    )
+    history_record(
+        actor=actor, network=booking.thing.network, action="library.cancel", target=booking
+    )
+    other = "keeper" if booking.borrower_id == actor.pk else "borrower"
+    _after_commit(tasks.notify_booking, f"cancelled_to_{other}", booking.pk)
+    return booking
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+def loans_remind_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Remind borrowers once before a loan is due, and once, kindly, when it is overdue.
+    Run by the worker; safe to run twice (each reminder is claimed by a conditional update)."""
+    now = now or timezone.now()
+    ahead = timedelta(hours=settings.MUTUALAID.get("LIBRARY_REMIND_HOURS", 24))
+    sent = {"due": 0, "overdue": 0}
+    due = Booking.objects.filter(
+        state=Booking.State.OUT, ends_at__gt=now, ends_at__lte=now + ahead, due_reminded_at=None
+    )
+    for pk in list(due.values_list("pk", flat=True)):
+        if Booking.objects.filter(pk=pk, due_reminded_at=None).update(due_reminded_at=now):
+            _send(tasks.notify_booking, "due_soon", pk)
+            sent["due"] += 1
+    overdue = Booking.objects.filter(
+        state=Booking.State.OUT, ends_at__lte=now, overdue_reminded_at=None
+    )
+    for pk in list(overdue.values_list("pk", flat=True)):
+        if Booking.objects.filter(pk=pk, overdue_reminded_at=None).update(overdue_reminded_at=now):
+            _send(tasks.notify_booking, "overdue", pk)
+            sent["overdue"] += 1
+    return sent
+
+
+def _send(task: Callable[..., object], *args: object) -> None:
+    if transaction.get_connection().in_atomic_block:
+        _after_commit(task, *args)
+    else:
+        task(*args)
+
+
+# --- The calendar feed's secret ---------------------------------------------------------------
+
+
+def library_feed_token(*, network: Network) -> str:
+    """The network's feed secret, made the first time anyone asks for it."""
+    feed = LibraryFeed.objects.filter(network=network).first()
+    if feed is not None:
+        return feed.token
+    try:
+        with transaction.atomic():
+            feed = LibraryFeed.objects.create(network=network, token=secrets.token_urlsafe(32))
+    except IntegrityError:  # made at the same moment by another request
+        feed = LibraryFeed.objects.get(network=network)
+    return feed.token
+
+
+@transaction.atomic
+def library_feed_rotate(*, actor: Member) -> str:
+    """Replace the network's feed secret: every calendar subscribed with the old link stops
+    receiving updates."""
+    require(actor, "library.manage", actor.network)
+    token = secrets.token_urlsafe(32)
+    if not LibraryFeed.objects.filter(network=actor.network).update(token=token):
+        LibraryFeed.objects.create(network=actor.network, token=token)
+    history_record(actor=actor, action="library.feed_rotate")
+    return token
+
+
+def may_book(member: Member, thing: Thing) -> bool:
+    """For pages: whether to offer the booking form at all."""
+    return can(member, "library.book", thing.network) and thing.is_active
