@@ -22,6 +22,7 @@ from mutualaid.needs.api import router as needs_router
 from mutualaid.networks.api import router as networks_router
 from mutualaid.networks.models import Member
 from mutualaid.networks.services import api_token_authenticate
+from mutualaid.pantry.api import router as pantry_router
 
 logger = logging.getLogger(__name__)
 
@@ -170,4 +171,5 @@ api.add_router("", accounts_router)
 api.add_router("", needs_router)
 api.add_router("", governance_router)
 api.add_router("", matching_router)
+api.add_router("", pantry_router)
 api.add_router("", fallback_router)
