@@ -19,6 +19,7 @@ urlpatterns = [
     path("n/<slug:slug>/", include("mutualaid.needs.urls")),
     path("n/<slug:slug>/", include("mutualaid.governance.urls")),
     path("n/<slug:slug>/", include("mutualaid.matching.urls")),
+    path("n/<slug:slug>/", include("mutualaid.library.urls")),
     path("n/<slug:slug>/", include("mutualaid.pantry.urls")),
 ]
 

@@ -19,12 +19,14 @@ from django.utils import timezone
 
 from mutualaid.governance.conflict import concern_open_vote, concern_raise
 from mutualaid.governance.services import proposal_open
+from mutualaid.library import services as library_services
 from mutualaid.needs import services as need_services
 from mutualaid.needs.models import Match
 from mutualaid.networks.models import Application
 from mutualaid.networks.services import api_token_create, still_here_token
 from tests.conftest import SECRET_ADDRESS, SECRET_PHONE
 from tests.factories import MemberFactory, NeedFactory, OfferFactory, UserFactory
+from tests.library.conftest import jpeg_with_gps
 
 ROLES = ["anonymous", "outsider", "bystander", "requester", "accepted_helper", "declined_helper"]
 MAY_SEE_SECRETS = {"requester", "accepted_helper"}
@@ -84,6 +86,13 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "pantry:households": set(),
     "pantry:reservations": set(),
     "pantry:settings": set(),
+    # The lending library: members only; the calendar feed needs no session, only its secret.
+    "library:thing_list": MEMBERS,
+    "library:thing_create": MEMBERS,
+    "library:loan_list": MEMBERS,
+    "library:thing_detail": MEMBERS,
+    "library:thing_photo": MEMBERS,
+    "library:thing_feed": EVERYONE,
 }
 # POST-only routes: a GET never succeeds, for anyone.
 POST_ONLY = {
@@ -111,6 +120,9 @@ POST_ONLY = {
     "pantry:lot_adjust",
     "pantry:reservation_release",
     "pantry:alerts",
+    "library:thing_book",
+    "library:thing_train",
+    "library:booking_step",
 }
 # Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
 OUTSIDE = ("admin:", "api:", "account_", "mfa_", "set_language", "javascript-catalog")
@@ -140,7 +152,16 @@ class World:
 
 
 @pytest.fixture
-def world(network, requester, helper, bystander, outsider, django_capture_on_commit_callbacks):
+def world(
+    network,
+    requester,
+    helper,
+    bystander,
+    outsider,
+    django_capture_on_commit_callbacks,
+    settings,
+    tmp_path,
+):
     declined = MemberFactory(network=network, display_name="Dora")
     need = NeedFactory(requester=requester, address=SECRET_ADDRESS, phone=SECRET_PHONE)
     with django_capture_on_commit_callbacks(execute=True):
@@ -162,6 +183,16 @@ def world(network, requester, helper, bystander, outsider, django_capture_on_com
     )
     concern = concern_raise(actor=requester, about=declined, text="Late three times.")
     concern = concern_open_vote(actor=declined, concern=concern)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    thing = library_services.thing_create(
+        actor=helper, name="Drill", cell=network.center_cell, photo=jpeg_with_gps()
+    )
+    booking = library_services.booking_create(
+        actor=requester,
+        thing=thing,
+        starts_at=timezone.now() + timedelta(hours=1),
+        ends_at=timezone.now() + timedelta(hours=5),
+    )
     members = {
         "outsider": outsider,
         "bystander": bystander,
@@ -202,9 +233,18 @@ def world(network, requester, helper, bystander, outsider, django_capture_on_com
         "governance:concern_vote": slug | {"concern_id": concern.pk},
         "pantry:lot_adjust": slug | {"lot_id": 1},
         "pantry:reservation_release": slug | {"reservation_id": 1},
+        "library:thing_detail": slug | {"thing_id": thing.pk},
+        "library:thing_photo": slug | {"thing_id": thing.pk},
+        "library:thing_book": slug | {"thing_id": thing.pk},
+        "library:thing_train": slug | {"thing_id": thing.pk},
+        "library:booking_step": slug | {"booking_id": booking.pk, "action": "cancel"},
+        "library:thing_feed": slug
+        | {"token": library_services.library_feed_token(network=network), "thing_id": thing.pk},
     }
     for name in PAGE_ACCESS.keys() | POST_ONLY:
-        if name.startswith(("networks:", "needs:", "governance:", "matching:", "pantry:")):
+        if name.startswith(
+            ("networks:", "needs:", "governance:", "matching:", "pantry:", "library:")
+        ):
             kwargs.setdefault(name, slug)
         else:
             kwargs.setdefault(name, {})

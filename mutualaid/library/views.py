@@ -1,0 +1,264 @@
+"""The lending library's pages, and its calendar feed.
+
+Each view parses input with a form, fetches with an `access_*` selector, calls one service and
+renders; a DomainError from the service is shown on the form it came from, with its status.
+Pages work without JavaScript. The feed is the one door without a session: its URL carries
+the network's feed secret, and it says only when a thing is booked, never by whom.
+"""
+
+import mimetypes
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from mutualaid.core.errors import DomainError
+from mutualaid.library import selectors, services
+from mutualaid.library.calendar import bookings_ical
+from mutualaid.library.forms import (
+    BookingForm,
+    BookingStepForm,
+    ThingFilterForm,
+    ThingForm,
+    TrainingForm,
+)
+from mutualaid.library.models import BOOKING_TRANSITIONS, Booking, Thing
+from mutualaid.needs.views import _cell_choices, _show_error, network_time
+from mutualaid.networks.decorators import member_page
+from mutualaid.networks.models import Member
+from mutualaid.networks.permissions import can
+from mutualaid.networks.selectors import members_active
+
+STEP_SERVICES = {
+    "check_out": services.booking_check_out,
+    "return": services.booking_return,
+}
+
+
+def _member(request: HttpRequest) -> Member:
+    return request.member  # type: ignore[attr-defined,no-any-return]
+
+
+def _redirect_to_thing(request: HttpRequest, thing_id: int) -> HttpResponse:
+    return redirect("library:thing_detail", slug=_member(request).network.slug, thing_id=thing_id)
+
+
+@require_GET
+@member_page
+def thing_list(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    form = ThingFilterForm(request.GET or None, kinds=selectors.thing_kinds(member=member))
+    filters = form.cleaned_data if form.is_valid() else {}
+    things = selectors.things_browse(
+        member=member,
+        query=filters.get("q", ""),
+        kind=filters.get("kind", ""),
+        condition=filters.get("condition", ""),
+        free_now=filters.get("free_now", False),
+    )[:200]
+    context = {
+        "form": form,
+        "things": things,
+        "may_lend": can(member, "library.lend", member.network),
+    }
+    return render(request, "library/thing_list.html", context)
+
+
+@member_page
+@network_time
+def thing_create(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    cells = _cell_choices(member)
+    form = ThingForm(request.POST or None, request.FILES or None, cells=cells)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                thing = services.thing_create(actor=member, **form.cleaned_data)
+            except DomainError as err:
+                status = _show_error(form, err)
+            else:
+                messages.success(request, _("Thank you for lending it to your neighbours."))
+                return _redirect_to_thing(request, thing.pk)
+    return render(request, "library/thing_form.html", {"form": form}, status=status)
+
+
+def _render_thing(
+    request: HttpRequest,
+    thing: Thing,
+    *,
+    booking_form: BookingForm | None = None,
+    training_form: TrainingForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    member = _member(request)
+    handles = selectors.may_handle(member, thing)
+    trained = (
+        not thing.needs_training
+        or thing.keeper_id == member.pk
+        or selectors.is_trained(member, thing)
+    )
+    may_train = thing.kind and (
+        thing.keeper_id == member.pk or selectors.is_trained(member, thing) or handles
+    )
+    calendar = list(selectors.bookings_calendar(thing=thing))
+    token = services.library_feed_token(network=member.network)
+    feed_path = reverse(
+        "library:thing_feed",
+        kwargs={"slug": member.network.slug, "token": token, "thing_id": thing.pk},
+    )
+    context: dict[str, Any] = {
+        "thing": thing,
+        "calendar": calendar,
+        "handles": handles,
+        "mine": [b for b in calendar if b.borrower_id == member.pk],
+        "pickup_notes": selectors.thing_pickup_notes(member=member, thing=thing),
+        "trained": trained,
+        "trainings": selectors.trainings_for(thing=thing)[:100],
+        "booking_form": booking_form or BookingForm(),
+        "may_book": services.may_book(member, thing) and trained,
+        "training_form": training_form
+        or (TrainingForm(members=_trainees(member)) if may_train else None),
+        "step_form": BookingStepForm(),
+        "feed_url": request.build_absolute_uri(feed_path),
+        "error": error,
+    }
+    return render(request, "library/thing_detail.html", context, status=status)
+
+
+def _trainees(member: Member) -> Any:
+    return members_active(network=member.network).exclude(pk=member.pk).order_by("display_name")
+
+
+@require_GET
+@member_page
+@network_time
+def thing_detail(request: HttpRequest, thing_id: int) -> HttpResponse:
+    return _render_thing(request, selectors.access_thing(_member(request), thing_id))
+
+
+@require_GET
+@member_page
+def thing_photo(request: HttpRequest, thing_id: int) -> HttpResponse:
+    """The thing's photo, for members of its network only (it may show someone's home)."""
+    thing = selectors.access_thing(_member(request), thing_id)
+    if not thing.photo:
+        raise Http404
+    content_type = mimetypes.guess_type(thing.photo.name or "")[0] or "application/octet-stream"
+    # Photos are re-encoded at most 2000 pixels wide on upload, so they are read whole.
+    with thing.photo.open("rb") as photo:
+        response = HttpResponse(photo.read(), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@member_page
+@network_time
+def thing_book(request: HttpRequest, thing_id: int) -> HttpResponse:
+    member = _member(request)
+    thing = selectors.access_thing(member, thing_id)
+    form = BookingForm(request.POST)
+    if not form.is_valid():
+        return _render_thing(request, thing, booking_form=form, status=400)
+    try:
+        services.booking_create(actor=member, thing=thing, **form.cleaned_data)
+    except DomainError as err:
+        status = _show_error(form, err)
+        return _render_thing(request, thing, booking_form=form, status=status)
+    messages.success(request, _("Booked. The keeper has been told."))
+    return _redirect_to_thing(request, thing.pk)
+
+
+@require_POST
+@member_page
+def thing_train(request: HttpRequest, thing_id: int) -> HttpResponse:
+    member = _member(request)
+    thing = selectors.access_thing(member, thing_id)
+    form = TrainingForm(request.POST, members=_trainees(member))
+    if not form.is_valid():
+        return _render_thing(request, thing, training_form=form, status=400)
+    whole_kind = form.cleaned_data["whole_kind"]
+    try:
+        services.training_give(
+            actor=member,
+            trainee=form.cleaned_data["trainee"],
+            thing=None if whole_kind else thing,
+            kind=thing.kind if whole_kind else "",
+        )
+    except DomainError as err:
+        status = _show_error(form, err)
+        return _render_thing(request, thing, training_form=form, status=status)
+    messages.success(request, _("Thank you. The training is recorded."))
+    return _redirect_to_thing(request, thing.pk)
+
+
+@require_POST
+@member_page
+def booking_step(request: HttpRequest, booking_id: int, action: str) -> HttpResponse:
+    member = _member(request)
+    if action not in BOOKING_TRANSITIONS:
+        raise Http404
+    booking = selectors.access_booking(member, booking_id)
+    form = BookingStepForm(request.POST)
+    notes = form.cleaned_data["condition_notes"] if form.is_valid() else ""
+    try:
+        if action == "cancel":
+            services.booking_cancel(actor=member, booking=booking)
+        else:
+            STEP_SERVICES[action](actor=member, booking=booking, condition_notes=notes)
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("Done."))
+    next_page = request.POST.get("next", "")
+    if next_page == "loans":
+        return redirect("library:loan_list", slug=member.network.slug)
+    return _redirect_to_thing(request, booking.thing_id)
+
+
+@require_GET
+@member_page
+@network_time
+def loan_list(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    now = timezone.now()
+    mine = [
+        {
+            "booking": booking,
+            "overdue": booking.state == Booking.State.OUT and booking.ends_at <= now,
+            "waiting": selectors.next_booking_after(booking=booking)
+            if booking.state == Booking.State.OUT
+            else None,
+        }
+        for booking in selectors.bookings_of_member(member=member)[:100]
+    ]
+    context = {
+        "mine": mine,
+        "to_handle": selectors.bookings_to_handle(member=member)[:100],
+    }
+    return render(request, "library/loan_list.html", context)
+
+
+@require_GET
+def thing_feed(request: HttpRequest, slug: str, token: str, thing_id: int) -> HttpResponse:
+    """The thing's bookings as iCalendar, for calendar apps (no session; the URL is the key)."""
+    try:
+        network = selectors.feed_network(slug=slug, token=token)
+        thing, bookings = selectors.feed_bookings(network=network, thing_id=thing_id)
+    except DomainError:
+        raise Http404 from None
+    response = HttpResponse(
+        bookings_ical(thing=thing, bookings=bookings), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="thing-{thing.pk}.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
