@@ -13,7 +13,6 @@ from ninja import Field, Router, Schema
 from pydantic import StringConstraints
 
 from mutualaid.core.api import (
-    ErrorOut,
     Id,
     IdempotencyKey,
     InputSchema,
@@ -354,7 +353,7 @@ def pantry_rules(request: HttpRequest) -> dict[str, list[str]]:
 @router.get(
     "/networks/{slug}/pantry/capacity",
     auth=None,
-    response={200: CapacityOut, 404: ErrorOut},
+    response=responses(CapacityOut),
     operation_id="pantry_capacity",
 )
 def pantry_capacity(request: HttpRequest, slug: Slug) -> dict[str, object]:

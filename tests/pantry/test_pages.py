@@ -132,3 +132,12 @@ def test_a_lot_is_corrected_from_the_stock_page(keeper, rice, network):
     assert lot.quantity == 3
     page = client.get(url("stock", network))
     assert page.status_code == 200
+
+
+def test_the_organisers_admin_shows_the_pantry_read_only(keeper, rice, network):
+    stock(keeper, rice, 3)
+    client = client_for(keeper)
+    for model in ("item", "lot", "stockmovement", "household", "distribution", "reservation"):
+        page = client.get(reverse(f"admin:pantry_{model}_changelist"))
+        assert page.status_code == 200, model
+    assert client.get(reverse("admin:pantry_item_add")).status_code == 403
