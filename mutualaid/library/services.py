@@ -282,6 +282,7 @@ def booking_cancel(*, actor: Member, booking: Booking) -> Booking:
 # --- Reminders ------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def loans_remind_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Remind borrowers once before a loan is due, and once, kindly, when it is overdue.
     Run by the worker; safe to run twice (each reminder is claimed by a conditional update)."""
@@ -293,23 +294,16 @@ def loans_remind_sweep(*, now: datetime | None = None) -> dict[str, int]:
     )
     for pk in list(due.values_list("pk", flat=True)):
         if Booking.objects.filter(pk=pk, due_reminded_at=None).update(due_reminded_at=now):
-            _send(tasks.notify_booking, "due_soon", pk)
+            _after_commit(tasks.notify_booking, "due_soon", pk)
             sent["due"] += 1
     overdue = Booking.objects.filter(
         state=Booking.State.OUT, ends_at__lte=now, overdue_reminded_at=None
     )
     for pk in list(overdue.values_list("pk", flat=True)):
         if Booking.objects.filter(pk=pk, overdue_reminded_at=None).update(overdue_reminded_at=now):
-            _send(tasks.notify_booking, "overdue", pk)
+            _after_commit(tasks.notify_booking, "overdue", pk)
             sent["overdue"] += 1
     return sent
-
-
-def _send(task: Callable[..., object], *args: object) -> None:
-    if transaction.get_connection().in_atomic_block:
-        _after_commit(task, *args)
-    else:
-        task(*args)
 
 
 # --- The calendar feed's secret ---------------------------------------------------------------
