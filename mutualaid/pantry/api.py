@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 from pydantic import StringConstraints
 
 from mutualaid.core.api import (
@@ -331,6 +332,26 @@ def pantry_reservations_release(request: HttpRequest, reservation_id: PathId) ->
     member = member_of(request)
     reservation = selectors.access_reservation(member, reservation_id)
     return services.reservation_release(actor=member, reservation=reservation)
+
+
+class FulfilIn(InputSchema):
+    household: Id
+
+
+@router.post(
+    "/pantry/reservations/{reservation_id}/fulfil",
+    response=responses(DistributionOut, 201),
+    operation_id="pantry_reservations_fulfil",
+)
+def pantry_reservations_fulfil(
+    request: HttpRequest, reservation_id: PathId, payload: FulfilIn
+) -> Status[Distribution]:
+    """Give the held stock out to the household of the match's need."""
+    member = member_of(request)
+    reservation = selectors.access_reservation(member, reservation_id)
+    household = selectors.access_household(member, payload.household)
+    given = services.reservation_fulfil(actor=member, reservation=reservation, household=household)
+    return Status(201, given)
 
 
 @router.post(

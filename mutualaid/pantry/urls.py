@@ -20,6 +20,11 @@ urlpatterns = [
         views.reservation_release,
         name="reservation_release",
     ),
+    path(
+        "pantry/reservations/<int:reservation_id>/fulfil/",
+        views.reservation_fulfil,
+        name="reservation_fulfil",
+    ),
     path("pantry/settings/", views.pantry_settings, name="settings"),
     path("pantry/alerts/", views.alerts, name="alerts"),
 ]

@@ -338,7 +338,11 @@ def reservations(request: HttpRequest) -> HttpResponse:
                 return redirect("pantry:reservations", slug=member.network.slug)
         else:
             status = 400
-    context = {"form": form, "reservations": selectors.reservations_held(network=member.network)}
+    context = {
+        "form": form,
+        "reservations": selectors.reservations_held(network=member.network),
+        "households": selectors.households_of(network=member.network),
+    }
     return render(request, "pantry/reservations.html", context, status=status)
 
 
@@ -353,6 +357,24 @@ def reservation_release(request: HttpRequest, reservation_id: int) -> HttpRespon
         messages.error(request, err.message)
     else:
         messages.success(request, _("The stock is available again."))
+    return redirect("pantry:reservations", slug=member.network.slug)
+
+
+@require_POST
+@member_page
+def reservation_fulfil(request: HttpRequest, reservation_id: int) -> HttpResponse:
+    member = _manager(request)
+    reservation = selectors.access_reservation(member, reservation_id)
+    household_id = request.POST.get("household", "")
+    try:
+        if not household_id.isdigit():
+            raise NotFound(_("Choose a household."))
+        household = selectors.access_household(member, int(household_id))
+        services.reservation_fulfil(actor=member, reservation=reservation, household=household)
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("Given out. The stock is updated."))
     return redirect("pantry:reservations", slug=member.network.slug)
 
 

@@ -129,3 +129,23 @@ def test_a_lot_is_adjusted_through_the_api(api, keeper, rice):
     response = api.post(f"/pantry/lots/{lot.pk}/adjust", {"change": -1, "reason": "damaged"})
     assert response.status_code == 200
     assert response.json()["quantity"] == 3
+
+
+def test_a_reservation_is_held_and_given_out_through_the_api(
+    api, keeper, rice, household, requester, helper
+):
+    from mutualaid.needs import services as need_services
+    from tests.factories import NeedFactory
+
+    stock(keeper, rice, 5)
+    match = need_services.match_propose(actor=helper, need=NeedFactory(requester=requester))
+    held = api.post("/pantry/reservations", {"match": match.pk, "item": rice.pk, "quantity": 3})
+    assert held.status_code == 201, held.json()
+    again = api.post("/pantry/reservations", {"match": match.pk, "item": rice.pk, "quantity": 1})
+    assert again.status_code == 409
+    given = api.post(
+        f"/pantry/reservations/{held.json()['id']}/fulfil", {"household": household.pk}
+    )
+    assert given.status_code == 201, given.json()
+    rice.refresh_from_db()
+    assert (rice.on_hand, rice.reserved) == (2, 0)

@@ -141,3 +141,23 @@ def test_the_organisers_admin_shows_the_pantry_read_only(keeper, rice, network):
         page = client.get(reverse(f"admin:pantry_{model}_changelist"))
         assert page.status_code == 200, model
     assert client.get(reverse("admin:pantry_item_add")).status_code == 403
+
+
+def test_held_stock_is_given_out_from_the_reservations_page(
+    keeper, rice, household, network, requester, helper
+):
+    from mutualaid.needs import services as need_services
+    from tests.factories import NeedFactory
+
+    stock(keeper, rice, 5)
+    match = need_services.match_propose(actor=helper, need=NeedFactory(requester=requester))
+    client = client_for(keeper)
+    data = {"match": match.pk, "item": rice.pk, "quantity": 2}
+    assert client.post(url("reservations", network), data).status_code == 302
+    page = client.get(url("reservations", network)).content.decode()
+    assert "Blue 14" in page
+    reservation = rice.reservations.get()
+    fulfil = url("reservation_fulfil", network, reservation_id=reservation.pk)
+    assert client.post(fulfil, {"household": household.pk}).status_code == 302
+    rice.refresh_from_db()
+    assert (rice.on_hand, rice.reserved) == (3, 0)
