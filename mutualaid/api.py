@@ -17,6 +17,7 @@ from ninja.security import HttpBearer
 from mutualaid.accounts.api import router as accounts_router
 from mutualaid.core.errors import DomainError, NotFound
 from mutualaid.governance.api import router as governance_router
+from mutualaid.library.api import router as library_router
 from mutualaid.matching.api import router as matching_router
 from mutualaid.needs.api import router as needs_router
 from mutualaid.networks.api import router as networks_router
@@ -172,4 +173,5 @@ api.add_router("", needs_router)
 api.add_router("", governance_router)
 api.add_router("", matching_router)
 api.add_router("", pantry_router)
+api.add_router("", library_router)
 api.add_router("", fallback_router)
