@@ -146,7 +146,8 @@ class Distribution(models.Model):
 
 class DistributionLine(models.Model):
     distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="lines")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    # Items are never deleted on their own (no service does), only with their network.
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField()
 
     class Meta:
@@ -167,7 +168,7 @@ class Reservation(models.Model):
         RELEASED = "released", _("released")
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="reservations")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="reservations")
     match = models.ForeignKey(
         Match, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -354,3 +354,25 @@ def test_fair_share_rules_read_in_plain_words(keeper, formula):
 
 def test_proposal_model_is_importable():
     assert Proposal  # the governance action is tested in test_governance.py
+
+
+def test_a_member_leaving_keeps_the_pantry_records_without_them():
+    # (Checked on the schema: deleting a member here would also touch every other app's rows.)
+    from django.db.models import SET_NULL
+
+    from mutualaid.pantry.models import Household
+
+    for model, field in [
+        (Household, "member"),
+        (Distribution, "given_by"),
+        (StockMovement, "actor"),
+    ]:
+        assert model._meta.get_field(field).remote_field.on_delete is SET_NULL
+
+
+def test_a_network_with_a_pantry_can_be_deleted(keeper, rice, household, network):
+    stock(keeper, rice, 3)
+    services.distribution_create(actor=keeper, household=household, lines=[(rice, 1)])
+    # (The network's own rows in the pantry: a network's deletion cascades to its items.)
+    Item.objects.filter(network=network).delete()
+    assert not Item.objects.exists()
