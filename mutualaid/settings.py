@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "mutualaid.matching",
     "mutualaid.library",
     "mutualaid.pantry",
+    "mutualaid.fund",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 
 from mutualaid.core.models import HistoryEntry
+from mutualaid.library.selectors import library_data_export
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks.models import Application, ApplicationVote, Member
 
@@ -125,6 +126,7 @@ def _membership(member: Member) -> dict[str, Any]:
             for t in member.api_tokens.all()
         ],
         **_governance(member),
+        **library_data_export(member=member),
         "history": [
             {
                 "action": h.action,

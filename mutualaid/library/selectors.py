@@ -210,3 +210,65 @@ def feed_bookings(*, network: Network, thing_id: int) -> tuple[Thing, QuerySet[B
         .order_by("starts_at")
     )
     return thing, bookings
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def library_data_export(*, member: Member) -> dict[str, object]:
+    """The member's part of "download my data": things they keep (with their own pickup
+    notes), their bookings and loans, and the trainings they received and gave."""
+    things = Thing.objects.filter(keeper=member).order_by("created_at")
+    bookings = Booking.objects.filter(borrower=member).select_related("thing")
+    received = Training.objects.filter(trainee=member).order_by("created_at")
+    given = Training.objects.filter(trainer=member).order_by("created_at")
+    return {
+        "library_things": [
+            {
+                "id": t.pk,
+                "name": t.name,
+                "kind": t.kind,
+                "description": t.description,
+                "condition": t.condition,
+                "photo": t.photo.name or "",
+                "cell": t.cell,
+                "pickup_notes": t.pickup_notes or "",
+                "needs_training": t.needs_training,
+                "is_active": t.is_active,
+                "created_at": _iso(t.created_at),
+                "updated_at": _iso(t.updated_at),
+            }
+            for t in things
+        ],
+        "library_bookings": [
+            {
+                "id": b.pk,
+                "thing": b.thing.name,
+                "starts_at": _iso(b.starts_at),
+                "ends_at": _iso(b.ends_at),
+                "state": b.state,
+                "condition_out": b.condition_out,
+                "condition_in": b.condition_in,
+                "checked_out_at": _iso(b.checked_out_at),
+                "returned_at": _iso(b.returned_at),
+                "due_reminded_at": _iso(b.due_reminded_at),
+                "overdue_reminded_at": _iso(b.overdue_reminded_at),
+                "created_at": _iso(b.created_at),
+                "updated_at": _iso(b.updated_at),
+            }
+            for b in bookings.order_by("starts_at")
+        ],
+        "library_trainings": [
+            {
+                "thing": t.thing_id,
+                "kind": t.kind,
+                "trainer": t.trainer_id,
+                "created_at": _iso(t.created_at),
+            }
+            for t in received
+        ],
+        "library_trainings_given": [
+            {"trainee": t.trainee_id, "thing": t.thing_id, "kind": t.kind} for t in given
+        ],
+    }

@@ -337,3 +337,23 @@ def library_feed_rotate(*, actor: Member) -> str:
 def may_book(member: Member, thing: Thing) -> bool:
     """For pages: whether to offer the booking form at all."""
     return can(member, "library.book", thing.network) and thing.is_active
+
+
+def library_member_leaving(*, member: Member) -> None:
+    """Before a member's account is deleted: the things they keep stay with the network
+    without their pickup notes and photo (which may show their home), and cannot be booked
+    until an organiser finds a new keeper; bookings not yet picked up are cancelled and their
+    borrowers told. Their own bookings and trainings go with their membership."""
+    things = Thing.objects.filter(keeper=member)
+    for thing in things.exclude(photo=""):
+        storage, name = thing.photo.storage, thing.photo.name
+        transaction.on_commit(lambda s=storage, n=name: s.delete(n))
+    things.update(pickup_notes=None, photo="", is_active=False, updated_at=timezone.now())
+    pending = Booking.objects.filter(thing__keeper=member, state=Booking.State.BOOKED).exclude(
+        borrower=member
+    )
+    for booking_id in list(pending.values_list("pk", flat=True)):
+        if Booking.objects.filter(pk=booking_id, state=Booking.State.BOOKED).update(
+            state=Booking.State.CANCELLED, updated_at=timezone.now()
+        ):
+            _after_commit(tasks.notify_booking, "cancelled_to_borrower", booking_id)

@@ -25,6 +25,9 @@ MEMBER_PERMISSIONS: Final = frozenset(
         "library.browse",  # see the lending library's things and their calendars
         "library.book",  # book a thing (its training rule still applies)
         "library.lend",  # add a thing to the library and keep it
+        "fund.view",  # the fund's members' report, policy and queue
+        "fund.request",  # ask the fund for money
+        "fund.approve",  # approve another member's request (never one's own)
     }
 )
 ORGANISER_PERMISSIONS: Final = MEMBER_PERMISSIONS | {
@@ -32,6 +35,7 @@ ORGANISER_PERMISSIONS: Final = MEMBER_PERMISSIONS | {
     "network.moderate",
     "library.manage",  # any thing's bookings, check-outs and returns; the feed's secret
     "pantry.manage",  # intake, distribution, stock counts, reservations, overrides
+    "fund.manage",  # record income and fees, send payouts, corrections, reconciliation
 }
 PERMISSIONS_BY_ROLE: Final = {
     Member.Role.MEMBER: MEMBER_PERMISSIONS,

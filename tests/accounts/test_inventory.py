@@ -27,6 +27,8 @@ from mutualaid.core.models import HistoryEntry, IdempotencyRecord
 from mutualaid.governance import conflict
 from mutualaid.governance import services as governance
 from mutualaid.governance.models import ConcernVote, ProposalComment, RoleHolding, Trust, Vote
+from mutualaid.library import services as library
+from mutualaid.library.models import Booking, Thing, Training
 from mutualaid.needs import services as needs
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks import services as networks
@@ -58,6 +60,9 @@ INVENTORIED = [
     Vote,
     ProposalComment,
     ConcernVote,
+    Thing,
+    Booking,
+    Training,
 ]
 
 
@@ -243,6 +248,25 @@ def member_with_everything() -> Member:
     concern = conflict.concern_raise(actor=neighbour, about=other, text="Late again.")
     concern = conflict.concern_open_vote(actor=other, concern=concern)
     conflict.concern_vote(actor=member, concern=concern, choice="talk")
+    # The lending library: a thing they lend and trained the neighbour on, and a loan of the
+    # neighbour's chainsaw, which the neighbour trained them to use.
+    library.thing_create(
+        actor=member, name="Drill", kind="drill", cell=NEARBY_CELL, pickup_notes="Blue shed"
+    )
+    drill = Thing.objects.get(keeper=member)
+    library.training_give(actor=member, trainee=neighbour, thing=drill)
+    chainsaw = library.thing_create(
+        actor=neighbour, name="Chainsaw", kind="chainsaw", cell=NEARBY_CELL, needs_training=True
+    )
+    library.training_give(actor=neighbour, trainee=member, kind="chainsaw")
+    loan = library.booking_create(
+        actor=member,
+        thing=chainsaw,
+        starts_at=now + timedelta(minutes=1),
+        ends_at=now + timedelta(hours=2),
+    )
+    library.booking_check_out(actor=neighbour, booking=loan, condition_notes="Sharp")
+    library.loans_remind_sweep()
     return Member.objects.get(pk=member.pk)
 
 

@@ -1,0 +1,724 @@
+"""Every write about the fund: the policy, accounts, the ledger, requests, approvals, payouts
+and receipts.
+
+The ledger is append-only. `_post` is the one place that writes entries: it refuses a
+transaction whose entries do not add up to zero, and moves each account's stored balance with a
+conditional `UPDATE … WHERE balance + change >= floor`; zero rows updated means the fund does
+not hold enough, and the whole transaction rolls back. The first such update also locks the
+account's row until commit (on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers).
+
+A request goes pending → approved (or queued, when this month's budget is spent) → paid. The
+budget is a counter row raised by a conditional update too, so racing approvals never exceed it.
+A request is paid at most once: the state moves approved → paid by a conditional update, and a
+partial unique constraint allows one live payout per request.
+"""
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mutualaid.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from mutualaid.core.history import history_record
+from mutualaid.core.validation import clean_text
+from mutualaid.fund.errors import AlreadyPaid, InsufficientFunds, OverCap, Unbalanced
+from mutualaid.fund.models import (
+    PAYOUT_TRANSITIONS,
+    Account,
+    Approval,
+    BudgetMonth,
+    CapPeriod,
+    Entry,
+    FundPolicy,
+    FundRequest,
+    LedgerTransaction,
+    OverBudgetRule,
+    Payout,
+    Receipt,
+)
+from mutualaid.needs.models import Need
+from mutualaid.networks.models import Member, Network
+from mutualaid.networks.permissions import can, require
+
+MAX_AMOUNT = 10_000_000  # 100,000.00 in a two-decimal currency: anything above is a typo
+MANAGE = "fund.manage"
+
+
+@dataclass(frozen=True)
+class Leg:
+    account: Account
+    amount: int
+
+
+def _amount(value: object, *, field: str = "amount", high: int = MAX_AMOUNT) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+        message = _("Give an amount of at least 1 and at most %(max)d (in cents).") % {"max": high}
+        raise InvalidInput(message, fields={field: [message]})
+    return value
+
+
+def _currency(policy: FundPolicy, currency: str | None) -> None:
+    if currency is not None and currency.upper() != policy.currency:
+        message = _("This fund keeps its money in %(ours)s, not %(theirs)s.") % {
+            "ours": policy.currency,
+            "theirs": currency,
+        }
+        raise InvalidInput(message, fields={"currency": [message]})
+
+
+def _same_network(network: Network, *objects: Account | FundRequest | Payout) -> None:
+    for obj in objects:
+        if obj.network_id != network.pk:
+            raise NotFound()
+
+
+# --- Policy and accounts ----------------------------------------------------------------------
+
+
+def policy_for(network: Network) -> FundPolicy:
+    """The network's fund policy, made with safe defaults (nothing automatic) on first use."""
+    policy, _created = FundPolicy.objects.get_or_create(network=network)
+    return policy
+
+
+def fund_account(network: Network) -> Account:
+    policy = policy_for(network)
+    account, _created = Account.objects.get_or_create(
+        network=network,
+        kind=Account.Kind.FUND,
+        defaults={"name": _("The fund"), "floor": -policy.overdraft_limit},
+    )
+    return account
+
+
+def member_account(member: Member) -> Account:
+    account, _created = Account.objects.get_or_create(
+        network_id=member.network_id,
+        kind=Account.Kind.MEMBER,
+        member=member,
+        defaults={"name": f"member {member.pk}"},
+    )
+    return account
+
+
+POLICY_FIELDS = {
+    "currency",
+    "auto_approve_up_to",
+    "approvals_needed",
+    "person_cap",
+    "cap_period",
+    "monthly_budget",
+    "over_budget_rule",
+    "lottery_seed",
+    "overdraft_limit",
+    "receipt_retention_days",
+}
+
+
+def policy_clean(changes: dict[str, Any]) -> dict[str, Any]:
+    """Checked policy changes, or InvalidInput naming what is wrong."""
+    unknown = sorted(set(changes) - POLICY_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            _("The fund policy has no setting called %(names)s.") % {"names": ", ".join(unknown)}
+        )
+    clean: dict[str, Any] = {}
+    for field, value in sorted(changes.items()):
+        if field == "currency":
+            if not isinstance(value, str) or len(value) != 3 or not value.isalpha():
+                raise InvalidInput(_("Give a currency as a three-letter code, like EUR."))
+            clean[field] = value.upper()
+        elif field == "cap_period":
+            if value not in CapPeriod.values:
+                raise InvalidInput(_("The cap period is a month, a quarter or a year."))
+            clean[field] = value
+        elif field == "over_budget_rule":
+            if value not in OverBudgetRule.values:
+                raise InvalidInput(_("Choose first come, lottery or least received first."))
+            clean[field] = value
+        elif field == "lottery_seed":
+            clean[field] = clean_text(str(value), field=field, max_length=64, required=False)
+        elif field == "approvals_needed":
+            clean[field] = _amount(value, field=field, high=20)
+        elif field == "receipt_retention_days":
+            clean[field] = _amount(value, field=field, high=3650)
+        else:
+            clean[field] = 0 if value == 0 else _amount(value, field=field)
+    return clean
+
+
+@transaction.atomic
+def policy_change(
+    *, network: Network, changes: dict[str, Any], reason: str, actor: Member | None = None
+) -> FundPolicy:
+    """Change the fund policy. Called when a proposal passes: the policy is the group's
+    decision, so no single member's permission is asked here. The currency can change only
+    while the ledger is empty."""
+    clean = policy_clean(changes)
+    policy = policy_for(network)
+    if "currency" in clean and clean["currency"] != policy.currency:
+        if Entry.objects.filter(account__network=network).exists():
+            raise InvalidInput(_("The currency cannot change once money has been recorded."))
+    for field, value in clean.items():
+        setattr(policy, field, value)
+    policy.save()
+    account = fund_account(network)
+    if "overdraft_limit" in clean:
+        # Lowering the overdraft below what is already owed waits until the balance allows it.
+        if not Account.objects.filter(pk=account.pk, balance__gte=-policy.overdraft_limit).update(
+            floor=-policy.overdraft_limit
+        ):
+            raise InsufficientFunds(
+                _("The fund owes more than the new overdraft allows; pay it back first.")
+            )
+    if "monthly_budget" in clean:
+        _budget_month(network, timezone.now(), policy)
+    history_record(
+        actor=actor, network=network, action="fund.policy_change", reason=reason, changes=clean
+    )
+    return policy
+
+
+@transaction.atomic
+def account_create(*, actor: Member, kind: str, name: str) -> Account:
+    """Add an income source (a donor platform, cash box), a payout method or a fee account."""
+    require(actor, MANAGE, actor.network)
+    if kind not in {Account.Kind.INCOME, Account.Kind.PAYOUT, Account.Kind.EXPENSE}:
+        raise InvalidInput(_("Choose income source, payout method or fees."))
+    name = clean_text(name, field="name", max_length=80)
+    fund_account(actor.network)
+    try:
+        with transaction.atomic():
+            account = Account.objects.create(network=actor.network, kind=kind, name=name)
+    except IntegrityError:
+        message = _("There is already an account called %(name)s.") % {"name": name}
+        raise InvalidInput(message, fields={"name": [message]}) from None
+    history_record(actor=actor, action="fund.account_create", target=account)
+    return account
+
+
+# --- The ledger -------------------------------------------------------------------------------
+
+
+def _post(
+    *,
+    network: Network,
+    kind: str,
+    legs: Sequence[Leg],
+    actor: Member | None,
+    memo: str = "",
+    request: FundRequest | None = None,
+    reverses: LedgerTransaction | None = None,
+    occurred_on: date | None = None,
+) -> LedgerTransaction:
+    """Write one balanced transaction and move the stored balances. Runs inside the caller's
+    atomic block; raises (and so rolls everything back) if an account would pass its floor."""
+    if len(legs) < 2 or sum(leg.amount for leg in legs) != 0:
+        raise Unbalanced()
+    if any(leg.amount == 0 for leg in legs):
+        raise Unbalanced(_("A transaction has no entry of zero."))
+    for leg in legs:
+        if leg.account.network_id != network.pk:
+            raise NotFound(_("Unknown account."))
+    tx = LedgerTransaction.objects.create(
+        network=network,
+        kind=kind,
+        memo=memo,
+        request=request,
+        reverses=reverses,
+        occurred_on=occurred_on or timezone.localdate(),
+        actor=actor,
+    )
+    # One lock order (by account id) so two transactions never wait on each other.
+    for leg in sorted(legs, key=lambda leg: leg.account.pk):
+        moved = Account.objects.filter(pk=leg.account.pk).filter(
+            Q(floor__isnull=True) | Q(balance__gte=F("floor") - leg.amount)
+        )
+        if not moved.update(balance=F("balance") + leg.amount):
+            raise InsufficientFunds(
+                _("The fund does not hold enough money for this: %(amount)s more is needed.")
+                % {"amount": _format(leg.account, -leg.amount)}
+            )
+        Entry.objects.create(transaction=tx, account=leg.account, amount=leg.amount)
+    return tx
+
+
+def _format(account: Account, amount: int) -> str:
+    currency = policy_for(account.network).currency
+    return f"{amount / 100:.2f} {currency}"
+
+
+@transaction.atomic
+def contribution_record(
+    *,
+    actor: Member,
+    source: Account,
+    amount: int,
+    currency: str | None = None,
+    memo: str = "",
+    occurred_on: date | None = None,
+) -> LedgerTransaction:
+    """Money came into the fund from an income source."""
+    require(actor, MANAGE, actor.network)
+    _same_network(actor.network, source)
+    if source.kind != Account.Kind.INCOME:
+        raise InvalidInput(_("Money comes in from an income source."))
+    _currency(policy_for(actor.network), currency)
+    amount = _amount(amount)
+    memo = clean_text(memo, field="memo", max_length=200, required=False)
+    tx = _post(
+        network=actor.network,
+        kind=LedgerTransaction.Kind.CONTRIBUTION,
+        legs=[Leg(fund_account(actor.network), amount), Leg(source, -amount)],
+        actor=actor,
+        memo=memo,
+        occurred_on=occurred_on,
+    )
+    history_record(actor=actor, action="fund.contribution", target=tx, amount=amount)
+    return tx
+
+
+@transaction.atomic
+def fee_record(
+    *,
+    actor: Member,
+    fees: Account,
+    amount: int,
+    currency: str | None = None,
+    memo: str = "",
+) -> LedgerTransaction:
+    """A bank or platform fee paid out of the fund."""
+    require(actor, MANAGE, actor.network)
+    _same_network(actor.network, fees)
+    if fees.kind != Account.Kind.EXPENSE:
+        raise InvalidInput(_("Fees are recorded against a fees account."))
+    _currency(policy_for(actor.network), currency)
+    amount = _amount(amount)
+    tx = _post(
+        network=actor.network,
+        kind=LedgerTransaction.Kind.FEE,
+        legs=[Leg(fund_account(actor.network), -amount), Leg(fees, amount)],
+        actor=actor,
+        memo=clean_text(memo, field="memo", max_length=200, required=False),
+    )
+    history_record(actor=actor, action="fund.fee", target=tx, amount=amount)
+    return tx
+
+
+@transaction.atomic
+def transaction_reverse(
+    *, actor: Member, original: LedgerTransaction, memo: str
+) -> LedgerTransaction:
+    """Correct a mistake by a transaction that undoes it exactly. A transaction is reversed at
+    most once, and a reversal is not itself reversed (record the right one instead)."""
+    require(actor, MANAGE, actor.network)
+    if original.network_id != actor.network_id:
+        raise NotFound()
+    if original.reverses_id is not None or original.kind in {
+        LedgerTransaction.Kind.DISBURSEMENT,
+        LedgerTransaction.Kind.RECEIPT,
+    }:
+        raise InvalidInput(
+            _("Payouts are corrected by marking them failed, and corrections are not undone.")
+        )
+    memo = clean_text(memo, field="memo", max_length=200)
+    legs = [Leg(entry.account, -entry.amount) for entry in original.entries.all()]
+    try:
+        with transaction.atomic():
+            tx = _post(
+                network=actor.network,
+                kind=LedgerTransaction.Kind.CORRECTION,
+                legs=legs,
+                actor=actor,
+                memo=memo,
+                reverses=original,
+            )
+    except IntegrityError:
+        raise Conflict(_("This transaction has already been corrected.")) from None
+    history_record(actor=actor, action="fund.correction", target=tx, reverses=original.pk)
+    return tx
+
+
+# --- Requests and approvals -------------------------------------------------------------------
+
+
+def _month_start(when: datetime) -> date:
+    return timezone.localdate(when).replace(day=1)
+
+
+def _budget_month(network: Network, when: datetime, policy: FundPolicy) -> BudgetMonth:
+    month, _created = BudgetMonth.objects.get_or_create(
+        network=network, month=_month_start(when), defaults={"budget": None}
+    )
+    budget = policy.monthly_budget or None
+    if month.budget != budget:
+        # A lower budget than already committed keeps what is committed.
+        BudgetMonth.objects.filter(pk=month.pk).update(
+            budget=None if budget is None else models_max(budget, month.committed)
+        )
+        month.refresh_from_db()
+    return month
+
+
+def models_max(a: int, b: int) -> int:
+    return a if a >= b else b
+
+
+def _period_start(policy: FundPolicy, when: datetime) -> date:
+    day = timezone.localdate(when)
+    if policy.cap_period == CapPeriod.YEAR:
+        return day.replace(month=1, day=1)
+    if policy.cap_period == CapPeriod.QUARTER:
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(day=1)
+
+
+def received_in_period(member: Member, policy: FundPolicy, when: datetime) -> int:
+    start = _period_start(policy, when)
+    total = FundRequest.objects.filter(
+        requester=member,
+        state__in=[FundRequest.State.APPROVED, FundRequest.State.PAID],
+        approved_at__date__gte=start,
+    ).aggregate(total=Sum("amount"))["total"]
+    return int(total or 0)
+
+
+def _check_cap(request: FundRequest, policy: FundPolicy, when: datetime) -> None:
+    if not policy.person_cap:
+        return
+    already = received_in_period(request.requester, policy, when)
+    if already + request.amount > policy.person_cap:
+        raise OverCap(
+            _(
+                "One person may receive at most %(cap)s in %(period)s; this request would "
+                "bring it to %(total)s."
+            )
+            % {
+                "cap": f"{policy.person_cap / 100:.2f} {policy.currency}",
+                "period": CapPeriod(policy.cap_period).label,
+                "total": f"{(already + request.amount) / 100:.2f} {policy.currency}",
+            }
+        )
+
+
+def _commit(request: FundRequest, policy: FundPolicy, now: datetime) -> FundRequest:
+    """Move a request that has its approvals into approved, or into the queue when this
+    month's budget cannot take it. The caller holds it in PENDING or QUEUED."""
+    _check_cap(request, policy, now)
+    month = _budget_month(request.network, now, policy)
+    fits = BudgetMonth.objects.filter(pk=month.pk).filter(
+        Q(budget__isnull=True) | Q(committed__lte=F("budget") - request.amount)
+    )
+    if fits.update(committed=F("committed") + request.amount):
+        new_state = FundRequest.State.APPROVED
+    else:
+        new_state = FundRequest.State.QUEUED
+    moved = FundRequest.objects.filter(
+        pk=request.pk, state__in=[FundRequest.State.PENDING, FundRequest.State.QUEUED]
+    ).update(state=new_state, approved_at=now if new_state == "approved" else None, updated_at=now)
+    if not moved:
+        raise Conflict(_("This request has already been decided."))
+    request.refresh_from_db()
+    return request
+
+
+@transaction.atomic
+def request_create(
+    *,
+    actor: Member,
+    kind: str,
+    category: str,
+    amount: int,
+    currency: str | None = None,
+    purpose: str = "",
+    payout_details: str = "",
+    need: Need | None = None,
+    show_name: bool = False,
+    now: datetime | None = None,
+) -> FundRequest:
+    """Ask the fund for money. Approved at once when the policy allows it for this amount
+    (and the budget and the per-person cap have room); otherwise it waits for approvals."""
+    require(actor, "fund.request", actor.network)
+    if kind not in FundRequest.Kind.values:
+        raise InvalidInput(_("Choose direct aid, a reimbursement or a pre-imbursement."))
+    if category not in FundRequest.Category.values:
+        raise InvalidInput(_("Choose a category from the list."), fields={"category": []})
+    if need is not None and need.network_id != actor.network_id:
+        raise NotFound()
+    policy = policy_for(actor.network)
+    _currency(policy, currency)
+    amount = _amount(amount)
+    now = now or timezone.now()
+    request = FundRequest(
+        network=actor.network,
+        requester=actor,
+        kind=kind,
+        category=category,
+        amount=amount,
+        need=need,
+        purpose=clean_text(purpose, field="purpose", max_length=1000, required=False),
+        payout_details=clean_text(
+            payout_details, field="payout_details", max_length=200, required=False
+        ),
+        show_name=show_name,
+    )
+    _check_cap(request, policy, now)
+    request.save()
+    history_record(actor=actor, action="fund.request", target=request, amount=amount)
+    if amount <= policy.auto_approve_up_to:
+        _commit(request, policy, now)
+        history_record(
+            actor=None, network=actor.network, action="fund.auto_approve", target=request
+        )
+    return request
+
+
+@transaction.atomic
+def request_approve(
+    *, actor: Member, request: FundRequest, now: datetime | None = None
+) -> FundRequest:
+    """Approve another member's request. Once the policy's number of approvals is reached,
+    the request is approved (or queued for next month's budget). Approving twice, or one's
+    own request, is refused."""
+    require(actor, "fund.approve", actor.network)
+    _same_network(actor.network, request)
+    if request.requester_id == actor.pk:
+        raise InvalidInput(_("You cannot approve your own request."))
+    if request.state != FundRequest.State.PENDING:
+        raise IllegalTransition(_("This request is no longer waiting for approvals."))
+    try:
+        with transaction.atomic():
+            Approval.objects.create(request=request, member=actor)
+    except IntegrityError:
+        raise Conflict(_("You have already approved this request.")) from None
+    history_record(actor=actor, action="fund.approve", target=request)
+    policy = policy_for(actor.network)
+    if request.approvals.count() >= policy.approvals_needed:
+        try:
+            _commit(request, policy, now or timezone.now())
+        except Conflict:
+            pass  # another approval completed it at the same moment
+    request.refresh_from_db()
+    return request
+
+
+@transaction.atomic
+def request_decline(*, actor: Member, request: FundRequest, reason: str) -> FundRequest:
+    """Decline a request that has not been paid (organisers), or withdraw one's own."""
+    _same_network(actor.network, request)
+    own = request.requester_id == actor.pk
+    if not own:
+        require(actor, MANAGE, actor.network)
+    reason = clean_text(reason, field="reason", max_length=500, required=not own)
+    state = FundRequest.State.WITHDRAWN if own else FundRequest.State.DECLINED
+    was = request.state
+    moved = FundRequest.objects.filter(
+        pk=request.pk,
+        state__in=[
+            FundRequest.State.PENDING,
+            FundRequest.State.QUEUED,
+            FundRequest.State.APPROVED,
+        ],
+    ).update(state=state, updated_at=timezone.now())
+    if not moved:
+        raise IllegalTransition(_("This request has already been paid or closed."))
+    if was == FundRequest.State.APPROVED and request.approved_at is not None:
+        BudgetMonth.objects.filter(
+            network=actor.network, month=_month_start(request.approved_at)
+        ).update(committed=F("committed") - request.amount)
+    history_record(actor=actor, action=f"fund.{state}", target=request, reason=reason)
+    request.refresh_from_db()
+    return request
+
+
+def queue_order(requests: list[FundRequest], policy: FundPolicy, month: date) -> list[FundRequest]:
+    """The order in which queued requests get this month's budget, by the policy's rule. The
+    lottery is reproducible by anyone from the published seed and the month."""
+    by_age = sorted(requests, key=lambda r: (r.created_at, r.pk))
+    if policy.over_budget_rule == OverBudgetRule.LOTTERY:
+        rng = random.Random(f"{policy.lottery_seed}:{month:%Y-%m}")  # noqa: S311 - a fair draw, not a secret
+        rng.shuffle(by_age)
+        return by_age
+    if policy.over_budget_rule == OverBudgetRule.LEAST_RECEIVED:
+        received = dict(
+            FundRequest.objects.filter(network=policy.network, state=FundRequest.State.PAID)
+            .values_list("requester_id")
+            .annotate(total=Sum("amount"))
+        )
+        return sorted(by_age, key=lambda r: received.get(r.requester_id, 0))
+    return by_age
+
+
+@transaction.atomic
+def queue_release(*, network: Network, now: datetime | None = None) -> list[FundRequest]:
+    """Give this month's budget to queued requests in the policy's order, as far as it goes.
+    Run by the worker at the start of each month and after a request is declined."""
+    now = now or timezone.now()
+    policy = policy_for(network)
+    queued = list(FundRequest.objects.filter(network=network, state=FundRequest.State.QUEUED))
+    released = []
+    for request in queue_order(queued, policy, _month_start(now)):
+        try:
+            with transaction.atomic():
+                if _commit(request, policy, now).state == FundRequest.State.APPROVED:
+                    released.append(request)
+        except (OverCap, Conflict):
+            continue
+    if released:
+        history_record(
+            actor=None, network=network, action="fund.queue_release", count=len(released)
+        )
+    return released
+
+
+# --- Payouts ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payout_send(*, actor: Member, request: FundRequest, method: Account, note: str = "") -> Payout:
+    """Record that the money for an approved request was sent by a payout method. Moves it
+    out of the fund into the method's account until the recipient confirms. Refused if the
+    fund does not hold enough (beyond the policy's overdraft) or the request is already paid."""
+    require(actor, MANAGE, actor.network)
+    _same_network(actor.network, request, method)
+    if method.kind != Account.Kind.PAYOUT:
+        raise InvalidInput(_("Choose a payout method."))
+    moved = FundRequest.objects.filter(pk=request.pk, state=FundRequest.State.APPROVED).update(
+        state=FundRequest.State.PAID, updated_at=timezone.now()
+    )
+    if not moved:
+        request.refresh_from_db(fields=["state"])
+        if request.state == FundRequest.State.PAID:
+            raise AlreadyPaid()
+        raise IllegalTransition(_("Only an approved request can be paid."))
+    tx = _post(
+        network=actor.network,
+        kind=LedgerTransaction.Kind.DISBURSEMENT,
+        legs=[Leg(fund_account(actor.network), -request.amount), Leg(method, request.amount)],
+        actor=actor,
+        request=request,
+        memo=clean_text(note, field="note", max_length=200, required=False),
+    )
+    try:
+        with transaction.atomic():
+            payout = Payout.objects.create(
+                network=actor.network,
+                request=request,
+                method=method,
+                amount=request.amount,
+                sent_by=actor,
+                note=tx.memo,
+            )
+    except IntegrityError:
+        raise AlreadyPaid() from None
+    history_record(actor=actor, action="fund.payout_sent", target=payout)
+    request.refresh_from_db()
+    return payout
+
+
+def _move(payout: Payout, to: str) -> None:
+    frm = payout.state
+    if (frm, to) not in PAYOUT_TRANSITIONS:
+        raise IllegalTransition()
+    if not Payout.objects.filter(pk=payout.pk, state=frm).update(
+        state=to, updated_at=timezone.now()
+    ):
+        raise Conflict()
+    payout.state = to
+
+
+@transaction.atomic
+def payout_confirm(*, actor: Member, payout: Payout) -> Payout:
+    """The recipient says the money arrived: it moves from the method into their account."""
+    _same_network(actor.network, payout)
+    if payout.request.requester_id != actor.pk:
+        raise NotFound()
+    _move(payout, Payout.State.RECEIVED)
+    _post(
+        network=actor.network,
+        kind=LedgerTransaction.Kind.RECEIPT,
+        legs=[Leg(payout.method, -payout.amount), Leg(member_account(actor), payout.amount)],
+        actor=actor,
+        request=payout.request,
+    )
+    history_record(actor=actor, action="fund.payout_received", target=payout)
+    return payout
+
+
+@transaction.atomic
+def payout_dispute(*, actor: Member, payout: Payout, reason: str) -> Payout:
+    """The recipient says the money did not arrive (or not all of it)."""
+    _same_network(actor.network, payout)
+    if payout.request.requester_id != actor.pk:
+        raise NotFound()
+    reason = clean_text(reason, field="reason", max_length=500)
+    _move(payout, Payout.State.DISPUTED)
+    history_record(actor=actor, action="fund.payout_disputed", target=payout, reason=reason)
+    return payout
+
+
+@transaction.atomic
+def payout_fail(*, actor: Member, payout: Payout, reason: str) -> Payout:
+    """The payment bounced or never left: the money goes back into the fund and the request
+    is approved again, to be paid another way."""
+    require(actor, MANAGE, actor.network)
+    _same_network(actor.network, payout)
+    reason = clean_text(reason, field="reason", max_length=500)
+    _move(payout, Payout.State.FAILED)
+    _post(
+        network=actor.network,
+        kind=LedgerTransaction.Kind.CORRECTION,
+        legs=[Leg(payout.method, -payout.amount), Leg(fund_account(actor.network), payout.amount)],
+        actor=actor,
+        request=payout.request,
+        memo=reason,
+    )
+    FundRequest.objects.filter(pk=payout.request_id, state=FundRequest.State.PAID).update(
+        state=FundRequest.State.APPROVED, updated_at=timezone.now()
+    )
+    history_record(actor=actor, action="fund.payout_failed", target=payout, reason=reason)
+    return payout
+
+
+# --- Receipts ---------------------------------------------------------------------------------
+
+RECEIPT_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
+MAX_RECEIPT_BYTES = 10 * 1024 * 1024
+
+
+@transaction.atomic
+def receipt_attach(*, actor: Member, request: FundRequest, file: UploadedFile) -> Receipt:
+    """Attach a photo or PDF of a receipt to one's own request."""
+    _same_network(actor.network, request)
+    if request.requester_id != actor.pk and not can(actor, MANAGE, actor.network):
+        raise NotFound()
+    content_type = file.content_type or ""
+    if content_type not in RECEIPT_TYPES or (file.size or 0) > MAX_RECEIPT_BYTES:
+        raise InvalidInput(_("Attach a photo (JPEG, PNG, WebP) or a PDF of at most 10 MB."))
+    receipt = Receipt(request=request, content_type=content_type)
+    receipt.file.save(f"receipt-{timezone.now():%Y%m%d%H%M%S}", file, save=False)
+    receipt.save()
+    history_record(actor=actor, action="fund.receipt_attach", target=request)
+    return receipt
+
+
+def receipts_expire(*, now: datetime | None = None) -> int:
+    """Delete receipts older than their network's retention period, files first. Run daily
+    by the worker. Returns how many went."""
+    now = now or timezone.now()
+    deleted = 0
+    for policy in FundPolicy.objects.all():
+        cutoff = now - timedelta(days=policy.receipt_retention_days)
+        old = Receipt.objects.filter(request__network_id=policy.network_id, created_at__lt=cutoff)
+        for receipt in old:
+            receipt.file.delete(save=False)
+            receipt.delete()
+            deleted += 1
+    return deleted
