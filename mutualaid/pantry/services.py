@@ -300,6 +300,10 @@ def distribution_create(
         override_reason, field="override_reason", max_length=500, required=False
     )
     wanted = _merge_lines(lines)
+    # A no-op update locks the household's row (PostgreSQL) until commit, so two tables
+    # serving the same household at once are counted against its fair share one after the
+    # other, whichever items they give. Lock order everywhere: household, items, lots.
+    Household.objects.filter(pk=household.pk).update(code=F("code"))
     for item in wanted:
         _same_network(actor, item)
         _take(item, wanted[item])

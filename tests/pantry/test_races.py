@@ -5,7 +5,7 @@ import pytest
 
 from mutualaid.needs import services as need_services
 from mutualaid.pantry import selectors, services
-from mutualaid.pantry.errors import NotEnoughStock
+from mutualaid.pantry.errors import FairShareExceeded, NotEnoughStock
 from mutualaid.pantry.models import Distribution, Item, Reservation
 from tests.concurrency import run_together
 from tests.factories import MemberFactory, NeedFactory
@@ -64,3 +64,27 @@ def test_ten_reservations_for_the_last_three_units_hold_three(database, keeper, 
     item = Item.objects.get(pk=rice.pk)
     assert (item.on_hand, item.reserved) == (3, 3)
     assert selectors.stock_rebuilt(item=item) == (3, 3)
+
+
+def test_one_household_served_at_two_tables_gets_its_fair_share_once(database, keeper, network):
+    # given a rule of 1 baby item a week and two different baby items in stock
+    formula = services.item_create(actor=keeper, name="Formula", unit="can", category="baby")
+    cereal = services.item_create(actor=keeper, name="Cereal", unit="box", category="baby")
+    stock(keeper, formula, 5)
+    stock(keeper, cereal, 5)
+    services.fair_share_set(network=network, category="baby", quantity=1, period="week", reason="")
+    household = services.household_create(actor=keeper, code="Twice")
+
+    # when the same household is given one of each at two tables at once
+    outcomes = run_together(
+        [
+            lambda i=i: services.distribution_create(
+                actor=keeper, household=household, lines=[(i, 1)]
+            )
+            for i in (formula, cereal)
+        ]
+    )
+
+    # then only one is given; the other is told the fair share is used up
+    assert len([o for o in outcomes if isinstance(o, Distribution)]) == 1, outcomes
+    assert [type(o) for o in outcomes if isinstance(o, Exception)] == [FairShareExceeded]
