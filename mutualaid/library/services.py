@@ -9,6 +9,7 @@ the database's refusal, when it loses a race, into the same message.
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -103,8 +104,7 @@ def thing_set_photo(*, actor: Member, thing: Thing, photo: bytes) -> Thing:
     thing.photo.save(clean.name or "photo", clean, save=False)
     Thing.objects.filter(pk=thing.pk).update(photo=thing.photo.name, updated_at=timezone.now())
     if old:
-        storage, name = thing.photo.storage, old
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(partial(thing.photo.storage.delete, old))
     history_record(actor=actor, action="library.thing_photo", target=thing)
     return thing
 
@@ -346,8 +346,7 @@ def library_member_leaving(*, member: Member) -> None:
     borrowers told. Their own bookings and trainings go with their membership."""
     things = Thing.objects.filter(keeper=member)
     for thing in things.exclude(photo=""):
-        storage, name = thing.photo.storage, thing.photo.name
-        transaction.on_commit(lambda s=storage, n=name: s.delete(n))
+        transaction.on_commit(partial(thing.photo.storage.delete, thing.photo.name or ""))
     things.update(pickup_notes=None, photo="", is_active=False, updated_at=timezone.now())
     pending = Booking.objects.filter(thing__keeper=member, state=Booking.State.BOOKED).exclude(
         borrower=member
