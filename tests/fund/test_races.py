@@ -1,0 +1,88 @@
+"""Races with real concurrent connections, on SQLite and PostgreSQL: two approvals of the same
+request pay it once, and payouts racing for the last money never overdraw the fund."""
+
+import pytest
+
+from mutualaid.fund import selectors, services
+from mutualaid.fund.errors import AlreadyPaid, InsufficientFunds
+from mutualaid.fund.models import FundRequest, LedgerTransaction, Payout
+from tests.concurrency import run_together
+from tests.factories import MemberFactory
+from tests.fund.conftest import approved, fill, set_policy
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_two_approvals_at_once_approve_once_and_pay_once(
+    database, treasurer, donations, venmo, requester, helper, bystander
+):
+    # given a request that needs one approval and a fund that could pay it twice
+    fill(treasurer, donations, 10000)
+    set_policy(treasurer.network, approvals_needed=1, monthly_budget=6000)
+    request = services.request_create(
+        actor=requester, kind="direct_aid", category="rent", amount=5000
+    )
+
+    # when two members approve it at the same instant, then two treasurers pay it at once
+    run_together(
+        [
+            lambda m=m: services.request_approve(actor=m, request=request)
+            for m in (helper, bystander)
+        ]
+    )
+    outcomes = run_together(
+        [lambda: services.payout_send(actor=treasurer, request=request, method=venmo)] * 2
+    )
+
+    # then it was approved once (the budget counted it once) and paid once
+    request.refresh_from_db()
+    assert request.state == "paid"
+    assert [type(o) for o in outcomes].count(Payout) == 1, outcomes
+    assert [type(o) for o in outcomes if isinstance(o, Exception)] == [AlreadyPaid]
+    assert LedgerTransaction.objects.filter(kind="disbursement").count() == 1
+    fund = services.fund_account(treasurer.network)
+    assert fund.balance == 5000 == selectors.balance_rebuilt(account=fund)
+
+
+def test_payouts_racing_for_the_last_money_cannot_overdraw(
+    database, treasurer, donations, venmo, network
+):
+    # given 100.00 in the fund and five approved requests of 30.00
+    fill(treasurer, donations, 10000)
+    set_policy(network, auto_approve_up_to=100000)
+    requests = [approved(MemberFactory(network=network), 3000) for _ in range(5)]
+
+    # when all five are paid at the same instant
+    outcomes = run_together(
+        [
+            lambda r=r: services.payout_send(actor=treasurer, request=r, method=venmo)
+            for r in requests
+        ]
+    )
+
+    # then three are paid, two are refused in words, and the fund is not below zero
+    paid = [o for o in outcomes if isinstance(o, Payout)]
+    refused = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(paid) == 3, outcomes
+    assert {type(e) for e in refused} == {InsufficientFunds}
+    fund = services.fund_account(network)
+    assert fund.balance == 1000 == selectors.balance_rebuilt(account=fund)
+    assert FundRequest.objects.filter(state="approved").count() == 2
+
+
+def test_approvals_racing_for_the_last_budget_never_exceed_it(database, network):
+    # given a monthly budget of 100.00 and five requests of 30.00 approved at once
+    set_policy(network, monthly_budget=10000, auto_approve_up_to=100000)
+    members = [MemberFactory(network=network) for _ in range(5)]
+
+    outcomes = run_together(
+        [
+            lambda m=m: services.request_create(
+                actor=m, kind="direct_aid", category="rent", amount=3000
+            )
+            for m in members
+        ]
+    )
+
+    states = sorted(o.state for o in outcomes if isinstance(o, FundRequest))
+    assert states == ["approved"] * 3 + ["queued"] * 2, outcomes
