@@ -61,3 +61,62 @@ def access_account(member: Member, account_id: int) -> Account:
 def accounts_public(*, network: Network) -> QuerySet[Account]:
     """Accounts members may see by name: everything but members' own accounts."""
     return Account.objects.filter(network=network).exclude(kind=Account.Kind.MEMBER)
+
+
+def _money(amount: int, currency: str) -> str:
+    return f"{amount / 100:.2f} {currency}"
+
+
+def policy_in_words(*, network: Network) -> list[str]:
+    """The fund policy as sentences every member can read."""
+    from django.utils.translation import gettext as _
+
+    from mutualaid.fund.models import CapPeriod, OverBudgetRule
+    from mutualaid.fund.services import policy_for
+
+    p = policy_for(network)
+    lines = [_("The fund keeps its money in %(currency)s.") % {"currency": p.currency}]
+    if p.auto_approve_up_to:
+        lines.append(
+            _("Requests up to %(amount)s are approved at once.")
+            % {"amount": _money(p.auto_approve_up_to, p.currency)}
+        )
+    lines.append(
+        _("Larger requests need %(count)d approvals by members other than the one asking.")
+        % {"count": p.approvals_needed}
+    )
+    if p.person_cap:
+        lines.append(
+            _("One person may receive at most %(amount)s in %(period)s.")
+            % {"amount": _money(p.person_cap, p.currency), "period": CapPeriod(p.cap_period).label}
+        )
+    if p.monthly_budget:
+        lines.append(
+            _(
+                "The fund gives out at most %(amount)s a month. When requests go over it, they "
+                "wait for next month's budget, and %(rule)s."
+            )
+            % {
+                "amount": _money(p.monthly_budget, p.currency),
+                "rule": OverBudgetRule(p.over_budget_rule).label,
+            }
+        )
+        if p.over_budget_rule == OverBudgetRule.LOTTERY:
+            lines.append(
+                _("The lottery's published seed is “%(seed)s”: anyone can re-run the draw.")
+                % {"seed": p.lottery_seed}
+            )
+    else:
+        lines.append(_("There is no monthly budget."))
+    if p.overdraft_limit:
+        lines.append(
+            _("The fund may go up to %(amount)s below zero.")
+            % {"amount": _money(p.overdraft_limit, p.currency)}
+        )
+    else:
+        lines.append(_("The fund never pays out more than it holds."))
+    lines.append(
+        _("Receipts are deleted after %(days)d days.") % {"days": p.receipt_retention_days}
+    )
+    lines.append(_("The group changes these rules by a proposal."))
+    return lines

@@ -327,6 +327,24 @@ def _fair_share_apply(proposal: Proposal, params: Params) -> object:
     )
 
 
+# --- fund_policy_change -------------------------------------------------------------------------
+
+
+def _fund_policy_clean(network: Network, params: Params) -> Params:
+    """The params are the fund policy settings to change, each checked by the fund's own rule."""
+    from mutualaid.fund.services import policy_clean
+
+    if not params:
+        raise InvalidInput(_("Say what to change."))
+    return policy_clean(dict(params))
+
+
+def _fund_policy_apply(proposal: Proposal, params: Params) -> object:
+    from mutualaid.fund.services import policy_change
+
+    return policy_change(network=proposal.network, changes=dict(params), reason=_reason(proposal))
+
+
 REGISTRY: Final[dict[str, ActionType]] = {
     "admit_member": ActionType(_admit_clean, _admit_apply),
     "role_create": ActionType(_role_create_clean, _role_create_apply),
@@ -337,4 +355,5 @@ REGISTRY: Final[dict[str, ActionType]] = {
     "concern_start": ActionType(_concern_clean, _concern_apply),
     "matching_policy_change": ActionType(_matching_clean, _matching_apply),
     "fair_share_change": ActionType(_fair_share_clean, _fair_share_apply),
+    "fund_policy_change": ActionType(_fund_policy_clean, _fund_policy_apply),
 }
