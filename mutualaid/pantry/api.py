@@ -10,7 +10,6 @@ from typing import Annotated, Literal
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Field, Router, Schema
-from ninja.responses import Status
 from pydantic import StringConstraints
 
 from mutualaid.core.api import (
@@ -344,14 +343,22 @@ class FulfilIn(InputSchema):
     operation_id="pantry_reservations_fulfil",
 )
 def pantry_reservations_fulfil(
-    request: HttpRequest, reservation_id: PathId, payload: FulfilIn
-) -> Status[Distribution]:
+    request: HttpRequest,
+    reservation_id: PathId,
+    payload: FulfilIn,
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
     """Give the held stock out to the household of the match's need."""
     member = member_of(request)
-    reservation = selectors.access_reservation(member, reservation_id)
-    household = selectors.access_household(member, payload.household)
-    given = services.reservation_fulfil(actor=member, reservation=reservation, household=household)
-    return Status(201, given)
+
+    def create() -> Distribution:
+        reservation = selectors.access_reservation(member, reservation_id)
+        household = selectors.access_household(member, payload.household)
+        return services.reservation_fulfil(
+            actor=member, reservation=reservation, household=household
+        )
+
+    return created_once(request, key=idempotency_key, create=create, out=DistributionOut)
 
 
 @router.post(
