@@ -34,6 +34,14 @@ NO_OVERLAP = ExclusionConstraint(
 )
 
 
+class BtreeGistOnPostgres(BtreeGistExtension):
+    """BtreeGistExtension, whose reverse also skips other databases (Django's does not)."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 class AddConstraintOnPostgres(migrations.AddConstraint):
     """AddConstraint for PostgreSQL only, outside the migration state."""
 
@@ -92,7 +100,7 @@ class Migration(migrations.Migration):
     dependencies = [("library", "0001_things_trainings_bookings")]
 
     operations = [
-        BtreeGistExtension(),
+        BtreeGistOnPostgres(),
         AddConstraintOnPostgres(model_name="booking", constraint=NO_OVERLAP),
         migrations.RunPython(sqlite_forwards, sqlite_backwards),
     ]
