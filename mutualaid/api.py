@@ -16,6 +16,7 @@ from ninja.security import HttpBearer
 
 from mutualaid.accounts.api import router as accounts_router
 from mutualaid.core.errors import DomainError, NotFound
+from mutualaid.fund.api import router as fund_router
 from mutualaid.governance.api import router as governance_router
 from mutualaid.library.api import router as library_router
 from mutualaid.matching.api import router as matching_router
@@ -173,5 +174,6 @@ api.add_router("", needs_router)
 api.add_router("", governance_router)
 api.add_router("", matching_router)
 api.add_router("", pantry_router)
+api.add_router("", fund_router)
 api.add_router("", library_router)
 api.add_router("", fallback_router)

@@ -120,3 +120,7 @@ def policy_in_words(*, network: Network) -> list[str]:
     )
     lines.append(_("The group changes these rules by a proposal."))
     return lines
+
+
+def ledger(*, network: Network) -> QuerySet[LedgerTransaction]:
+    return LedgerTransaction.objects.filter(network=network).prefetch_related("entries")
