@@ -120,6 +120,7 @@ POST_ONLY = {
     "pantry:lot_adjust",
     "pantry:reservation_release",
     "pantry:reservation_fulfil",
+    "pantry:rule_propose",
     "pantry:alerts",
     "library:thing_book",
     "library:thing_train",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutualaid.pantry.models import (
     DietaryTag,
+    FairShareRule,
     Household,
     Item,
     ItemCategory,
@@ -123,6 +124,26 @@ class SettingsForm(forms.Form):
             except ValueError:
                 raise forms.ValidationError(_("Give times like 09:30.")) from None
         return hours
+
+
+class FairShareProposalForm(forms.Form):
+    item = forms.ModelChoiceField(
+        label=_("Item (or choose a category below)"), queryset=Item.objects.none(), required=False
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), choices=[("", "—"), *ItemCategory.choices], required=False
+    )
+    quantity = forms.IntegerField(
+        label=_("Up to how many per household (0 removes the rule)"), min_value=0, max_value=1000
+    )
+    period = forms.ChoiceField(label=_("Per"), choices=FairShareRule.Period.choices)
+    days = forms.IntegerField(
+        label=_("Days for members to decide"), min_value=1, max_value=60, initial=7
+    )
+
+    def __init__(self, *args: Any, items: QuerySet[Item], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items  # type: ignore[attr-defined]
 
 
 class AlertsForm(forms.Form):

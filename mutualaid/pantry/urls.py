@@ -7,6 +7,7 @@ urlpatterns = [
     path("pantry/", views.stock, name="stock"),
     path("pantry/capacity/", views.capacity, name="capacity"),
     path("pantry/rules/", views.rules, name="rules"),
+    path("pantry/rules/propose/", views.rule_propose, name="rule_propose"),
     path("pantry/stock.csv", views.stock_csv, name="stock_csv"),
     path("pantry/distributions.csv", views.distributions_csv, name="distributions_csv"),
     path("pantry/items/new/", views.item_create, name="item_create"),

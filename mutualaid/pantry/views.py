@@ -6,17 +6,20 @@ permission take stock in, give it out, count it and reserve it. The capacity pag
 """
 
 import csv
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mutualaid.core.errors import DomainError, NotFound
+from mutualaid.governance.services import proposal_open
 from mutualaid.needs.models import Match, Need
 from mutualaid.networks.decorators import member_page, network_page
 from mutualaid.networks.models import Member, Network
@@ -27,6 +30,7 @@ from mutualaid.pantry.forms import (
     AlertsForm,
     DistributionForm,
     DistributionLineFormSet,
+    FairShareProposalForm,
     HouseholdForm,
     IntakeForm,
     IntakeLineFormSet,
@@ -34,7 +38,7 @@ from mutualaid.pantry.forms import (
     ReservationForm,
     SettingsForm,
 )
-from mutualaid.pantry.models import AlertSubscription, OpenHours, PantrySettings
+from mutualaid.pantry.models import AlertSubscription, FairShareRule, OpenHours, PantrySettings
 from mutualaid.pantry.services import IntakeLine
 
 MANAGE = "pantry.manage"
@@ -107,8 +111,53 @@ def rules(request: HttpRequest) -> HttpResponse:
         {"day": WEEKDAYS[h.weekday], "opens": h.opens, "closes": h.closes}
         for h in OpenHours.objects.filter(network=member.network)
     ]
-    context = {"rules": selectors.rules_in_words(network=member.network), "hours": hours}
+    context = {
+        "rules": selectors.rules_in_words(network=member.network),
+        "hours": hours,
+        "propose_form": FairShareProposalForm(items=selectors.items_of(network=member.network)),
+    }
     return render(request, "pantry/rules.html", context)
+
+
+@require_POST
+@member_page
+def rule_propose(request: HttpRequest) -> HttpResponse:
+    """Fair shares are the group's decision: this opens a proposal (decided by consent) whose
+    action, once passed, sets the rule through `pantry.services.fair_share_set`."""
+    member = _member(request)
+    form = FairShareProposalForm(request.POST, items=selectors.items_of(network=member.network))
+    if not form.is_valid():
+        messages.error(request, _("Choose an item or a category, a quantity and a period."))
+        return redirect("pantry:rules", slug=member.network.slug)
+    data = form.cleaned_data
+    subject = data["item"].name if data["item"] else data["category"]
+    try:
+        proposal = proposal_open(
+            actor=member,
+            title=_("Fair share: %(subject)s, up to %(n)d %(period)s")
+            % {
+                "subject": subject,
+                "n": data["quantity"],
+                "period": FairShareRule.Period(data["period"]).label,
+            },
+            body="",
+            method="consent",
+            deadline=timezone.now() + timedelta(days=data["days"]),
+            action={
+                "type": "fair_share_change",
+                "params": {
+                    "item": data["item"].name if data["item"] else "",
+                    "category": data["category"],
+                    "quantity": data["quantity"],
+                    "period": data["period"],
+                },
+            },
+        )
+    except DomainError as err:
+        messages.error(request, err.message)
+        return redirect("pantry:rules", slug=member.network.slug)
+    messages.success(request, _("Your proposal is open for the network to decide."))
+    return redirect("governance:proposal_detail", slug=member.network.slug, proposal_id=proposal.pk)
 
 
 def _csv(filename: str, header: list[str], rows: list[list[object]]) -> HttpResponse:

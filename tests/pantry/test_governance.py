@@ -62,3 +62,22 @@ def test_a_fair_share_change_that_the_pantry_refuses_is_refused_when_opening(
             deadline=timezone.now() + timedelta(days=3),
             action={"type": "fair_share_change", "params": params},
         )
+
+
+def test_a_member_proposes_a_fair_share_from_the_rules_page(bystander, keeper, formula, network):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    url = reverse("pantry:rule_propose", kwargs={"slug": network.slug})
+    data = {"item": formula.pk, "category": "", "quantity": "2", "period": "week", "days": "7"}
+    response = client_for(bystander).post(url, data)
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/proposals/{proposal.pk}/")
+    assert proposal.title == "Fair share: Baby formula, up to 2 a week"
+    assert proposal.action == {
+        "type": "fair_share_change",
+        "params": {"item": "Baby formula", "category": "", "quantity": 2, "period": "week"},
+    }
+    assert not FairShareRule.objects.exists()  # nothing changes until the network decides
