@@ -7,6 +7,7 @@ the network's feed secret, and it says only when a thing is booked, never by who
 """
 
 import mimetypes
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -117,6 +118,7 @@ def _render_thing(
     context: dict[str, Any] = {
         "thing": thing,
         "calendar": calendar,
+        "days": _days(calendar, member),
         "handles": handles,
         "mine": [b for b in calendar if b.borrower_id == member.pk],
         "pickup_notes": selectors.thing_pickup_notes(member=member, thing=thing),
@@ -131,6 +133,32 @@ def _render_thing(
         "error": error,
     }
     return render(request, "library/thing_detail.html", context, status=status)
+
+
+CALENDAR_DAYS = 14
+
+
+def _days(calendar: list[Booking], member: Member) -> list[dict[str, Any]]:
+    """The next two weeks, day by day, each with the booked hours that fall on it (in the
+    network's zone), so the page can show a calendar without JavaScript."""
+    today = timezone.localdate()
+    days = []
+    for offset in range(CALENDAR_DAYS):
+        day = today + timedelta(days=offset)
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        end = start + timedelta(days=1)
+        slots = [
+            {
+                "from": max(b.starts_at, start),
+                "until": min(b.ends_at, end),
+                "mine": b.borrower_id == member.pk,
+                "all_day": b.starts_at <= start and b.ends_at >= end,
+            }
+            for b in calendar
+            if b.starts_at < end and b.ends_at > start
+        ]
+        days.append({"day": day, "slots": slots})
+    return days
 
 
 def _trainees(member: Member) -> Any:

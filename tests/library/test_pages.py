@@ -143,3 +143,12 @@ def test_an_overdue_loan_is_shown_kindly(network, thing, helper, requester, byst
     page = client_for(requester).get(_url("loan_list", network)).content.decode()
     assert "No rush — please bring it back when you can, someone is waiting on" in page
     assert "fine" not in page.lower().replace("define", "")
+
+
+def test_the_thing_page_shows_the_next_two_weeks_day_by_day(network, thing, requester, bystander):
+    services.booking_create(actor=requester, thing=thing, starts_at=at(24), ends_at=at(24 * 3))
+    page = client_for(bystander).get(_url("thing_detail", network, thing_id=thing.pk))
+    body = page.content.decode()
+    assert body.count("booked all day") >= 1
+    assert "free" in body
+    assert "Rosa" not in body  # other members see that it is booked, not by whom
