@@ -19,9 +19,12 @@ class Markup(HTMLParser):
         self.labelled: set[str] = set()
         self.fields: list[str] = []
         self.inline: list[str] = []
+        self.headings: list[int] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+            self.headings.append(int(tag[1]))
         if "id" in attrs:
             self.ids[attrs["id"]] += 1
         if tag == "label" and attrs.get("for"):
@@ -57,6 +60,8 @@ def test_every_pantry_page_labels_its_fields(page, keeper, rice, household, netw
     markup = Markup()
     markup.feed(response.content.decode())
     assert [i for i, n in markup.ids.items() if n > 1] == []
+    assert markup.headings.count(1) == 1
+    assert all(b - a <= 1 for a, b in zip(markup.headings, markup.headings[1:], strict=False))
     # Checkbox groups are labelled per box by Django; their wrapper has no single label.
     unlabelled = [f for f in markup.fields if f not in markup.labelled]
     assert unlabelled == [] or all("dietary_tags" in f for f in unlabelled), unlabelled
