@@ -35,6 +35,7 @@ from mutualaid.networks.permissions import can, require
 
 MAX_LOAN = timedelta(days=30)
 MAX_AHEAD = timedelta(days=180)
+EARLIEST_END = timedelta(minutes=1)  # a booking returned before it began still spans a minute
 
 
 def _after_commit(task: Callable[..., object], *args: object) -> None:
@@ -244,17 +245,22 @@ def booking_check_out(*, actor: Member, booking: Booking, condition_notes: str =
 
 @transaction.atomic
 def booking_return(*, actor: Member, booking: Booking, condition_notes: str = "") -> Booking:
-    """The keeper (or an organiser) takes the thing back, noting its condition. A thing that
-    was never checked out cannot be returned, and nothing changes then."""
+    """The keeper (or an organiser) takes the thing back, noting its condition; if it is back
+    early, the rest of its booked time is freed. A thing that was never checked out cannot be
+    returned, and nothing changes then."""
     if not may_handle(actor, booking.thing):
         raise PermissionDenied()
     notes = clean_text(condition_notes, field="condition_notes", max_length=500, required=False)
+    now = timezone.now()
+    # Back early: the rest of the booked time is free again for others.
+    ends_at = max(min(booking.ends_at, now), booking.starts_at + EARLIEST_END)
     booking = _booking_move(
         booking,
         "return",
         _("This thing is not checked out, so it cannot be returned."),
         condition_in=notes,
-        returned_at=timezone.now(),
+        returned_at=now,
+        ends_at=ends_at,
     )
     history_record(
         actor=actor, network=booking.thing.network, action="library.return", target=booking

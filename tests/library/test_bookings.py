@@ -1,5 +1,7 @@
 """Booking things: time ranges that never overlap, the training rule, and the loan's steps."""
 
+from datetime import timedelta
+
 import pytest
 
 from mutualaid.core.errors import Conflict, IllegalTransition, InvalidInput, PermissionDenied
@@ -187,3 +189,19 @@ def test_the_keeper_is_told_of_a_booking(
         services.booking_create(actor=requester, thing=thing, starts_at=at(1), ends_at=at(5))
     assert [m.to for m in mailoutbox] == [[thing.keeper.user.email]]
     assert "Rosa booked Cordless drill" in mailoutbox[0].subject
+
+
+def test_a_thing_back_early_frees_the_rest_of_its_time(thing, helper, requester, bystander):
+    # given a loan from an hour ago until tomorrow, returned now
+    booking = services.booking_create(
+        actor=requester, thing=thing, starts_at=at(0.2), ends_at=at(24)
+    )
+    services.booking_check_out(actor=helper, booking=booking)
+    Booking.objects.filter(pk=booking.pk).update(starts_at=at(-1))
+    booking.refresh_from_db()
+    services.booking_return(actor=helper, booking=booking)
+
+    # then someone else can book the afternoon it was meant to be away
+    services.booking_create(actor=bystander, thing=thing, starts_at=at(2), ends_at=at(6))
+    booking.refresh_from_db()
+    assert booking.ends_at <= at(0.1) + timedelta(minutes=2)
