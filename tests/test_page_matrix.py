@@ -124,6 +124,7 @@ POST_ONLY = {
     "pantry:alerts",
     "library:thing_book",
     "library:thing_train",
+    "library:thing_photo_upload",
     "library:booking_step",
 }
 # Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
@@ -240,6 +241,7 @@ def world(
         "library:thing_photo": slug | {"thing_id": thing.pk},
         "library:thing_book": slug | {"thing_id": thing.pk},
         "library:thing_train": slug | {"thing_id": thing.pk},
+        "library:thing_photo_upload": slug | {"thing_id": thing.pk},
         "library:booking_step": slug | {"booking_id": booking.pk, "action": "cancel"},
         "library:thing_feed": slug
         | {"token": library_services.library_feed_token(network=network), "thing_id": thing.pk},

@@ -198,7 +198,7 @@ def library_things(request: HttpRequest, filters: Query[ThingFilters]) -> Any:
 def library_things_create(
     request: HttpRequest, payload: ThingIn, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
-    """Lend a thing to the network; I keep it. (Photos are added on the thing's page.)"""
+    """Lend a thing to the network; I keep it. (Photos are added on the thing's web page.)"""
     member = member_of(request)
 
     def create() -> Thing:

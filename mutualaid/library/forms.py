@@ -93,3 +93,16 @@ class TrainingForm(forms.Form):
     def __init__(self, *args: Any, members: QuerySet[Member], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["trainee"].queryset = members  # type: ignore[attr-defined]
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label=_("New photo (JPEG, PNG or WebP, up to 5 MB)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def clean_photo(self) -> bytes:
+        upload = self.cleaned_data["photo"]
+        if upload.size > MAX_PHOTO_BYTES:
+            raise forms.ValidationError(_("Please choose a photo smaller than 5 MB."))
+        return bytes(upload.read())

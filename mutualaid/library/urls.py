@@ -9,6 +9,11 @@ urlpatterns = [
     path("library/loans/", views.loan_list, name="loan_list"),
     path("library/things/<int:thing_id>/", views.thing_detail, name="thing_detail"),
     path("library/things/<int:thing_id>/photo/", views.thing_photo, name="thing_photo"),
+    path(
+        "library/things/<int:thing_id>/photo/new/",
+        views.thing_photo_upload,
+        name="thing_photo_upload",
+    ),
     path("library/things/<int:thing_id>/book/", views.thing_book, name="thing_book"),
     path("library/things/<int:thing_id>/train/", views.thing_train, name="thing_train"),
     # One URL per step: check_out, return, cancel.

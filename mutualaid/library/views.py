@@ -24,6 +24,7 @@ from mutualaid.library.calendar import bookings_ical
 from mutualaid.library.forms import (
     BookingForm,
     BookingStepForm,
+    PhotoForm,
     ThingFilterForm,
     ThingForm,
     TrainingForm,
@@ -96,6 +97,7 @@ def _render_thing(
     *,
     booking_form: BookingForm | None = None,
     training_form: TrainingForm | None = None,
+    photo_form: PhotoForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -129,6 +131,7 @@ def _render_thing(
         "training_form": training_form
         or (TrainingForm(members=_trainees(member)) if may_train else None),
         "step_form": BookingStepForm(),
+        "photo_form": photo_form or (PhotoForm() if handles else None),
         "feed_url": request.build_absolute_uri(feed_path),
         "error": error,
     }
@@ -203,6 +206,23 @@ def thing_book(request: HttpRequest, thing_id: int) -> HttpResponse:
         status = _show_error(form, err)
         return _render_thing(request, thing, booking_form=form, status=status)
     messages.success(request, _("Booked. The keeper has been told."))
+    return _redirect_to_thing(request, thing.pk)
+
+
+@require_POST
+@member_page
+def thing_photo_upload(request: HttpRequest, thing_id: int) -> HttpResponse:
+    member = _member(request)
+    thing = selectors.access_thing(member, thing_id)
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_thing(request, thing, photo_form=form, status=400)
+    try:
+        services.thing_set_photo(actor=member, thing=thing, photo=form.cleaned_data["photo"])
+    except DomainError as err:
+        status = _show_error(form, err)
+        return _render_thing(request, thing, photo_form=form, status=status)
+    messages.success(request, _("The photo is changed."))
     return _redirect_to_thing(request, thing.pk)
 
 

@@ -152,3 +152,17 @@ def test_the_thing_page_shows_the_next_two_weeks_day_by_day(network, thing, requ
     assert body.count("booked all day") >= 1
     assert "free" in body
     assert "Rosa" not in body  # other members see that it is booked, not by whom
+
+
+def test_the_keeper_changes_the_photo_and_others_cannot(network, thing, helper, bystander):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def upload():
+        return SimpleUploadedFile("p.jpg", jpeg_with_gps(), content_type="image/jpeg")
+
+    url = _url("thing_photo_upload", network, thing_id=thing.pk)
+    refused = client_for(bystander).post(url, {"photo": upload()})
+    assert refused.status_code == 403
+    assert client_for(helper).post(url, {"photo": upload()}).status_code == 302
+    thing.refresh_from_db()
+    assert thing.photo
