@@ -21,6 +21,7 @@ urlpatterns = [
     path("n/<slug:slug>/", include("mutualaid.matching.urls")),
     path("n/<slug:slug>/", include("mutualaid.library.urls")),
     path("n/<slug:slug>/", include("mutualaid.pantry.urls")),
+    path("n/<slug:slug>/", include("mutualaid.fund.urls")),
 ]
 
 handler404 = "mutualaid.core.views.not_found"

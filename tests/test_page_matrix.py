@@ -93,6 +93,18 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "library:thing_detail": MEMBERS,
     "library:thing_photo": MEMBERS,
     "library:thing_feed": EVERYONE,
+    # The fund: members see it and its report; treasurers record and pay; the public report
+    # is open to all. No receipt exists in this world, so nobody gets one.
+    "fund:overview": MEMBERS,
+    "fund:request_create": MEMBERS,
+    "fund:report": MEMBERS,
+    "fund:report_plot": MEMBERS,
+    "fund:ledger_csv": MEMBERS,
+    "fund:public_report": EVERYONE,
+    "fund:public_report_plot": EVERYONE,
+    "fund:treasury": set(),
+    "fund:reconcile": set(),
+    "fund:receipt": set(),
 }
 # POST-only routes: a GET never succeeds, for anyone.
 POST_ONLY = {
@@ -126,6 +138,10 @@ POST_ONLY = {
     "library:thing_train",
     "library:thing_photo_upload",
     "library:booking_step",
+    "fund:request_approve",
+    "fund:request_decline",
+    "fund:payout_send",
+    "fund:payout_step",
 }
 # Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
 OUTSIDE = ("admin:", "api:", "account_", "mfa_", "set_language", "javascript-catalog")
@@ -245,10 +261,17 @@ def world(
         "library:booking_step": slug | {"booking_id": booking.pk, "action": "cancel"},
         "library:thing_feed": slug
         | {"token": library_services.library_feed_token(network=network), "thing_id": thing.pk},
+        "fund:report_plot": slug | {"fmt": "png"},
+        "fund:public_report_plot": slug | {"fmt": "svg"},
+        "fund:receipt": slug | {"receipt_id": 1},
+        "fund:request_approve": slug | {"request_id": 1},
+        "fund:request_decline": slug | {"request_id": 1},
+        "fund:payout_send": slug | {"request_id": 1},
+        "fund:payout_step": slug | {"payout_id": 1, "action": "received"},
     }
     for name in PAGE_ACCESS.keys() | POST_ONLY:
         if name.startswith(
-            ("networks:", "needs:", "governance:", "matching:", "pantry:", "library:")
+            ("networks:", "needs:", "governance:", "matching:", "pantry:", "library:", "fund:")
         ):
             kwargs.setdefault(name, slug)
         else:

@@ -12,6 +12,8 @@ updated or deleted: a mistake is corrected by a reversing transaction.
 and a CheckConstraint backs it up, so two payouts racing for the last money cannot overdraw.
 """
 
+import os
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -288,9 +290,24 @@ PAYOUT_TRANSITIONS = {
 }
 
 
+class PrivateStorage(FileSystemStorage):
+    """Files under var/private (or FUND_PRIVATE_ROOT), with no URL: `url()` raises, so nothing
+    stored here can ever be linked as public media. Read at use, so tests can move it."""
+
+    @property  # type: ignore[override]
+    def base_location(self) -> str:
+        return str(getattr(settings, "FUND_PRIVATE_ROOT", settings.VAR_DIR / "private"))
+
+    @property  # type: ignore[override]
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("A private file has no URL; the fund's receipt view serves it.")
+
+
 def private_storage() -> FileSystemStorage:
-    """Files under var/private, with no URL: nothing here is ever served as media."""
-    return FileSystemStorage(location=settings.VAR_DIR / "private", base_url=None)
+    return PrivateStorage()
 
 
 def receipt_path(instance: "Receipt", filename: str) -> str:

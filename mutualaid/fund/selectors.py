@@ -1,6 +1,11 @@
 """Reads about the fund: balances rebuilt from the ledger, the queue, and the reports."""
 
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import NotFound
 from mutualaid.fund.models import Account, Entry, FundRequest, LedgerTransaction, Payout
@@ -69,8 +74,6 @@ def _money(amount: int, currency: str) -> str:
 
 def policy_in_words(*, network: Network) -> list[str]:
     """The fund policy as sentences every member can read."""
-    from django.utils.translation import gettext as _
-
     from mutualaid.fund.models import CapPeriod, OverBudgetRule
     from mutualaid.fund.services import policy_for
 
@@ -124,3 +127,125 @@ def policy_in_words(*, network: Network) -> list[str]:
 
 def ledger(*, network: Network) -> QuerySet[LedgerTransaction]:
     return LedgerTransaction.objects.filter(network=network).prefetch_related("entries")
+
+
+SMALL_CELL = 5  # the public report shows no count below this
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    month: str
+    label: str
+    amount: int | None  # None: suppressed, fewer than SMALL_CELL behind it
+    count: int | None
+
+
+def _suppress(rows: dict[tuple[str, str], list[int]], public: bool) -> list[ReportRow]:
+    out = []
+    for (month, label), amounts in sorted(rows.items()):
+        hidden = public and len(amounts) < SMALL_CELL
+        out.append(
+            ReportRow(
+                month=month,
+                label=label,
+                amount=None if hidden else sum(amounts),
+                count=None if hidden else len(amounts),
+            )
+        )
+    return out
+
+
+def report(*, network: Network, public: bool) -> dict[str, Any]:
+    """Income by month, outgoings by category and month, the balance and the queue. The
+    public version hides every cell with fewer than five contributions or payouts behind it,
+    and names nobody; the members' version names only recipients who opted in."""
+    from mutualaid.fund.services import fund_account, policy_for
+
+    policy = policy_for(network)
+    fund = fund_account(network)
+    income: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for entry in Entry.objects.filter(
+        account=fund, transaction__kind=LedgerTransaction.Kind.CONTRIBUTION
+    ).select_related("transaction"):
+        income[(f"{entry.transaction.occurred_on:%Y-%m}", str(_("income")))].append(entry.amount)
+    outgoings: dict[tuple[str, str], list[int]] = defaultdict(list)
+    payouts = Payout.objects.filter(network=network).exclude(state=Payout.State.FAILED)
+    for payout in payouts.select_related("request"):
+        category = FundRequest.Category(payout.request.category).label
+        outgoings[(f"{payout.created_at:%Y-%m}", str(category))].append(payout.amount)
+    queue = []
+    for state in (FundRequest.State.PENDING, FundRequest.State.QUEUED, FundRequest.State.APPROVED):
+        waiting = FundRequest.objects.filter(network=network, state=state)
+        count = waiting.count()
+        total = int(waiting.aggregate(total=Sum("amount"))["total"] or 0)
+        hidden = public and count < SMALL_CELL
+        queue.append(
+            ReportRow(
+                month="",
+                label=str(FundRequest.State(state).label),
+                amount=None if hidden else total,
+                count=None if hidden else count,
+            )
+        )
+    named: list[str] = []
+    if not public:
+        named = sorted(
+            {
+                p.request.requester.display_name
+                for p in payouts.select_related("request__requester")
+                if p.request.show_name
+            }
+        )
+    return {
+        "currency": policy.currency,
+        "balance": fund.balance,
+        "income": _suppress(income, public),
+        "outgoings": _suppress(outgoings, public),
+        "queue": queue,
+        "named_recipients": named,
+        "small_cell": SMALL_CELL,
+    }
+
+
+def report_plot(*, network: Network, public: bool, fmt: str) -> bytes:
+    """Income and outgoings per month as a bar chart, PNG or SVG, from the same (suppressed)
+    numbers as the report."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    data = report(network=network, public=public)
+    months = sorted({r.month for r in data["income"]} | {r.month for r in data["outgoings"]})
+    income = [sum(r.amount or 0 for r in data["income"] if r.month == m) / 100 for m in months]
+    out = [sum(r.amount or 0 for r in data["outgoings"] if r.month == m) / 100 for m in months]
+    figure = Figure(figsize=(7, 3.5))
+    axes = figure.subplots()
+    positions = list(range(len(months)))
+    axes.bar([p - 0.2 for p in positions], income, width=0.4, label=str(_("income")))
+    axes.bar([p + 0.2 for p in positions], out, width=0.4, label=str(_("paid out")))
+    axes.set_xticks(positions, months)
+    axes.set_ylabel(data["currency"])
+    axes.legend()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def ledger_rows(*, network: Network) -> list[list[object]]:
+    """One row per entry: transaction, date, kind, memo, account, amount in minor units."""
+    rows: list[list[object]] = []
+    entries = Entry.objects.filter(transaction__network=network).select_related(
+        "transaction", "account"
+    )
+    for entry in entries.order_by("transaction_id", "pk"):
+        account = entry.account
+        name = (
+            f"member account {account.pk}" if account.kind == Account.Kind.MEMBER else account.name
+        )
+        tx = entry.transaction
+        rows.append([tx.pk, tx.occurred_on.isoformat(), tx.kind, tx.memo, name, entry.amount])
+    return rows

@@ -1,0 +1,76 @@
+"""Forms for the fund pages. Amounts are typed as money (12.50) and turned into cents here;
+every rule about them lives in the services."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mutualaid.fund.models import Account, FundRequest
+
+
+class MoneyField(forms.DecimalField):
+    """A money amount typed with up to two decimals, cleaned to integer cents."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> int:  # type: ignore[override]
+        amount: Decimal = super().clean(value)
+        return int(amount * 100)
+
+
+class RequestForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What kind of help"), choices=FundRequest.Kind.choices)
+    category = forms.ChoiceField(label=_("What for"), choices=FundRequest.Category.choices)
+    amount = MoneyField(label=_("Amount"))
+    purpose = forms.CharField(
+        label=_("In a few words"), max_length=1000, required=False, widget=forms.Textarea
+    )
+    payout_details = forms.CharField(
+        label=_("How to pay you (a handle or account)"), max_length=200, required=False
+    )
+    show_name = forms.BooleanField(label=_("Show my name in the members' report"), required=False)
+    receipt = forms.FileField(label=_("Receipt (photo or PDF)"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class ContributionForm(forms.Form):
+    source = forms.ModelChoiceField(label=_("From"), queryset=Account.objects.none())
+    amount = MoneyField(label=_("Amount"))
+    memo = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = accounts.filter(kind=Account.Kind.INCOME)  # type: ignore[attr-defined]
+
+
+class AccountForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (Account.Kind.INCOME, Account.Kind.INCOME.label),
+            (Account.Kind.PAYOUT, Account.Kind.PAYOUT.label),
+            (Account.Kind.EXPENSE, Account.Kind.EXPENSE.label),
+        ],
+    )
+    name = forms.CharField(label=_("Name"), max_length=80)
+
+
+class PayoutForm(forms.Form):
+    method = forms.ModelChoiceField(label=_("Paid by"), queryset=Account.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["method"].queryset = accounts.filter(kind=Account.Kind.PAYOUT)  # type: ignore[attr-defined]
+
+
+class StatementForm(forms.Form):
+    statement = forms.FileField(label=_("Bank or payment-app statement (CSV)"))

@@ -1,0 +1,189 @@
+"""The fund through its pages: asking with a receipt, approving, paying, confirming; receipts
+served only to who may see them and deleted on schedule; reports, plots, CSV and
+reconciliation."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from mutualaid.fund import selectors, services
+from mutualaid.fund.models import FundRequest, Payout, Receipt
+from tests.conftest import client_for
+from tests.factories import MemberFactory
+from tests.fund.conftest import approved, fill, set_policy
+from tests.library.conftest import jpeg_with_gps
+
+
+@pytest.fixture(autouse=True)
+def _private_root(settings, tmp_path):
+    settings.FUND_PRIVATE_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def url(name, network, **kwargs):
+    return reverse(f"fund:{name}", kwargs={"slug": network.slug, **kwargs})
+
+
+def test_a_member_asks_with_a_receipt_that_only_they_and_treasurers_can_open(
+    network, requester, bystander, outsider, treasurer, tmp_path
+):
+    # given a member asking for a reimbursement with a receipt photo
+    response = client_for(requester).post(
+        url("request_create", network),
+        {
+            "kind": "reimbursement",
+            "category": "medicine",
+            "amount": "18.50",
+            "purpose": "Inhaler for my son",
+            "receipt": SimpleUploadedFile("r.jpg", jpeg_with_gps(), content_type="image/jpeg"),
+        },
+    )
+    assert response.status_code == 302, response.content
+    request = FundRequest.objects.get()
+    assert request.amount == 1850
+    receipt = Receipt.objects.get()
+
+    # then the file is private: no media URL, nothing under MEDIA_ROOT
+    with pytest.raises(ValueError, match="no URL"):
+        receipt.file.url  # noqa: B018
+    assert str(tmp_path / "private") in receipt.file.path
+    assert not (tmp_path / "media").exists()
+
+    # and only the requester and a treasurer can open it
+    page = url("receipt", network, receipt_id=receipt.pk)
+    assert client_for(requester).get(page).status_code == 200
+    assert client_for(treasurer).get(page).status_code == 200
+    assert client_for(bystander).get(page).status_code == 404
+    assert client_for(outsider).get(page).status_code in {302, 404}
+    assert client_for(requester).get(page)["Cache-Control"] == "private, no-store"
+
+
+def test_receipts_are_deleted_on_the_retention_schedule(requester, network):
+    set_policy(network, receipt_retention_days=30)
+    request = services.request_create(
+        actor=requester, kind="reimbursement", category="groceries", amount=500
+    )
+    upload = SimpleUploadedFile("r.png", b"\x89PNG....", content_type="image/png")
+    receipt = services.receipt_attach(actor=requester, request=request, file=upload)
+    storage, name = receipt.file.storage, receipt.file.name
+    assert services.receipts_expire(now=timezone.now() + timedelta(days=29)) == 0
+    from mutualaid.fund.tasks import expire_receipts
+
+    assert services.receipts_expire(now=timezone.now() + timedelta(days=31)) == 1
+    assert not Receipt.objects.exists()
+    assert not storage.exists(name)
+    assert expire_receipts.call_local() == 0
+
+
+def test_a_receipt_of_the_wrong_type_is_refused(requester):
+    request = services.request_create(
+        actor=requester, kind="reimbursement", category="groceries", amount=500
+    )
+    upload = SimpleUploadedFile("r.html", b"<script>", content_type="text/html")
+    with pytest.raises(Exception, match="JPEG, PNG, WebP"):
+        services.receipt_attach(actor=requester, request=request, file=upload)
+
+
+def test_approve_pay_and_confirm_through_the_pages(
+    network, requester, helper, treasurer, donations, venmo
+):
+    fill(treasurer, donations, 10000)
+    set_policy(network, approvals_needed=1)
+    request = services.request_create(
+        actor=requester, kind="direct_aid", category="rent", amount=4000, purpose="Rent gap"
+    )
+    page = client_for(helper).get(url("overview", network))
+    assert b"Rent gap" in page.content
+    assert b"Larger requests need 1 approvals" in page.content
+    client_for(helper).post(url("request_approve", network, request_id=request.pk))
+    request.refresh_from_db()
+    assert request.state == "approved"
+    assert client_for(treasurer).get(url("treasury", network)).status_code == 200
+    client_for(treasurer).post(
+        url("payout_send", network, request_id=request.pk), {"method": venmo.pk}
+    )
+    payout = Payout.objects.get()
+    client_for(requester).post(url("payout_step", network, payout_id=payout.pk, action="received"))
+    payout.refresh_from_db()
+    assert payout.state == "received"
+
+
+def test_the_public_report_hides_small_cells_and_names_nobody(
+    network, treasurer, donations, venmo, requester
+):
+    fill(treasurer, donations, 100000)
+    for _ in range(5):
+        services.contribution_record(actor=treasurer, source=donations, amount=100)
+    requester.display_name = "Rosa Opted-In"
+    requester.save()
+    set_policy(network, auto_approve_up_to=100000)
+    request = services.request_create(
+        actor=requester, kind="direct_aid", category="rent", amount=700, show_name=True
+    )
+    services.payout_send(actor=treasurer, request=request, method=venmo)
+
+    public = selectors.report(network=network, public=True)
+    [income] = public["income"]
+    assert (income.count, income.amount) == (6, 100500)
+    [rent] = public["outgoings"]
+    assert (rent.count, rent.amount) == (None, None)  # one payout: hidden
+    members = selectors.report(network=network, public=False)
+    assert members["outgoings"][0].amount == 700
+    assert members["named_recipients"] == ["Rosa Opted-In"]
+
+    page = client_for(MemberFactory()).get(url("public_report", network))
+    assert b"fewer than 5" in page.content
+    assert b"Rosa" not in page.content
+
+
+@pytest.mark.parametrize(("fmt", "start"), [("png", b"\x89PNG"), ("svg", b"<?xml")])
+def test_the_report_has_a_plot(network, requester, treasurer, donations, fmt, start):
+    fill(treasurer, donations, 1000)
+    response = client_for(requester).get(url("report_plot", network, fmt=fmt))
+    assert response.status_code == 200
+    assert response.content.startswith(start)
+
+
+def test_the_ledger_exports_as_csv_without_names(network, treasurer, donations, venmo, requester):
+    fill(treasurer, donations, 5000)
+    payout = services.payout_send(actor=treasurer, request=approved(requester, 100), method=venmo)
+    services.payout_confirm(actor=requester, payout=payout)
+    body = client_for(requester).get(url("ledger_csv", network)).content.decode()
+    assert body.splitlines()[0] == "transaction,date,kind,memo,account,amount,currency"
+    assert "Donations" in body
+    assert "member account" in body
+    assert "Rosa" not in body
+    assert sum(int(line.split(",")[5]) for line in body.splitlines()[1:]) == 0
+
+
+def test_a_statement_is_reconciled_against_the_ledger(network, treasurer, donations):
+    today = timezone.localdate()
+    fill(treasurer, donations, 2500)
+    fill(treasurer, donations, 1000)
+    statement = (
+        "Date,Description,Amount\n"
+        f"{today.isoformat()},Transfer from Ana,25.00\n"
+        f"{today.isoformat()},Unknown,7.00\n"
+    ).encode()
+    response = client_for(treasurer).post(
+        url("reconcile", network),
+        {"statement": SimpleUploadedFile("s.csv", statement, content_type="text/csv")},
+    )
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert [line.amount for line, _tx in result["matched"]] == [2500]
+    assert [line.amount for line in result["unmatched_lines"]] == [700]
+    assert len(result["unmatched_transactions"]) == 1
+
+
+def test_an_unreadable_statement_gets_a_clear_error(network, treasurer):
+    statement = b"Date,Amount\nyesterday,lots\n"
+    response = client_for(treasurer).post(
+        url("reconcile", network),
+        {"statement": SimpleUploadedFile("s.csv", statement, content_type="text/csv")},
+    )
+    assert response.status_code == 400
+    assert b"Line 2 of the statement" in response.content
