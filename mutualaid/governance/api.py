@@ -245,6 +245,8 @@ ActionType = Literal[
     "disaster_mode",
     "concern_start",
     "matching_policy_change",
+    "fair_share_change",
+    "fund_policy_change",
 ]
 Title = Annotated[str, StringConstraints(max_length=120), PlainText]
 Option = Annotated[str, StringConstraints(max_length=120), PlainText]

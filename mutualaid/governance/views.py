@@ -271,17 +271,21 @@ def action_words(action: dict[str, Any]) -> str:
     if kind == "matching_policy_change":
         from mutualaid.matching.models import MatchingPolicy
 
-        def label(field: str) -> str:
-            found = [f for f in MatchingPolicy._meta.fields if f.name == field]
-            return str(found[0].verbose_name) if found else field
-
-        def shown(value: Any) -> str:
-            return str(_("yes") if value is True else _("no") if value is False else value)
-
         changes = "; ".join(
-            f"{label(field)}: {shown(value)}" for field, value in sorted(params.items())
+            f"{_field_label(MatchingPolicy, field)}: {_shown(value)}"
+            for field, value in sorted(params.items())
         )
         return _("Change how matching works: %(changes)s.") % {"changes": changes}
+    if kind == "fair_share_change":
+        return _fair_share_words(params)
+    if kind == "fund_policy_change":
+        from mutualaid.fund.models import FundPolicy
+
+        changes = "; ".join(
+            f"{_field_label(FundPolicy, field)}: {_shown(value)}"
+            for field, value in sorted(params.items())
+        )
+        return _("Change the fund's policy: %(changes)s.") % {"changes": changes}
     if kind == "role_renew":
         return _("Renew the role “%(role)s” for another full term.") % {
             "role": params.get("role", "")
@@ -633,3 +637,25 @@ def concern_vote(request: HttpRequest, concern_id: int) -> HttpResponse:
             request, concern, vote_form=form, error=err.message, status=err.status
         )
     return _back_to_concern(request, concern, _("Your vote is counted."))
+
+
+def _field_label(model: Any, field: str) -> str:
+    found = [f for f in model._meta.fields if f.name == field]
+    return str(found[0].verbose_name) if found else field
+
+
+def _shown(value: Any) -> str:
+    return str(_("yes") if value is True else _("no") if value is False else value)
+
+
+def _fair_share_words(params: dict[str, Any]) -> str:
+    """A pantry fair-share rule as the proposal asks for it, in plain words."""
+    from mutualaid.pantry.models import FairShareRule
+
+    what = params.get("item") or params.get("category") or ""
+    if not params.get("quantity"):
+        return _("Remove the pantry's fair-share rule for “%(what)s”.") % {"what": what}
+    period = dict(FairShareRule.Period.choices).get(params.get("period", ""), "")
+    return _(
+        "Set the pantry's fair share for “%(what)s”: at most %(quantity)s per household %(period)s."
+    ) % {"what": what, "quantity": params["quantity"], "period": period}

@@ -81,3 +81,33 @@ def test_a_member_proposes_a_fair_share_from_the_rules_page(bystander, keeper, f
         "params": {"item": "Baby formula", "category": "", "quantity": 2, "period": "week"},
     }
     assert not FairShareRule.objects.exists()  # nothing changes until the network decides
+
+
+def test_a_fair_share_proposal_opens_through_the_api_and_reads_in_plain_words(
+    keeper, formula, network
+):
+    from tests.api.conftest import api_client_for
+    from tests.conftest import client_for
+
+    response = api_client_for(keeper).post(
+        "/governance/proposals",
+        {
+            "title": "Two cans of formula a week",
+            "body": "",
+            "method": "consent",
+            "deadline": (timezone.now() + timedelta(days=3)).isoformat(),
+            "action": {
+                "type": "fair_share_change",
+                "params": {"item": "baby formula", "quantity": 2, "period": "week"},
+            },
+        },
+    )
+    assert response.status_code == 201, response.content
+    proposal = Proposal.objects.get(pk=response.json()["id"])
+    page = (
+        client_for(keeper)
+        .get(f"/n/{network.slug}/governance/proposals/{proposal.pk}/")
+        .content.decode()
+    )
+    assert "at most 2 per household a week" in page
+    assert "fair_share_change" not in page
