@@ -7,6 +7,7 @@ policies, and prints one JSON document: the per-cell numbers, whether each goal 
 holds in each cell, and how many cells meet each goal.
 
     .venv/bin/python bench/simulation.py [--weeks 4] [--helpers 300] [--jobs 2]
+        [--engine-mode instant+batch|instant-all+batch|batch] [--batch-minutes 15]
 """
 
 import argparse
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mutualaid.matching.simulate import simulate  # noqa: E402
-from mutualaid.matching.simulation.config import SimConfig  # noqa: E402
+from mutualaid.matching.simulation.config import ENGINE_MODES, SimConfig  # noqa: E402
 
 # name -> (accept_base, accept_half_km, accept_load_factor)
 CURVES = {
@@ -38,6 +39,7 @@ KEYS = (
     "total_travel_km",
     "max_weekly_load",
     "helpers_over_cap",
+    "proposals_by_origin",
     "unmet_reasons",
 )
 
@@ -54,6 +56,7 @@ def run_cell(cell: dict) -> dict:
         accept_half_km=half,
         accept_load_factor=load,
         batch_minutes=cell["batch_minutes"],
+        engine_mode=cell["engine_mode"],
         dispatch_minutes=cell["dispatch_minutes"],
     )
     started = time.perf_counter()
@@ -112,7 +115,18 @@ def main() -> int:
     p.add_argument("--curves", default=",".join(CURVES))
     p.add_argument("--geographies", default="city,sprawl")
     p.add_argument("--seed", type=int, default=101, help="first seed; each cell gets its own")
-    p.add_argument("--batch-minutes", type=float, default=60.0)
+    p.add_argument(
+        "--engine-mode",
+        choices=ENGINE_MODES,
+        default=SimConfig().engine_mode,
+        help="how the mutualaid policy acts (default %(default)s, what the app does)",
+    )
+    p.add_argument(
+        "--batch-minutes",
+        type=float,
+        default=SimConfig().batch_minutes,
+        help="how often the engine's full solve runs (default %(default)s, the app's schedule)",
+    )
     p.add_argument(
         "--dispatch-minutes",
         type=float,
@@ -131,6 +145,7 @@ def main() -> int:
     cells = [
         {"rate": r, "curve": c, "geography": g, "seed": args.seed + i, "weeks": args.weeks,
          "helpers": args.helpers, "batch_minutes": args.batch_minutes,
+         "engine_mode": args.engine_mode,
          "dispatch_minutes": args.dispatch_minutes}
         for i, (r, c, g) in enumerate(grid)
     ]  # fmt: skip
@@ -147,6 +162,7 @@ def main() -> int:
             "geographies": args.geographies.split(","),
             "weeks": args.weeks,
             "helpers": args.helpers,
+            "engine_mode": args.engine_mode,
             "batch_minutes": args.batch_minutes,
             "dispatch_minutes": args.dispatch_minutes,
         },

@@ -4,8 +4,8 @@
 The simulation is pure (numpy, h3, matplotlib for plots); it never touches Django.
 The model lives in `mutualaid/matching/simulation/`: `world` draws the city (needs, helpers,
 acceptance draws shared by every policy), `run` is the event loop and its rules, `policies` are
-fcfs, greedy and the engine's batch, `metrics` and `plots` report. bench/README.md describes
-the model and its results in plain words.
+fcfs, greedy and the engine (instant suggestions plus batch solves, as the app runs it),
+`metrics` and `plots` report. bench/README.md describes the model and its results in plain words.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mutualaid.matching.simulation.config import GEOGRAPHIES, POLICIES, SimConfig
+from mutualaid.matching.simulation.config import ENGINE_MODES, GEOGRAPHIES, POLICIES, SimConfig
 from mutualaid.matching.simulation.metrics import gini, summarise
 from mutualaid.matching.simulation.policies import (
     engine_batch,
+    engine_instant,
     fcfs,
     greedy,
     mutualaid_pairs,
@@ -40,21 +41,28 @@ GOAL_FILL_GINI_CUT_VS_GREEDY = 0.30
 GOAL_MAX_EXTRA_TRAVEL_VS_GREEDY = 0.05
 
 # The engine's network policy as this simulation runs it: field overrides on the public
-# `Policy` dataclass of mutualaid.matching.core (never anything private). Sweeps of load_weight
-# (0.2 to 1.5), waiting_weight, fairness_weight and rotate_first changed no conclusion, so the
-# simulation runs the network defaults: what a new network gets.
-ENGINE_POLICY: dict[str, Any] = {}
+# `Policy` dataclass of mutualaid.matching.core (never anything private). With the default
+# load_weight (0.5 points per task a helper took in the last four weeks) the engine spreads work
+# by sending helpers 3% to 9% further than greedy over the grid; 0.1 keeps travel within 5% of
+# greedy in every cell and still gives the lowest helper-load Gini (bench/README.md). Earlier
+# sweeps (batch mode) of waiting_weight, fairness_weight and rotate_first changed no conclusion.
+ENGINE_POLICY: dict[str, Any] = {"load_weight": 0.1}
 
 
 class OverCapError(RuntimeError):
     """A policy put a helper over their weekly cap: a bug, never an acceptable result."""
 
 
-def engine_solver(overrides: dict[str, Any] | None = None) -> Solver:
-    """Batch proposals from the real engine, with `Policy` fields overridden as given."""
+def engine_policy(overrides: dict[str, Any] | None = None) -> Any:
+    """The engine's public `Policy`, with fields overridden as given (default ENGINE_POLICY)."""
     from mutualaid.matching.core import Policy
 
-    policy = replace(Policy(), **(ENGINE_POLICY if overrides is None else overrides))
+    return replace(Policy(), **(ENGINE_POLICY if overrides is None else overrides))
+
+
+def engine_solver(overrides: dict[str, Any] | None = None) -> Solver:
+    """Batch proposals from the real engine, with `Policy` fields overridden as given."""
+    policy = engine_policy(overrides)
     return lambda s: mutualaid_pairs(s, policy)
 
 
@@ -91,7 +99,12 @@ def run_policy(world: World, name: str, solver: Solver | None = None) -> Outcome
             return run(world, name, dispatch=dispatch)
         return run(world, name, batch=on_a_clock(dispatch), batch_hours=every / 60.0)
     batch = engine_batch(solver or engine_solver())
-    return run(world, name, batch=batch, batch_hours=world.config.batch_minutes / 60.0)
+    hours = world.config.batch_minutes / 60.0
+    if world.config.engine_mode == "batch":
+        return run(world, name, batch=batch, batch_hours=hours)
+    on_free = world.config.engine_mode == "instant-all+batch"
+    instant = engine_instant(engine_policy(), on_free=on_free)
+    return run(world, name, dispatch=instant, batch=batch, batch_hours=hours)
 
 
 def waits(world: World, out: Outcome) -> list[float]:
@@ -266,7 +279,15 @@ def parser() -> argparse.ArgumentParser:
         "--batch-minutes",
         type=_positive(float, "batch minutes"),
         default=d.batch_minutes,
-        help="how often the engine runs",
+        help="how often the engine's full batch solve runs (default %(default)s)",
+    )
+    p.add_argument(
+        "--engine-mode",
+        choices=ENGINE_MODES,
+        default=d.engine_mode,
+        help="instant+batch (the app): a new or declined need asks its best suggestion at "
+        "once, and a full solve re-optimises every batch; instant-all+batch: helpers who free "
+        "up are offered at once too; batch: only the periodic solve (default %(default)s)",
     )
     p.add_argument(
         "--policies",

@@ -10,6 +10,14 @@ from typing import Any
 
 POLICIES = ("fcfs", "greedy", "mutualaid")
 
+# how the mutualaid policy acts. "instant+batch" is what the app does: a need that starts
+# waiting (just posted, or its helper declined) asks its best instant suggestion at once
+# (HelperIndex.top, as the need page shows them), and every batch_minutes a full solve (the
+# 15-minute Huey task) re-optimises over all waiting needs and free helpers, which is how a
+# helper who frees up gets a new task. "instant-all+batch" also offers a helper who frees up to
+# the waiting needs at once (oldest first), as fcfs and greedy do; "batch" only runs the solve.
+ENGINE_MODES = ("instant+batch", "instant-all+batch", "batch")
+
 # name, share of needs, task hours, share of helpers who offer it
 CATEGORIES: tuple[tuple[str, float, float, float], ...] = (
     ("groceries", 0.24, 1.5, 0.60),
@@ -99,7 +107,8 @@ class SimConfig:
     accept_half_km: float = 3.0
     accept_load_factor: float = 0.7
     response_hours: float = 2.0
-    batch_minutes: float = 60.0
+    engine_mode: str = "instant+batch"
+    batch_minutes: float = 15.0  # the app's batch task runs every 15 minutes
     # how often fcfs and greedy work their queue; 0 means at once after every event (the most
     # generous to them); the same value as batch_minutes compares the choices at one cadence
     dispatch_minutes: float = 0.0
@@ -134,6 +143,8 @@ class SimConfig:
         unknown = [p for p in self.policies if p not in POLICIES]
         if unknown or not self.policies:
             problems.append(f"policies must be some of {', '.join(POLICIES)}")
+        if self.engine_mode not in ENGINE_MODES:
+            problems.append(f"engine mode must be one of {', '.join(ENGINE_MODES)}")
         if self.geography not in GEOGRAPHIES:
             problems.append(f"geography must be one of {', '.join(GEOGRAPHIES)}")
         if problems:

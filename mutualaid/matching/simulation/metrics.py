@@ -70,6 +70,7 @@ def summarise(world: World, out: Outcome) -> dict[str, Any]:
         "max_weekly_load": max(weekly.values(), default=0),
         "helpers_over_cap": len(over),
         "proposals": out.proposals,
+        "proposals_by_origin": dict(sorted(out.proposals_by_origin.items())),
         "declines": out.declines,
         "refused_proposals": out.refused,
         "unmet_reasons": out.unmet_reasons,

@@ -4,12 +4,17 @@
   helper on the sign-up sheet who is within their radius and free (and fits the hard rules).
 - greedy: the same queue, but each need asks the nearest such helper (what the one existing
   open-source mutual-aid matcher does).
-- mutualaid: the matching engine, solved in batches over all open needs, with every declined
-  pair passed back so it is never proposed again.
+- mutualaid: the matching engine as the app runs it. In "instant+batch" mode (the default) a
+  need that starts waiting (posted, or its helper declined) asks its best instant suggestion at
+  once, as the need page shows them (`HelperIndex.top`, no solve); every batch interval (15
+  minutes, the app's schedule) a full solve re-optimises over all waiting needs and free
+  helpers, which is how a helper who frees up gets new work. "instant-all+batch" also offers a
+  freed helper at once to the waiting needs that could use them (oldest first). In "batch"
+  mode only the periodic solve runs. Every declined pair is passed back to the engine so
+  it is never proposed again.
 
 By default fcfs and greedy react at once to every event (the most generous reading of a
-dispatcher), while the engine only acts on its batch clock, which costs it up to one batch
-interval of waiting per proposal; `dispatch_minutes` puts fcfs and greedy on a clock too.
+dispatcher); `dispatch_minutes` puts them on a clock instead.
 """
 
 from __future__ import annotations
@@ -69,13 +74,85 @@ def on_a_clock(dispatch: Callable[[State, list[int], list[int]], None]) -> Calla
     return batch
 
 
+def engine_instant(
+    policy: Any = None, k: int = 5, on_free: bool = True
+) -> Callable[[State, list[int], list[int]], None]:
+    """The app's instant path as a continuous policy: each need that just started waiting (and,
+    with `on_free`, each waiting need that a just-freed helper could serve, oldest first, as
+    `candidates_for` orders them) asks the first of its `k` best suggestions from
+    `HelperIndex.top` over the helpers free right now, excluding helpers who declined it and
+    helpers the requester blocked."""
+
+    def dispatch(s: State, new: list[int], freed: list[int]) -> None:
+        look = candidates_for(s, new, freed if on_free else [])
+        index = None
+        for need, _among in look:
+            if index is None:
+                index = instant_index(s, policy)
+                if index is None:
+                    return
+            helper = instant_pick(s, index, need, k)
+            if helper >= 0:
+                s.propose(need, helper, "instant")
+                index = None  # that helper's room changed: rebuild before the next need
+
+    return dispatch
+
+
+def instant_index(s: State, policy: Any = None) -> Any:
+    """A `HelperIndex` over the helpers who may be asked right now (None if nobody may)."""
+    from mutualaid.matching.core import HelperIndex, Policy
+
+    spare = s.spare()
+    rows = np.flatnonzero(spare > 0)
+    if not len(rows):
+        return None
+    h = s.world.helpers
+    return HelperIndex(
+        helper_id=h.id[rows],
+        helper_cell=h.where.cell[rows],
+        helper_categories=h.categories[rows],
+        helper_languages=h.languages[rows],
+        helper_slots=h.slots[rows].astype(np.uint32),
+        helper_capacity=spare[rows].astype(np.int32),
+        helper_radius_km=h.radius_km[rows],
+        helper_recent_load=np.array([s.recent_load(int(i)) for i in rows], dtype=np.float64),
+        policy=policy if policy is not None else Policy(),
+    )
+
+
+def instant_pick(s: State, index: Any, need: int, k: int = 5) -> int:
+    """The first of the need's `k` instant suggestions the simulation's rules allow, or -1."""
+    w, needs = s.world, s.world.needs
+    req = int(needs.requester[need])
+    requester_id = int(w.requester_id[req])
+    excluded = set(w.helpers.id[s.declined[need]].tolist())
+    if len(w.blocked):
+        excluded |= set(w.blocked[w.blocked[:, 0] == requester_id, 1].tolist())
+        excluded |= set(w.blocked[w.blocked[:, 1] == requester_id, 0].tolist())
+    top = index.top(
+        cell=int(w.requesters.cell[req]),
+        category=int(needs.category[need]),
+        languages=int(needs.languages[need]),
+        slots=int(needs.slots[need]),
+        requester=requester_id,
+        k=k,
+        exclude_helper_ids=np.array(sorted(excluded), dtype=np.int64),
+    )
+    rows = np.searchsorted(w.helpers.id, top.helper_id)
+    for row in rows.tolist():
+        if s.can_propose(need, int(row)):
+            return int(row)
+    return -1
+
+
 def engine_batch(solver: Callable[[State], list[tuple[int, int]]]) -> Callable[[State], None]:
     """A batch policy from a function that returns (need index, helper index) proposals."""
 
     def batch(s: State) -> None:
         for need, helper in solver(s):
             if s.can_propose(need, helper):
-                s.propose(need, helper)
+                s.propose(need, helper, "batch")
             else:  # the engine broke a rule the simulation checks: count it, do not send it
                 s.out.refused += 1
 

@@ -19,8 +19,10 @@ import numpy as np
 from mutualaid.matching.simulation.world import F64, I64, Bool, World
 
 WEEK_H = 7 * 24.0
+# "recently", as the app counts it (selectors.RECENT_DAYS = 28): help a requester received and
+# tasks a helper took on in the last four weeks; only the engine reads these
 RECENT_HELP_H = 28 * 24.0
-RECENT_LOAD_H = 7 * 24.0
+RECENT_LOAD_H = 28 * 24.0
 
 
 class RuleBroken(RuntimeError):
@@ -43,6 +45,8 @@ class Outcome:
     # why unmet needs went unmet: no possible helper / every possible helper declined / other
     unmet_reasons: dict[str, int] = field(default_factory=dict)
     accepted: list[tuple[int, int, float, int]] = field(default_factory=list)  # n, h, t, week
+    first_asked_at: F64 | None = None  # per need, hours of its first proposal; nan if never
+    proposals_by_origin: dict[str, int] = field(default_factory=dict)  # e.g. instant / batch
 
 
 class State:
@@ -64,6 +68,7 @@ class State:
         self.events: list[tuple[float, int, int, int, int]] = []
         self._seq = 0
         self.out = Outcome(policy, np.full(n, np.nan), np.full(n, -1, dtype=np.int64))
+        self.out.first_asked_at = np.full(n, np.nan)
 
     # --- what policies may ask ---
     def available(self) -> Bool:
@@ -108,12 +113,18 @@ class State:
         )
 
     # --- what policies may do ---
-    def propose(self, need: int, helper: int) -> None:
+    def propose(self, need: int, helper: int, origin: str = "") -> None:
         if not self.can_propose(need, helper):
             raise RuleBroken(f"need {need} may not be proposed to helper {helper} now")
         self.pending[need] = helper
         self.unanswered[helper] += 1
         self.out.proposals += 1
+        if origin:
+            by = self.out.proposals_by_origin
+            by[origin] = by.get(origin, 0) + 1
+        asked = self.out.first_asked_at
+        if asked is not None and np.isnan(asked[need]):
+            asked[need] = self.now
         self._remove_waiting(need)
         self.schedule(self.now + float(self.world.response_h[need, helper]), RESPONSE, need, helper)
 
