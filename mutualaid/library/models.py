@@ -16,6 +16,7 @@ from mutualaid.networks.models import Member, Network
 # The name of the overlap rule in the database: the exclusion constraint on PostgreSQL and the
 # message the SQLite triggers raise. Services recognise a lost race by it.
 NO_OVERLAP = "library_booking_no_overlap"
+ONE_OUT_PER_THING = "library_booking_one_out_per_thing"
 
 
 class Thing(models.Model):
@@ -135,6 +136,10 @@ class Booking(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="booking_range_order"
+            ),
+            # A thing is with one borrower at a time, whatever races the keeper's clicks.
+            models.UniqueConstraint(
+                fields=["thing"], condition=Q(state="out"), name=ONE_OUT_PER_THING
             ),
         ]
 

@@ -23,6 +23,7 @@ from mutualaid.library import tasks
 from mutualaid.library.models import (
     BOOKING_TRANSITIONS,
     NO_OVERLAP,
+    ONE_OUT_PER_THING,
     Booking,
     LibraryFeed,
     Thing,
@@ -230,13 +231,26 @@ def booking_check_out(*, actor: Member, booking: Booking, condition_notes: str =
     if not may_handle(actor, booking.thing):
         raise PermissionDenied()
     notes = clean_text(condition_notes, field="condition_notes", max_length=500, required=False)
-    booking = _booking_move(
-        booking,
-        "check_out",
-        _("Only a booking that is not yet borrowed, returned or cancelled can be checked out."),
-        condition_out=notes,
-        checked_out_at=timezone.now(),
-    )
+    still_out = _("This thing is still out with someone else. Take it back first.")
+    others_out = Booking.objects.filter(thing=booking.thing_id, state=Booking.State.OUT)
+    if others_out.exclude(pk=booking.pk).exists():
+        raise Conflict(still_out)
+    try:
+        with transaction.atomic():
+            booking = _booking_move(
+                booking,
+                "check_out",
+                _(
+                    "Only a booking that is not yet borrowed, returned or cancelled can be "
+                    "checked out."
+                ),
+                condition_out=notes,
+                checked_out_at=timezone.now(),
+            )
+    except IntegrityError as exc:  # another booking of it was checked out at the same moment
+        if ONE_OUT_PER_THING in str(exc):
+            raise Conflict(still_out) from None
+        raise
     history_record(
         actor=actor, network=booking.thing.network, action="library.check_out", target=booking
     )

@@ -205,3 +205,17 @@ def test_a_thing_back_early_frees_the_rest_of_its_time(thing, helper, requester,
     services.booking_create(actor=bystander, thing=thing, starts_at=at(2), ends_at=at(6))
     booking.refresh_from_db()
     assert booking.ends_at <= at(0.1) + timedelta(minutes=2)
+
+
+def test_a_thing_still_out_cannot_be_handed_to_the_next_borrower(
+    thing, helper, requester, bystander
+):
+    first = services.booking_create(actor=requester, thing=thing, starts_at=at(1), ends_at=at(2))
+    second = services.booking_create(actor=bystander, thing=thing, starts_at=at(2), ends_at=at(3))
+    services.booking_check_out(actor=helper, booking=first)
+    with pytest.raises(Conflict, match="still out with someone else"):
+        services.booking_check_out(actor=helper, booking=second)
+    second.refresh_from_db()
+    assert second.state == Booking.State.BOOKED
+    services.booking_return(actor=helper, booking=first)
+    assert services.booking_check_out(actor=helper, booking=second).state == Booking.State.OUT

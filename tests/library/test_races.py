@@ -64,3 +64,18 @@ def test_ten_members_racing_for_the_same_afternoon_leave_one_booking(database):
         for o in outcomes
     ), outcomes
     assert Booking.objects.filter(thing=thing).count() == 1
+
+
+def test_two_check_outs_of_one_thing_at_once_hand_it_to_one_borrower(database):
+    thing, (first, second) = _thing_and_borrowers(2)
+    keeper = thing.keeper
+    bookings = [
+        services.booking_create(actor=first, thing=thing, starts_at=at(1), ends_at=at(2)),
+        services.booking_create(actor=second, thing=thing, starts_at=at(2), ends_at=at(3)),
+    ]
+    outcomes = run_together(
+        [lambda b=b: services.booking_check_out(actor=keeper, booking=b) for b in bookings]
+    )
+    assert sum(isinstance(o, Booking) for o in outcomes) == 1, outcomes
+    assert [type(o) for o in outcomes if isinstance(o, Exception)] == [Conflict], outcomes
+    assert Booking.objects.filter(thing=thing, state=Booking.State.OUT).count() == 1
