@@ -137,6 +137,7 @@ POST_ONLY = {
     "library:thing_book",
     "library:thing_train",
     "library:thing_photo_upload",
+    "library:thing_update",
     "library:booking_step",
     "fund:request_approve",
     "fund:request_decline",
@@ -258,6 +259,7 @@ def world(
         "library:thing_book": slug | {"thing_id": thing.pk},
         "library:thing_train": slug | {"thing_id": thing.pk},
         "library:thing_photo_upload": slug | {"thing_id": thing.pk},
+        "library:thing_update": slug | {"thing_id": thing.pk},
         "library:booking_step": slug | {"booking_id": booking.pk, "action": "cancel"},
         "library:thing_feed": slug
         | {"token": library_services.library_feed_token(network=network), "thing_id": thing.pk},

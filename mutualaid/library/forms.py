@@ -106,3 +106,8 @@ class PhotoForm(forms.Form):
         if upload.size > MAX_PHOTO_BYTES:
             raise forms.ValidationError(_("Please choose a photo smaller than 5 MB."))
         return bytes(upload.read())
+
+
+class ThingStateForm(forms.Form):
+    condition = forms.ChoiceField(label=_("Condition now"), choices=Thing.Condition.choices)
+    is_active = forms.BooleanField(label=_("Can be booked"), required=False)

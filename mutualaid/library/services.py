@@ -111,6 +111,29 @@ def thing_set_photo(*, actor: Member, thing: Thing, photo: bytes) -> Thing:
     return thing
 
 
+@transaction.atomic
+def thing_update(*, actor: Member, thing: Thing, condition: str, is_active: bool) -> Thing:
+    """The keeper (or an organiser) says how the thing is now, or takes it off or back on
+    the shelf. Bookings already made stay; new ones wait until it can be booked again."""
+    if not may_handle(actor, thing):
+        raise PermissionDenied()
+    if condition not in Thing.Condition.values:
+        raise InvalidInput(_("Choose the thing's condition."), fields={"condition": []})
+    Thing.objects.filter(pk=thing.pk).update(
+        condition=condition, is_active=is_active, updated_at=timezone.now()
+    )
+    history_record(
+        actor=actor,
+        network=thing.network,
+        action="library.thing_update",
+        target=thing,
+        condition=condition,
+        is_active=is_active,
+    )
+    thing.refresh_from_db(fields=["condition", "is_active", "updated_at"])
+    return thing
+
+
 # --- Training -------------------------------------------------------------------------------
 
 

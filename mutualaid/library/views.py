@@ -27,6 +27,7 @@ from mutualaid.library.forms import (
     PhotoForm,
     ThingFilterForm,
     ThingForm,
+    ThingStateForm,
     TrainingForm,
 )
 from mutualaid.library.models import BOOKING_TRANSITIONS, Booking, Thing
@@ -132,6 +133,11 @@ def _render_thing(
         or (TrainingForm(members=_trainees(member)) if may_train else None),
         "step_form": BookingStepForm(),
         "photo_form": photo_form or (PhotoForm() if handles else None),
+        "state_form": ThingStateForm(
+            initial={"condition": thing.condition, "is_active": thing.is_active}
+        )
+        if handles
+        else None,
         "feed_url": request.build_absolute_uri(feed_path),
         "error": error,
     }
@@ -223,6 +229,22 @@ def thing_photo_upload(request: HttpRequest, thing_id: int) -> HttpResponse:
         status = _show_error(form, err)
         return _render_thing(request, thing, photo_form=form, status=status)
     messages.success(request, _("The photo is changed."))
+    return _redirect_to_thing(request, thing.pk)
+
+
+@require_POST
+@member_page
+def thing_update(request: HttpRequest, thing_id: int) -> HttpResponse:
+    member = _member(request)
+    thing = selectors.access_thing(member, thing_id)
+    form = ThingStateForm(request.POST)
+    if not form.is_valid():
+        return _render_thing(request, thing, error=_("Choose the thing's condition."), status=400)
+    try:
+        services.thing_update(actor=member, thing=thing, **form.cleaned_data)
+    except DomainError as err:
+        return _render_thing(request, thing, error=err.message, status=err.status)
+    messages.success(request, _("Saved."))
     return _redirect_to_thing(request, thing.pk)
 
 

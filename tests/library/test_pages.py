@@ -166,3 +166,13 @@ def test_the_keeper_changes_the_photo_and_others_cannot(network, thing, helper, 
     assert client_for(helper).post(url, {"photo": upload()}).status_code == 302
     thing.refresh_from_db()
     assert thing.photo
+
+
+def test_the_keeper_marks_a_thing_for_repair_and_off_the_shelf(network, thing, helper, bystander):
+    url = _url("thing_update", network, thing_id=thing.pk)
+    assert client_for(bystander).post(url, {"condition": "repair"}).status_code == 403
+    assert client_for(helper).post(url, {"condition": "repair"}).status_code == 302
+    thing.refresh_from_db()
+    assert (thing.condition, thing.is_active) == ("repair", False)
+    page = client_for(bystander).get(_url("thing_detail", network, thing_id=thing.pk))
+    assert "cannot be booked at the moment" in page.content.decode()
