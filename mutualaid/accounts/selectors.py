@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 
 from mutualaid.core.models import HistoryEntry
+from mutualaid.fund.selectors import fund_data_export
 from mutualaid.library.selectors import library_data_export
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks.models import Application, ApplicationVote, Member
@@ -127,6 +128,7 @@ def _membership(member: Member) -> dict[str, Any]:
         ],
         **_governance(member),
         **library_data_export(member=member),
+        **fund_data_export(member=member),
         "history": [
             {
                 "action": h.action,

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from mutualaid.core.history import history_record
+from mutualaid.fund.services import fund_member_leaving
 from mutualaid.library.services import library_member_leaving
 from mutualaid.needs import tasks
 from mutualaid.needs.models import (
@@ -88,6 +89,7 @@ def account_delete(*, user: User) -> None:
         _tally(member)
         _step_back_from_live_matches(member)
         library_member_leaving(member=member)
+        fund_member_leaving(member=member)
         Match.objects.filter(helper=member).update(message="", release_reason="", cancel_reason="")
         ProposalComment.objects.filter(author=member).delete()
         history_record(actor=None, network=member.network, action="member.delete_account")

@@ -10,6 +10,11 @@ updated or deleted: a mistake is corrected by a reversing transaction.
 `UPDATE … WHERE` statements in the same transaction as the entries. An account with a `floor`
 (the fund: minus the overdraft the policy allows) can never go below it: the update is refused,
 and a CheckConstraint backs it up, so two payouts racing for the last money cannot overdraw.
+
+Foreign keys inside the ledger cascade rather than protect: the only delete that reaches them
+is deleting a whole network. Append-only is kept by the services (no service updates or
+deletes an entry) and by the read-only admin, not by PROTECT, which would make a network with a
+fund impossible to delete.
 """
 
 import os
@@ -135,7 +140,10 @@ class FundRequest(models.Model):
         WITHDRAWN = "withdrawn", _("withdrawn")
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
-    requester = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="fund_requests")
+    # Emptied when the requester deletes their account: the ledger keeps the money, not them.
+    requester = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, related_name="fund_requests"
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     category = models.CharField(max_length=16, choices=Category.choices)
     amount = models.PositiveIntegerField()
@@ -211,10 +219,10 @@ class LedgerTransaction(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     memo = models.CharField(max_length=200, blank=True)
     request = models.ForeignKey(
-        FundRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        FundRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="reversed_by"
     )
     occurred_on = models.DateField()
     actor = models.ForeignKey(
@@ -231,9 +239,9 @@ class LedgerTransaction(models.Model):
 
 class Entry(models.Model):
     transaction = models.ForeignKey(
-        LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
+        LedgerTransaction, on_delete=models.CASCADE, related_name="entries"
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="entries")
     amount = models.BigIntegerField()
 
     class Meta:
@@ -257,8 +265,8 @@ class Payout(models.Model):
         FAILED = "failed", _("failed, money back in the fund")
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
-    request = models.ForeignKey(FundRequest, on_delete=models.PROTECT, related_name="payouts")
-    method = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(FundRequest, on_delete=models.CASCADE, related_name="payouts")
+    method = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     amount = models.PositiveIntegerField()
     state = models.CharField(max_length=16, choices=State.choices, default=State.SENT)
     sent_by = models.ForeignKey(

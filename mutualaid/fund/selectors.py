@@ -8,7 +8,7 @@ from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import NotFound
-from mutualaid.fund.models import Account, Entry, FundRequest, LedgerTransaction, Payout
+from mutualaid.fund.models import Account, Approval, Entry, FundRequest, LedgerTransaction, Payout
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can
 
@@ -193,7 +193,7 @@ def report(*, network: Network, public: bool) -> dict[str, Any]:
             {
                 p.request.requester.display_name
                 for p in payouts.select_related("request__requester")
-                if p.request.show_name
+                if p.request.show_name and p.request.requester is not None
             }
         )
     return {
@@ -249,3 +249,61 @@ def ledger_rows(*, network: Network) -> list[list[object]]:
         tx = entry.transaction
         rows.append([tx.pk, tx.occurred_on.isoformat(), tx.kind, tx.memo, name, entry.amount])
     return rows
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def fund_data_export(*, member: Member) -> dict[str, object]:
+    """The member's part of "download my data": their requests to the fund with what they
+    wrote, their receipts (by file name) and payouts, and the approvals they gave."""
+    requests = (
+        FundRequest.objects.filter(requester=member)
+        .prefetch_related("receipts", "payouts__method")
+        .order_by("created_at")
+    )
+    return {
+        "fund_requests": [
+            {
+                "id": r.pk,
+                "kind": r.kind,
+                "category": r.category,
+                "amount": r.amount,
+                "need": r.need_id,
+                "purpose": r.purpose or "",
+                "payout_details": r.payout_details or "",
+                "show_name": r.show_name,
+                "state": r.state,
+                "approved_at": _iso(r.approved_at),
+                "created_at": _iso(r.created_at),
+                "updated_at": _iso(r.updated_at),
+                "receipts": [
+                    {
+                        "id": receipt.pk,
+                        "file": receipt.file.name or "",
+                        "content_type": receipt.content_type,
+                        "created_at": _iso(receipt.created_at),
+                    }
+                    for receipt in r.receipts.all()
+                ],
+                "payouts": [
+                    {
+                        "id": p.pk,
+                        "method": p.method.name,
+                        "amount": p.amount,
+                        "state": p.state,
+                        "note": p.note,
+                        "created_at": _iso(p.created_at),
+                        "updated_at": _iso(p.updated_at),
+                    }
+                    for p in r.payouts.all()
+                ],
+            }
+            for r in requests
+        ],
+        "fund_approvals_given": [
+            {"request": a.request_id, "created_at": _iso(a.created_at)}
+            for a in Approval.objects.filter(member=member).order_by("created_at")
+        ],
+    }

@@ -17,6 +17,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -380,7 +381,9 @@ def _period_start(policy: FundPolicy, when: datetime) -> date:
     return day.replace(day=1)
 
 
-def received_in_period(member: Member, policy: FundPolicy, when: datetime) -> int:
+def received_in_period(member: Member | None, policy: FundPolicy, when: datetime) -> int:
+    if member is None:
+        return 0
     start = _period_start(policy, when)
     total = FundRequest.objects.filter(
         requester=member,
@@ -829,3 +832,19 @@ def statement_reconcile(*, actor: Member, statement: UploadedFile) -> dict[str, 
         "unmatched_lines": unmatched_lines,
         "unmatched_transactions": [entry.transaction for entry in candidates],
     }
+
+
+def fund_member_leaving(*, member: Member) -> None:
+    """Before a member's account is deleted: their requests not yet paid are withdrawn (giving
+    back the budget they held), their receipts are deleted, and what they wrote (purpose,
+    payout details) is emptied. The ledger keeps every amount, so it still balances; the
+    requests stay as anonymous rows behind the transactions."""
+    open_states = [FundRequest.State.PENDING, FundRequest.State.QUEUED, FundRequest.State.APPROVED]
+    for request in FundRequest.objects.filter(requester=member, state__in=open_states):
+        request_decline(actor=member, request=request, reason="")
+    for receipt in Receipt.objects.filter(request__requester=member):
+        transaction.on_commit(partial(receipt.file.storage.delete, receipt.file.name or ""))
+        receipt.delete()
+    FundRequest.objects.filter(requester=member).update(
+        purpose=None, payout_details=None, show_name=False, updated_at=timezone.now()
+    )

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from mutualaid.accounts.selectors import account_data_export
 from mutualaid.core.models import HistoryEntry, IdempotencyRecord
+from mutualaid.fund.models import Approval, FundRequest, Payout, Receipt
 from mutualaid.governance import conflict
 from mutualaid.governance import services as governance
 from mutualaid.governance.models import ConcernVote, ProposalComment, RoleHolding, Trust, Vote
@@ -36,6 +37,7 @@ from mutualaid.networks.models import ApiToken, Application, ApplicationVote, Me
 from tests.api.conftest import ApiClient
 from tests.conftest import SECRET_ADDRESS, SECRET_PHONE
 from tests.factories import CENTER_CELL, NEARBY_CELL, MemberFactory, NeedFactory, UserFactory
+from tests.fund.conftest import fund_everything
 
 PRIVACY_MD = Path(__file__).resolve().parents[2] / "docs" / "privacy.md"
 SECRET_ACCESS = "Uses a wheelchair; ring twice"
@@ -63,6 +65,10 @@ INVENTORIED = [
     Thing,
     Booking,
     Training,
+    FundRequest,
+    Approval,
+    Payout,
+    Receipt,
 ]
 
 
@@ -267,6 +273,8 @@ def member_with_everything() -> Member:
     )
     library.booking_check_out(actor=neighbour, booking=loan, condition_notes="Sharp")
     library.loans_remind_sweep()
+    # The fund: a reimbursement with a receipt, paid and confirmed, and an approval given.
+    fund_everything(member, neighbour)
     return Member.objects.get(pk=member.pk)
 
 

@@ -35,3 +35,37 @@ def approved(requester, amount, *, category="groceries"):
     return services.request_create(
         actor=requester, kind="direct_aid", category=category, amount=amount
     )
+
+
+def fund_everything(member, neighbour):
+    """Give `member` every kind of fund data, for the privacy inventory: a reimbursement with
+    a receipt, paid and confirmed, and an approval of the neighbour's request."""
+    import tempfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import override_settings
+
+    network = member.network
+    treasurer = MemberFactory(network=network, role=Member.Role.FOUNDING_ORGANISER)
+    source = services.account_create(actor=treasurer, kind="income", name="Gifts")
+    method = services.account_create(actor=treasurer, kind="payout", name="Cash")
+    services.contribution_record(actor=treasurer, source=source, amount=10000)
+    set_policy(network, auto_approve_up_to=5000, approvals_needed=1)
+    request = services.request_create(
+        actor=member,
+        kind="reimbursement",
+        category="medicine",
+        amount=1850,
+        purpose="Inhaler",
+        payout_details="@member",
+        show_name=True,
+    )
+    with override_settings(FUND_PRIVATE_ROOT=tempfile.mkdtemp(prefix="fund-receipts-")):
+        upload = SimpleUploadedFile("r.png", b"\x89PNG....", content_type="image/png")
+        services.receipt_attach(actor=member, request=request, file=upload)
+    payout = services.payout_send(actor=treasurer, request=request, method=method, note="cash")
+    services.payout_confirm(actor=member, payout=payout)
+    theirs = services.request_create(
+        actor=neighbour, kind="direct_aid", category="rent", amount=9000
+    )
+    services.request_approve(actor=member, request=theirs)
