@@ -3,12 +3,13 @@ balance equals the sum of its entries, the fund never goes below what the policy
 request is paid twice."""
 
 import pytest
+from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mutualaid.core.errors import DomainError
 from mutualaid.fund import selectors, services
-from mutualaid.fund.models import Account, FundRequest, LedgerTransaction, Payout
+from mutualaid.fund.models import Account, BudgetMonth, FundRequest, LedgerTransaction, Payout
 from mutualaid.networks.models import Member
 from tests.factories import MemberFactory
 
@@ -24,6 +25,8 @@ steps = st.lists(
         st.tuples(st.just("fail"), st.integers(0, 9), st.just(0)),
         st.tuples(st.just("reverse"), st.integers(0, 9), st.just(0)),
         st.tuples(st.just("overdraft"), st.integers(0, 3000), st.just(0)),
+        st.tuples(st.just("withdraw"), st.integers(0, 9), st.just(0)),
+        st.tuples(st.just("release"), st.just(0), st.just(0)),
     ),
     max_size=30,
 )
@@ -35,13 +38,15 @@ steps = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(script=steps, auto=st.integers(0, 3000))
-def test_the_ledger_stays_balanced_whatever_happens(script, auto):
+@given(script=steps, auto=st.integers(0, 3000), budget=st.sampled_from([0, 3000, 8000]))
+def test_the_ledger_stays_balanced_whatever_happens(script, auto, budget):
     treasurer = MemberFactory(role=Member.Role.FOUNDING_ORGANISER)
     network = treasurer.network
     members = [MemberFactory(network=network) for _ in range(3)]
     services.policy_change(
-        network=network, changes={"auto_approve_up_to": auto, "approvals_needed": 1}, reason="t"
+        network=network,
+        changes={"auto_approve_up_to": auto, "approvals_needed": 1, "monthly_budget": budget},
+        reason="t",
     )
     source = services.account_create(actor=treasurer, kind="income", name="Gifts")
     fees = services.account_create(actor=treasurer, kind="expense", name="Fees")
@@ -71,6 +76,11 @@ def test_the_ledger_stays_balanced_whatever_happens(script, auto):
                 services.payout_fail(actor=treasurer, payout=payouts[a % len(payouts)], reason="x")
             elif step == "reverse" and txs:
                 services.transaction_reverse(actor=treasurer, original=txs[a % len(txs)], memo="x")
+            elif step == "withdraw" and requests:
+                request = requests[a % len(requests)]
+                services.request_decline(actor=request.requester, request=request, reason="")
+            elif step == "release":
+                services.queue_release(network=network)
             elif step == "overdraft":
                 services.policy_change(network=network, changes={"overdraft_limit": a}, reason="t")
         except DomainError:
@@ -94,3 +104,13 @@ def test_the_ledger_stays_balanced_whatever_happens(script, auto):
                 if e.account_id == fund.pk
             )
             assert paid_out == (-request.amount if request.state == "paid" else 0)
+        # the month's budget counter is exactly what approved and paid requests hold
+        for month in BudgetMonth.objects.filter(network=network):
+            held = FundRequest.objects.filter(
+                network=network,
+                state__in=["approved", "paid"],
+                approved_at__year=month.month.year,
+                approved_at__month=month.month.month,
+            ).aggregate(total=Sum("amount"))["total"]
+            assert month.committed == (held or 0)
+            assert month.budget is None or month.committed <= month.budget
