@@ -394,8 +394,14 @@ def received_in_period(member: Member | None, policy: FundPolicy, when: datetime
 
 
 def _check_cap(request: FundRequest, policy: FundPolicy, when: datetime) -> None:
-    if not policy.person_cap:
+    """Refuse what would take the requester over the per-person cap. The requester's own
+    account row is locked first by a no-op conditional UPDATE, so two of their requests
+    approved at the same moment are counted one after the other (on PostgreSQL the sum below
+    then sees the other's committed approval; SQLite serialises writers anyway)."""
+    if not policy.person_cap or request.requester is None:
         return
+    account = member_account(request.requester)
+    Account.objects.filter(pk=account.pk).update(balance=F("balance"))
     already = received_in_period(request.requester, policy, when)
     if already + request.amount > policy.person_cap:
         raise OverCap(

@@ -86,3 +86,32 @@ def test_approvals_racing_for_the_last_budget_never_exceed_it(database, network)
 
     states = sorted(o.state for o in outcomes if isinstance(o, FundRequest))
     assert states == ["approved"] * 3 + ["queued"] * 2, outcomes
+
+
+def test_two_requests_at_once_cannot_take_a_person_over_the_cap(database, network, requester):
+    # given a cap of 50.00 a month and requests approved at once
+    set_policy(network, person_cap=5000, auto_approve_up_to=100000)
+    # the person's account and the month's budget row exist already, so no insert of either
+    # happens to order the two; only the lock on the person's account does
+    services.member_account(requester)
+    services.request_decline(
+        actor=requester,
+        request=services.request_create(
+            actor=requester, kind="direct_aid", category="rent", amount=1
+        ),
+        reason="",
+    )
+
+    # when the same person asks twice for 30.00 at the same instant
+    outcomes = run_together(
+        [
+            lambda: services.request_create(
+                actor=requester, kind="direct_aid", category="rent", amount=3000
+            )
+        ]
+        * 2
+    )
+
+    # then one is approved and the other refused by the cap
+    assert sorted(type(o).__name__ for o in outcomes) == ["FundRequest", "OverCap"], outcomes
+    assert FundRequest.objects.filter(state="approved").count() == 1
