@@ -5,11 +5,13 @@ two-sided payouts. Every write that creates something or moves money takes an
 Amounts are integers in minor units (cents) of the fund's currency.
 """
 
+import hashlib
 from datetime import date
 from typing import Annotated, Literal
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, UploadedFile
+from ninja import File as NinjaFile
 from pydantic import StringConstraints
 
 from mutualaid.core.api import (
@@ -23,6 +25,7 @@ from mutualaid.core.api import (
     responses,
 )
 from mutualaid.core.errors import NotFound
+from mutualaid.core.idempotency import idempotent_write, request_fingerprint
 from mutualaid.fund import selectors, services
 from mutualaid.fund.models import FundRequest, LedgerTransaction, Payout
 from mutualaid.fund.services import MAX_AMOUNT
@@ -413,3 +416,65 @@ def fund_payouts_failed(
 ) -> JsonResponse:
     """The payment bounced: the money goes back into the fund."""
     return _payout_step(request, payout_id, "failed", payload.reason, idempotency_key)
+
+
+class ReceiptOut(Schema):
+    id: int
+    request_id: int
+    content_type: str
+
+
+class ReportRowOut(Schema):
+    month: str
+    label: str
+    amount: int | None = Field(description="null when fewer than five are behind it (public)")
+    count: int | None
+
+
+class ReportOut(Schema):
+    currency: str
+    balance: int
+    income: list[ReportRowOut]
+    outgoings: list[ReportRowOut]
+    queue: list[ReportRowOut]
+    named_recipients: list[str]
+
+
+@router.post(
+    "/fund/requests/{request_id}/receipts",
+    response=responses(ReceiptOut, 201),
+    operation_id="fund_receipts_create",
+)
+def fund_receipts_create(
+    request: HttpRequest,
+    request_id: PathId,
+    file: UploadedFile = NinjaFile(...),  # noqa: B008 - ninja's way of declaring a file
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
+    """Attach a receipt (JPEG, PNG, WebP or PDF, at most 10 MB) to one's own request. It is
+    served only through the fund's pages, to the requester and treasurers."""
+    member = member_of(request)
+
+    def write() -> tuple[int, object]:
+        fund_request = selectors.access_request(member, request_id)
+        receipt = services.receipt_attach(actor=member, request=fund_request, file=file)
+        return 201, ReceiptOut.model_validate(receipt).model_dump(mode="json")
+
+    # A multipart body cannot be read twice, so the fingerprint is of the file itself.
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    fingerprint = request_fingerprint(request.method or "", request.path, digest.digest())
+    status, body = idempotent_write(
+        member=member, key=idempotency_key, fingerprint=fingerprint, write=write
+    )
+    return JsonResponse(body, status=status, safe=False)
+
+
+@router.get("/fund/report", response=responses(ReportOut), operation_id="fund_report")
+def fund_report(request: HttpRequest) -> dict[str, object]:
+    """The members' report: income by month, payouts by category and month, the queue."""
+    member = member_of(request)
+    require(member, "fund.view", member.network)
+    return selectors.report(network=member.network, public=False)

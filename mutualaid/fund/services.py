@@ -450,10 +450,12 @@ def request_create(
     payout_details: str = "",
     need: Need | None = None,
     show_name: bool = False,
+    receipt: UploadedFile | None = None,
     now: datetime | None = None,
 ) -> FundRequest:
-    """Ask the fund for money. Approved at once when the policy allows it for this amount
-    (and the budget and the per-person cap have room); otherwise it waits for approvals."""
+    """Ask the fund for money, optionally with a receipt. Approved at once when the policy
+    allows it for this amount (and the budget and the per-person cap have room); otherwise it
+    waits for approvals. All or nothing: a refused receipt refuses the request."""
     require(actor, "fund.request", actor.network)
     if kind not in FundRequest.Kind.values:
         raise InvalidInput(_("Choose direct aid, a reimbursement or a pre-imbursement."))
@@ -481,6 +483,8 @@ def request_create(
     _check_cap(request, policy, now)
     request.save()
     history_record(actor=actor, action="fund.request", target=request, amount=amount)
+    if receipt is not None:
+        receipt_attach(actor=actor, request=request, file=receipt)
     if amount <= policy.auto_approve_up_to:
         _commit(request, policy, now)
         history_record(

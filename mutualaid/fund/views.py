@@ -86,12 +86,8 @@ def request_create(request: HttpRequest) -> HttpResponse:
     form = RequestForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        receipt = data.pop("receipt")
         try:
-            fund_request = services.request_create(actor=member, **data)
-            if receipt is not None:
-                services.receipt_attach(actor=member, request=fund_request, file=receipt)
+            fund_request = services.request_create(actor=member, **form.cleaned_data)
         except DomainError as err:
             form.add_error(None, err.message)
             status = err.status

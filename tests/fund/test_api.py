@@ -104,3 +104,30 @@ def test_members_see_requests_to_approve_without_names_or_payout_details(
     assert "Hugo" not in str(seen)
     kinds = {a["kind"] for a in requester_fund_api.get("/fund/accounts").json()}
     assert Account.Kind.MEMBER not in kinds
+
+
+def test_a_receipt_is_uploaded_once_and_the_report_is_read(
+    requester_fund_api, requester, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from mutualaid.fund.models import Receipt
+
+    settings.FUND_PRIVATE_ROOT = tmp_path
+    request = services.request_create(
+        actor=requester, kind="reimbursement", category="groceries", amount=900
+    )
+    headers = requester_fund_api._headers({"Idempotency-Key": "receipt-1"})
+    responses = [
+        requester_fund_api.client.post(
+            f"/api/v1/fund/requests/{request.pk}/receipts",
+            {"file": SimpleUploadedFile("r.png", b"\x89PNG....", content_type="image/png")},
+            headers=headers,
+        )
+        for _ in range(2)
+    ]
+    assert responses[0].status_code == 201, responses[0].content
+    assert responses[1].json() == responses[0].json()
+    assert Receipt.objects.count() == 1
+    report = requester_fund_api.get("/fund/report").json()
+    assert report["queue"][0]["count"] == 1
