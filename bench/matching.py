@@ -165,7 +165,7 @@ def summary(result: Result, reference_cost: int | None) -> dict[str, Any]:
     }
     if reference_cost:
         out["gap_pct"] = round(100.0 * (result.total_cost - reference_cost) / reference_cost, 4)
-    for key in ("regions", "workers", "border_needs", "rounds"):
+    for key in ("regions", "workers", "border_needs", "reopened_needs", "rounds"):
         if key in stats:
             out[key] = stats[key]
     return out
@@ -212,9 +212,8 @@ def run(name: str, problem: Problem, policy: Policy, args: argparse.Namespace) -
         log(f"[{name}] exact engine done: {engines['engine_exact'].stats}")
     engines["engine"] = solve(problem, policy, max_rounds=args.rounds)
     log(f"[{name}] engine done: {engines['engine'].stats}")
-    engines["engine_split"] = solve(
-        problem, policy, workers=args.workers, split=True, max_rounds=args.rounds
-    )
+    # The split runs with the policy's own rounds (split_rounds, border_rounds).
+    engines["engine_split"] = solve(problem, policy, workers=args.workers, split=True)
     log(f"[{name}] split done: {engines['engine_split'].stats}")
     base = greedy(problem, policy)
     log(f"[{name}] greedy done")
@@ -295,7 +294,12 @@ def _parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--instance", help="run one saved .npz instance instead")
     parser.add_argument("--save", help="write the generated instances to this directory")
-    parser.add_argument("--workers", type=int, default=2, help="processes for the region split")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes for the region split (1: regions one after the other)",
+    )
     parser.add_argument("--queries", type=int, default=2000, help="instant suggestions to time")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(

@@ -156,6 +156,8 @@ def test_a_bad_policy_is_refused() -> None:
         Policy(distance_weight=-1.0)
     with pytest.raises(PolicyError, match="max_candidates_per_need"):
         Policy(max_candidates_per_need=0)
+    with pytest.raises(PolicyError, match="split_rounds"):
+        Policy(split_rounds=0)
 
 
 def test_explain_gives_the_facts_behind_a_pair() -> None:

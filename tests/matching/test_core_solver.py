@@ -133,8 +133,8 @@ def test_two_far_apart_cities_split_into_regions_without_loss() -> None:
     # When it is solved whole, and split into regions in two worker processes
     policy = Policy(region_resolution=2)  # cells ~160 km across: one per city here
     whole = solve(problem, policy)
-    split = solve(problem, policy, workers=2)
-    # Then the regions are independent and the split loses nothing
+    split = solve(problem, policy, workers=2, max_rounds=50)
+    # Then the regions are independent and the split (with exact regional solves) loses nothing
     assert split.stats["regions"] == 2
     assert split.total_cost == whole.total_cost
     assert_valid(problem, split)
@@ -182,3 +182,41 @@ def test_each_region_on_its_own_is_feasible(problem: Problem) -> None:
         assert all(n <= problem.helper_capacity[j] for j, n in load.items())
         for i, j in zip(chosen.need_row.tolist(), chosen.helper_row.tolist(), strict=True):
             assert feasible(problem, i, j)
+
+
+def test_the_seam_repair_reopens_needs_and_stays_feasible() -> None:
+    # Given a crowded city cut into many small regions, so that needs near a border have
+    # only helpers next door, whom their own region's needs took
+    rng = np.random.default_rng(11)
+    cells = sorted(h3i.grid_disk(BASE_CELL, 12))
+    n, m = 300, 120
+    problem = Problem.build(
+        need_id=np.arange(n),
+        need_cell=rng.choice(cells, n),
+        need_category=rng.integers(0, 2, n),
+        need_languages=np.zeros(n),
+        need_urgency=rng.integers(0, 3, n),
+        need_waiting_hours=rng.uniform(0, 50, n),
+        need_slots=np.full(n, 7),
+        need_requester=np.arange(n) + 1000,
+        need_requester_help=np.zeros(n),
+        helper_id=np.arange(m),
+        helper_cell=rng.choice(cells, m),
+        helper_categories=np.full(m, 3),
+        helper_languages=np.ones(m),
+        helper_slots=np.full(m, 7),
+        helper_capacity=rng.integers(1, 4, m),
+        helper_radius_km=rng.uniform(2, 8, m),
+        helper_recent_load=np.zeros(m),
+    )
+    plain = Policy(region_resolution=8, seam_candidates=0)
+    seam = Policy(region_resolution=8)
+    # When it is split with and without the seam repair
+    without = solve(problem, plain, split=True)
+    repaired = solve(problem, seam, split=True)
+    # Then the repair reopens needs, and both results keep every rule and every capacity
+    assert without.stats["reopened_needs"] == 0
+    assert repaired.stats["reopened_needs"] > 0
+    assert_valid(problem, without)
+    assert_valid(problem, repaired)
+    assert repaired.total_cost >= solve(problem, seam).total_cost

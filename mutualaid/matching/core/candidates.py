@@ -90,14 +90,26 @@ def _expand(counts: I64) -> tuple[I64, I64]:
     return owners, offsets
 
 
+# Rings already computed, by (cell, k): regions, rounds and pricing searches walk the same
+# rings again and again. Cleared when it grows past RING_CACHE_SIZE entries.
+_RING_CACHE: dict[tuple[int, int], list[int]] = {}
+RING_CACHE_SIZE = 500_000
+
+
 def _ring(cell: int, k: int) -> list[int]:
     if k == 0:
         return [cell]
-    try:
-        return list(h3i.grid_ring(cell, k))
-    except Exception:  # near a pentagon grid_ring can fail; the disk difference cannot
-        inner = set(h3i.grid_disk(cell, k - 1))
-        return [c for c in h3i.grid_disk(cell, k) if c not in inner]
+    ring = _RING_CACHE.get((cell, k))
+    if ring is None:
+        try:
+            ring = list(h3i.grid_ring(cell, k))
+        except Exception:  # near a pentagon grid_ring can fail; the disk difference cannot
+            inner = set(h3i.grid_disk(cell, k - 1))
+            ring = [c for c in h3i.grid_disk(cell, k) if c not in inner]
+        if len(_RING_CACHE) >= RING_CACHE_SIZE:
+            _RING_CACHE.clear()
+        _RING_CACHE[(cell, k)] = ring
+    return ring
 
 
 def top_k_per_need(cands: Candidates, limit: int | None) -> Candidates:

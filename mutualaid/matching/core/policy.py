@@ -44,7 +44,10 @@ class Policy:
     waiting_cap_hours: float = 336.0
     fairness_weight: float = 10.0
     max_candidates_per_need: int = 16
-    region_resolution: int = 4
+    region_resolution: int = 6
+    split_rounds: int = 2
+    border_rounds: int = 3
+    seam_candidates: int = 12
     cost_scale: int = 100
 
     def __post_init__(self) -> None:
@@ -56,6 +59,8 @@ class Policy:
                 raise PolicyError(f"Policy.{f.name} must be a finite number >= 0, got {value!r}")
         if self.max_candidates_per_need < 1:
             raise PolicyError("Policy.max_candidates_per_need must be at least 1")
+        if self.split_rounds < 1 or self.border_rounds < 1:
+            raise PolicyError("Policy.split_rounds and Policy.border_rounds must be at least 1")
         if self.cost_scale < 1:
             raise PolicyError("Policy.cost_scale must be at least 1")
         if not 0 <= self.region_resolution <= 15:

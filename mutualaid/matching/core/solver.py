@@ -8,6 +8,7 @@ is therefore the cheapest set of proposals, counting every need left without a h
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +31,11 @@ from mutualaid.matching.core.policy import MAX_COST_UNITS, Policy, unmatched_uni
 from mutualaid.matching.core.problem import Problem
 
 I64 = npt.NDArray[np.int64]
+
+
+# Solves of the whole (unsplit) engine unless told otherwise: enough to prove optimality on
+# every instance we have measured.
+EXACT_ROUNDS = 50
 
 
 class SolverError(RuntimeError):
@@ -164,7 +170,7 @@ def solve(
     *,
     workers: int = 1,
     split: bool | None = None,
-    max_rounds: int = 50,
+    max_rounds: int | None = None,
 ) -> Result:
     """Propose helpers for needs at minimum total cost (see the module docstring).
 
@@ -172,15 +178,23 @@ def solve(
     ``max_candidates_per_need`` cheapest helpers and adds, round by round, the left-out pairs
     whose reduced cost is negative (``price_rounds``), until none is left.
 
+    ``max_rounds`` caps the solves; by default the whole solve runs until it is proven optimal
+    (at most ``EXACT_ROUNDS``).
+
     With ``split`` (the default when ``workers > 1``) the needs are divided into regions by
-    H3 parent cell, solved independently in a pool of ``workers`` processes, and the helpers
-    needs no region could serve are then matched across borders with the capacity left.
+    H3 parent cell, solved independently in a pool of ``workers`` processes (``workers=1``:
+    one after the other, in this process), and the needs no region could serve are then
+    matched across borders (``cross_borders``). This is the fast mode for large jobs and is
+    not exact: by default each region gets ``policy.split_rounds`` solves and the border pass
+    ``policy.border_rounds`` (``max_rounds``, when given, caps both).
     """
     policy = policy or Policy()
     split = workers > 1 if split is None else split
     if split:
         return _solve_split(problem, policy, workers, max_rounds)
-    chosen, stats = _solve_whole(problem, policy, max_rounds)
+    chosen, stats = _solve_whole(
+        problem, policy, EXACT_ROUNDS if max_rounds is None else max_rounds
+    )
     return make_result(problem, policy, chosen, stats)
 
 
@@ -440,7 +454,23 @@ def _batches(regions: list[Region], count: int) -> list[list[Region]]:
     return [b for b in batches if b]
 
 
-def _solve_split(problem: Problem, policy: Policy, workers: int, max_rounds: int) -> Result:
+def _solve_split(problem: Problem, policy: Policy, workers: int, max_rounds: int | None) -> Result:
+    region_rounds = policy.split_rounds if max_rounds is None else max_rounds
+    border_rounds = policy.border_rounds if max_rounds is None else max_rounds
+    chosen, stats = _split_chosen(
+        problem, policy, workers, region_rounds, border_rounds, policy.seam_candidates
+    )
+    return make_result(problem, policy, chosen, stats)
+
+
+def _split_chosen(
+    problem: Problem,
+    policy: Policy,
+    workers: int,
+    max_rounds: int,
+    border_rounds: int,
+    seam: int,
+) -> tuple[Candidates, dict[str, Any]]:
     t0 = time.perf_counter()
     regions = split_regions(problem, policy)
     if workers > 1 and len(regions) > 1:
@@ -456,7 +486,7 @@ def _solve_split(problem: Problem, policy: Policy, workers: int, max_rounds: int
     else:
         results = [solve_region(problem, region, policy, max_rounds) for region in regions]
     t1 = time.perf_counter()
-    chosen, border = cross_borders(problem, policy, results, max_rounds)
+    chosen, border = cross_borders(problem, policy, results, border_rounds, seam)
     stats = {
         "candidate_seconds": sum(r.candidate_seconds for r in results)
         + border["candidate_seconds"],
@@ -467,12 +497,17 @@ def _solve_split(problem: Problem, policy: Policy, workers: int, max_rounds: int
         "regions": len(regions),
         "workers": workers,
         "border_needs": border["needs"],
+        "reopened_needs": border["reopened_needs"],
     }
-    return make_result(problem, policy, chosen, stats)
+    return chosen, stats
 
 
 def cross_borders(
-    problem: Problem, policy: Policy, results: list[RegionResult], max_rounds: int = 50
+    problem: Problem,
+    policy: Policy,
+    results: list[RegionResult],
+    max_rounds: int = 50,
+    seam: int = 0,
 ) -> tuple[Candidates, dict[str, Any]]:
     """Combine regional results, then match what is left across region borders.
 
@@ -480,6 +515,13 @@ def cross_borders(
     capacity, wherever the helper lives. Capacity is never counted twice, so the combined
     result is always feasible; it can cost more than one whole solve, because a region does
     not know that a helper next door could have freed one of its own.
+
+    With ``seam`` > 0 that is partly repaired: each left-over need looks up its ``seam``
+    cheapest helpers over the whole problem, and the needs that regions gave to those helpers
+    when they are full are reopened and solved again together with the left-over needs (split
+    by regions one level coarser, then plainly across borders), so a reopened need can move
+    to a free helper and leave its own to a left-over need. This is a heuristic: it usually
+    lowers the cost a lot, but nothing proves it never raises it.
     """
     chosen = concat([r.chosen for r in results])
     left = problem.helper_capacity.astype(np.int64).copy()
@@ -487,14 +529,38 @@ def cross_borders(
     matched = np.zeros(problem.n_needs, dtype=bool)
     matched[chosen.need_row] = True
     need_rows = np.flatnonzero(~matched).astype(np.int64)
-    helper_rows = np.flatnonzero(left > 0).astype(np.int64)
     border: dict[str, Any] = {"candidate_seconds": 0.0, "solve_seconds": 0.0}
     border["needs"] = len(need_rows)
+    border["reopened_needs"] = 0
+    if seam and len(need_rows) and len(chosen):
+        # Reopen the needs served by full helpers that a left-over need would want: the
+        # border pass may then move them to a free helper and give their helper away.
+        t0 = time.perf_counter()
+        wanted = find_candidates(problem, policy, need_rows, limit=seam, prefix=seam)
+        full = np.zeros(problem.n_helpers, dtype=bool)
+        full[wanted.helper_row] = True
+        full &= left <= 0
+        reopen = full[chosen.helper_row]
+        np.add.at(left, chosen.helper_row[reopen], 1)
+        need_rows = np.sort(np.concatenate([need_rows, chosen.need_row[reopen]]))
+        chosen = chosen.take(~reopen)
+        border["reopened_needs"] = int(reopen.sum())
+        border["candidate_seconds"] += time.perf_counter() - t0
+    helper_rows = np.flatnonzero(left > 0).astype(np.int64)
     if len(need_rows) == 0 or len(helper_rows) == 0:
         return chosen, border
     sub = subproblem(problem, need_rows, helper_rows, left[helper_rows].astype(np.int32))
-    more, stats = _solve_whole(sub, policy, max_rounds)
-    border.update(stats)
+    if seam and policy.region_resolution > 0:
+        # The reopened needs are many: solve them split again, by regions one level
+        # coarser (so the old borders lie inside the new regions), then plainly across
+        # the new borders.
+        coarser = dataclasses.replace(policy, region_resolution=policy.region_resolution - 1)
+        more, stats = _split_chosen(sub, coarser, 1, max_rounds, max_rounds, 0)
+    else:
+        more, stats = _solve_whole(sub, policy, max_rounds)
+    border["candidate_seconds"] += stats["candidate_seconds"]
+    border["solve_seconds"] = stats["solve_seconds"]
+    border["arcs"] = stats["arcs"]
     more = Candidates(
         need_rows[more.need_row], helper_rows[more.helper_row], more.distance_km, more.cost
     )
