@@ -1,10 +1,10 @@
 """Batch matching in the background. Tasks carry only ids and call services.
 
 Every 15 minutes each network with batch matching on gets a run. A large network is split by
-region (H3 parent cells of the needs, at the engine's region resolution) into one task per
-region, so several workers, on several machines with Redis, share the job. Regions share
-helpers; `suggestion_create` re-checks each helper's room under a lock, so two regions can
-never overfill one helper.
+region (H3 parent cells of the needs, at TASK_REGION_RESOLUTION) into one task per region,
+so several workers, on several machines with Redis, share the job. Regions share helpers;
+`suggestion_create` re-checks each helper's room under a lock, so two regions can never
+overfill one helper.
 """
 
 from collections import defaultdict
@@ -18,6 +18,10 @@ from huey.exceptions import TaskLockedException
 
 # A network with more open needs than this is split into per-region tasks.
 SPLIT_ABOVE = 5000
+# Coarse on purpose: every region task loads the network's helpers, and each needs
+# border effects to be rare. The engine's own in-process split uses finer regions
+# (Policy.region_resolution) because it repairs its seams afterwards; these tasks do not.
+TASK_REGION_RESOLUTION = 4
 
 
 def _split_above() -> int:
@@ -27,11 +31,10 @@ def _split_above() -> int:
 def regions_of(network_id: int) -> dict[int, list[int]]:
     """Open, unmatched needs of a network grouped by region (H3 parent cell as an int)."""
     from mutualaid.matching import adapter
-    from mutualaid.matching.selectors import policy_for
     from mutualaid.networks.models import Network
 
     network = Network.objects.get(pk=network_id)
-    resolution = adapter.core_policy(policy_for(network)).region_resolution
+    resolution = TASK_REGION_RESOLUTION
     regions: dict[int, list[int]] = defaultdict(list)
     for need in adapter.open_needs(network):
         try:
