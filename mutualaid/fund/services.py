@@ -80,6 +80,14 @@ def _same_network(network: Network, *objects: Account | FundRequest | Payout) ->
             raise NotFound()
 
 
+def _notify(request: FundRequest, what: str) -> None:
+    """Tell the requester once this transaction commits (by email, from the worker)."""
+    from mutualaid.fund.tasks import notify_requester
+
+    request_id = request.pk
+    transaction.on_commit(lambda: notify_requester(request_id, what))
+
+
 # --- Policy and accounts ----------------------------------------------------------------------
 
 
@@ -435,6 +443,7 @@ def _commit(request: FundRequest, policy: FundPolicy, now: datetime) -> FundRequ
     if not moved:
         raise Conflict(_("This request has already been decided."))
     request.refresh_from_db()
+    _notify(request, new_state)
     return request
 
 
@@ -632,6 +641,7 @@ def payout_send(*, actor: Member, request: FundRequest, method: Account, note: s
     except IntegrityError:
         raise AlreadyPaid() from None
     history_record(actor=actor, action="fund.payout_sent", target=payout)
+    _notify(request, "sent")
     request.refresh_from_db()
     return payout
 
@@ -697,6 +707,7 @@ def payout_fail(*, actor: Member, payout: Payout, reason: str) -> Payout:
         state=FundRequest.State.APPROVED, updated_at=timezone.now()
     )
     history_record(actor=actor, action="fund.payout_failed", target=payout, reason=reason)
+    _notify(payout.request, "failed")
     return payout
 
 

@@ -1,8 +1,12 @@
 """Background work for the fund: delete receipts on the retention schedule, and give a new
 month's budget to queued requests. Tasks only call services."""
 
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from mutualaid.core.notify import email_member
 
 
 @db_periodic_task(crontab(hour="3", minute="30"))
@@ -26,3 +30,47 @@ def release_queue() -> int:
     for network in Network.objects.filter(pk__in=queued):
         released += len(queue_release(network=network))
     return released
+
+
+# --- Notifications: each says *that* something happened and links to the fund page. ---------
+
+NOTICES = {
+    "approved": (
+        _("Your request to the fund was approved"),
+        _("Your request was approved. A treasurer will send the money and tell you."),
+    ),
+    "queued": (
+        _("Your request to the fund is approved and waiting for budget"),
+        _(
+            "This month's budget is spent. Your request waits for the next one, in the order "
+            "the group's rules set."
+        ),
+    ),
+    "sent": (
+        _("Money from the fund is on its way"),
+        _("A treasurer marked your payout as sent. Please say whether it arrived."),
+    ),
+    "failed": (
+        _("A payout from the fund failed"),
+        _(
+            "The payment did not go through. The money is back in the fund, and your request "
+            "will be paid another way."
+        ),
+    ),
+}
+
+
+@db_task(retries=3, retry_delay=60)
+def notify_requester(request_id: int, what: str) -> None:
+    from mutualaid.fund.models import FundRequest
+
+    request = FundRequest.objects.select_related("requester__user", "network").get(pk=request_id)
+    if request.requester is None or what not in NOTICES:
+        return
+    subject, body = NOTICES[what]
+    email_member(
+        request.requester,
+        subject=subject,
+        body=body,
+        path=reverse("fund:overview", kwargs={"slug": request.network.slug}),
+    )
