@@ -143,6 +143,7 @@ POST_ONLY = {
     "fund:request_decline",
     "fund:payout_send",
     "fund:payout_step",
+    "fund:policy_propose",
 }
 # Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
 OUTSIDE = ("admin:", "api:", "account_", "mfa_", "set_language", "javascript-catalog")

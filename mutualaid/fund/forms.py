@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mutualaid.fund.models import Account, FundRequest
+from mutualaid.fund.models import Account, CapPeriod, FundRequest, OverBudgetRule
 
 
 class MoneyField(forms.DecimalField):
@@ -18,9 +18,9 @@ class MoneyField(forms.DecimalField):
         kwargs.setdefault("decimal_places", 2)
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> int:  # type: ignore[override]
-        amount: Decimal = super().clean(value)
-        return int(amount * 100)
+    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+        amount: Decimal | None = super().clean(value)
+        return None if amount is None else int(amount * 100)
 
 
 class RequestForm(forms.Form):
@@ -74,3 +74,36 @@ class PayoutForm(forms.Form):
 
 class StatementForm(forms.Form):
     statement = forms.FileField(label=_("Bank or payment-app statement (CSV)"))
+
+
+class PolicyProposalForm(forms.Form):
+    """Propose a new fund policy. Blank fields stay as they are; amounts are money."""
+
+    auto_approve_up_to = MoneyField(label=_("Approve at once up to"), required=False)
+    approvals_needed = forms.IntegerField(
+        label=_("Approvals needed above that"), min_value=1, max_value=20, required=False
+    )
+    person_cap = MoneyField(label=_("Most one person may receive (0: no cap)"), required=False)
+    cap_period = forms.ChoiceField(
+        label=_("Per"), choices=[("", "—"), *CapPeriod.choices], required=False
+    )
+    monthly_budget = MoneyField(label=_("Monthly budget (0: none)"), required=False)
+    over_budget_rule = forms.ChoiceField(
+        label=_("When requests go over the budget"),
+        choices=[("", "—"), *OverBudgetRule.choices],
+        required=False,
+    )
+    lottery_seed = forms.CharField(
+        label=_("Lottery seed (published)"), max_length=64, required=False
+    )
+    overdraft_limit = MoneyField(label=_("Overdraft allowed (0: none)"), required=False)
+    days = forms.IntegerField(
+        label=_("Days for members to decide"), min_value=1, max_value=60, initial=7
+    )
+
+    def changes(self) -> dict[str, Any]:
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name != "days" and value not in (None, "")
+        }

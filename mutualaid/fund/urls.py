@@ -6,6 +6,7 @@ app_name = "fund"
 urlpatterns = [
     path("fund/", views.overview, name="overview"),
     path("fund/ask/", views.request_create, name="request_create"),
+    path("fund/rules/propose/", views.policy_propose, name="policy_propose"),
     path("fund/requests/<int:request_id>/approve/", views.request_approve, name="request_approve"),
     path("fund/requests/<int:request_id>/close/", views.request_decline, name="request_decline"),
     path("fund/requests/<int:request_id>/pay/", views.payout_send, name="payout_send"),

@@ -8,11 +8,13 @@ hidden. Receipts are served only by `receipt`, which checks permission.
 """
 
 import csv
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,11 +24,13 @@ from mutualaid.fund.forms import (
     AccountForm,
     ContributionForm,
     PayoutForm,
+    PolicyProposalForm,
     ReasonForm,
     RequestForm,
     StatementForm,
 )
 from mutualaid.fund.models import FundRequest, Payout, Receipt
+from mutualaid.governance.services import proposal_open
 from mutualaid.networks.decorators import member_page, network_page
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can, require
@@ -75,6 +79,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "to_approve": to_approve if can(member, "fund.approve", member.network) else [],
         "may_manage": can(member, MANAGE, member.network),
         "report": selectors.report(network=member.network, public=False),
+        "propose_form": PolicyProposalForm(),
     }
     return render(request, "fund/overview.html", context)
 
@@ -310,3 +315,29 @@ def reconcile(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         status = 400
     return render(request, "fund/reconcile.html", {"form": form, "result": result}, status=status)
+
+
+@require_POST
+@member_page
+def policy_propose(request: HttpRequest) -> HttpResponse:
+    """The fund's policy is the group's decision: this opens a proposal (decided by consent)
+    whose action, once passed, changes the policy through `fund.services.policy_change`."""
+    member = _member(request)
+    form = PolicyProposalForm(request.POST)
+    if not form.is_valid() or not form.changes():
+        messages.error(request, _("Say what to change, and for how many days members decide."))
+        return _to("overview", member)
+    try:
+        proposal = proposal_open(
+            actor=member,
+            title=_("Change the fund's rules"),
+            body="",
+            method="consent",
+            deadline=timezone.now() + timedelta(days=form.cleaned_data["days"]),
+            action={"type": "fund_policy_change", "params": form.changes()},
+        )
+    except DomainError as err:
+        messages.error(request, err.message)
+        return _to("overview", member)
+    messages.success(request, _("Your proposal is open for the network to decide."))
+    return redirect("governance:proposal_detail", slug=member.network.slug, proposal_id=proposal.pk)

@@ -56,3 +56,20 @@ def test_a_fund_policy_change_the_fund_refuses_is_refused_when_opening(treasurer
             deadline=timezone.now() + timedelta(days=3),
             action={"type": "fund_policy_change", "params": params},
         )
+
+
+def test_a_member_proposes_a_policy_change_from_the_fund_page(requester, network):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    response = client_for(requester).post(
+        reverse("fund:policy_propose", kwargs={"slug": network.slug}),
+        {"auto_approve_up_to": "25.00", "over_budget_rule": "least_received", "days": "5"},
+    )
+    assert response.status_code == 302
+    proposal = Proposal.objects.get()
+    assert proposal.action == {
+        "type": "fund_policy_change",
+        "params": {"auto_approve_up_to": 2500, "over_budget_rule": "least_received"},
+    }
