@@ -144,6 +144,7 @@ POST_ONLY = {
     "fund:payout_send",
     "fund:payout_step",
     "fund:policy_propose",
+    "fund:transaction_reverse",
 }
 # Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
 OUTSIDE = ("admin:", "api:", "account_", "mfa_", "set_language", "javascript-catalog")
@@ -270,6 +271,7 @@ def world(
         "fund:request_approve": slug | {"request_id": 1},
         "fund:request_decline": slug | {"request_id": 1},
         "fund:payout_send": slug | {"request_id": 1},
+        "fund:transaction_reverse": slug | {"transaction_id": 1},
         "fund:payout_step": slug | {"payout_id": 1, "action": "received"},
     }
     for name in PAGE_ACCESS.keys() | POST_ONLY:

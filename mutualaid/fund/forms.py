@@ -51,6 +51,20 @@ class ContributionForm(forms.Form):
         self.fields["source"].queryset = accounts.filter(kind=Account.Kind.INCOME)  # type: ignore[attr-defined]
 
 
+class FeeForm(forms.Form):
+    fees = forms.ModelChoiceField(label=_("Fees account"), queryset=Account.objects.none())
+    amount = MoneyField(label=_("Amount"))
+    memo = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fees"].queryset = accounts.filter(kind=Account.Kind.EXPENSE)  # type: ignore[attr-defined]
+
+
+class ReverseForm(forms.Form):
+    memo = forms.CharField(label=_("What was wrong"), max_length=200)
+
+
 class AccountForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),

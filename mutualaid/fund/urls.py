@@ -13,6 +13,11 @@ urlpatterns = [
     path("fund/payouts/<int:payout_id>/<slug:action>/", views.payout_step, name="payout_step"),
     path("fund/receipts/<int:receipt_id>/", views.receipt, name="receipt"),
     path("fund/treasury/", views.treasury, name="treasury"),
+    path(
+        "fund/transactions/<int:transaction_id>/reverse/",
+        views.transaction_reverse,
+        name="transaction_reverse",
+    ),
     path("fund/reconcile/", views.reconcile, name="reconcile"),
     path("fund/report/", views.report, name="report"),
     path("fund/report.<slug:fmt>", views.report_plot, name="report_plot"),

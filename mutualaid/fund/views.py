@@ -23,10 +23,12 @@ from mutualaid.fund import selectors, services
 from mutualaid.fund.forms import (
     AccountForm,
     ContributionForm,
+    FeeForm,
     PayoutForm,
     PolicyProposalForm,
     ReasonForm,
     RequestForm,
+    ReverseForm,
     StatementForm,
 )
 from mutualaid.fund.models import FundRequest, Payout, Receipt
@@ -192,16 +194,19 @@ def treasury(request: HttpRequest) -> HttpResponse:
     data = request.POST or None
     what = request.POST.get("form", "")
     contribution = ContributionForm(data if what == "contribution" else None, accounts=accounts)
+    fee = FeeForm(data if what == "fee" else None, accounts=accounts)
     account = AccountForm(data if what == "account" else None)
     status = 200
     if request.method == "POST":
-        form = contribution if what == "contribution" else account
+        form = {"contribution": contribution, "fee": fee}.get(what, account)
         if not form.is_valid():
             status = 400
         else:
             try:
                 if form is contribution:
                     services.contribution_record(actor=member, **form.cleaned_data)
+                elif form is fee:
+                    services.fee_record(actor=member, **form.cleaned_data)
                 else:
                     services.account_create(actor=member, **form.cleaned_data)
             except DomainError as err:
@@ -213,6 +218,9 @@ def treasury(request: HttpRequest) -> HttpResponse:
     context = {
         "accounts": accounts,
         "contribution_form": contribution,
+        "fee_form": fee,
+        "reverse_form": ReverseForm(),
+        "recent": selectors.ledger(network=member.network).order_by("-created_at", "-pk")[:20],
         "account_form": account,
         "payout_form": PayoutForm(accounts=accounts),
         "to_pay": FundRequest.objects.filter(
@@ -240,6 +248,26 @@ def payout_send(request: HttpRequest, request_id: int) -> HttpResponse:
     except DomainError as caught:
         err = caught
     _done(request, err, _("Marked as sent. The recipient will confirm it arrived."))
+    return _to("treasury", member)
+
+
+@require_POST
+@member_page
+def transaction_reverse(request: HttpRequest, transaction_id: int) -> HttpResponse:
+    member = _manager(request)
+    original = selectors.ledger(network=member.network).filter(pk=transaction_id).first()
+    if original is None:
+        raise NotFound()
+    form = ReverseForm(request.POST)
+    err = None
+    if not form.is_valid():
+        messages.error(request, _("Say what was wrong."))
+        return _to("treasury", member)
+    try:
+        services.transaction_reverse(actor=member, original=original, **form.cleaned_data)
+    except DomainError as caught:
+        err = caught
+    _done(request, err, _("Corrected by a reversing transaction."))
     return _to("treasury", member)
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mutualaid.fund import selectors, services
-from mutualaid.fund.models import FundRequest, Payout, Receipt
+from mutualaid.fund.models import FundRequest, LedgerTransaction, Payout, Receipt
 from tests.conftest import client_for
 from tests.factories import MemberFactory
 from tests.fund.conftest import approved, fill, set_policy
@@ -187,3 +187,20 @@ def test_an_unreadable_statement_gets_a_clear_error(network, treasurer):
     )
     assert response.status_code == 400
     assert b"Line 2 of the statement" in response.content
+
+
+def test_a_treasurer_records_a_fee_and_reverses_a_mistake_from_the_treasury(
+    network, treasurer, donations
+):
+    fees = services.account_create(actor=treasurer, kind="expense", name="Bank fees")
+    fill(treasurer, donations, 5000)
+    client = client_for(treasurer)
+    client.post(url("treasury", network), {"form": "fee", "fees": fees.pk, "amount": "1.50"})
+    fund = services.fund_account(network)
+    assert fund.balance == 4850
+    fee = LedgerTransaction.objects.get(kind="fee")
+    client.post(url("transaction_reverse", network, transaction_id=fee.pk), {"memo": "not ours"})
+    assert client.get(url("treasury", network)).status_code == 200
+    fund.refresh_from_db()
+    assert fund.balance == 5000 == selectors.balance_rebuilt(account=fund)
+    assert LedgerTransaction.objects.get(reverses=fee).kind == "correction"
