@@ -478,3 +478,37 @@ def fund_report(request: HttpRequest) -> dict[str, object]:
     member = member_of(request)
     require(member, "fund.view", member.network)
     return selectors.report(network=member.network, public=False)
+
+
+class StatementLineOut(Schema):
+    line: int
+    on: date
+    amount: int
+    description: str
+
+
+class StatementMatchOut(Schema):
+    line: StatementLineOut
+    transaction_id: int
+
+
+class ReconcileOut(Schema):
+    matched: list[StatementMatchOut]
+    unmatched_lines: list[StatementLineOut]
+    unmatched_transaction_ids: list[int]
+
+
+@router.post("/fund/reconcile", response=responses(ReconcileOut), operation_id="fund_reconcile")
+def fund_reconcile(
+    request: HttpRequest,
+    statement: UploadedFile = NinjaFile(...),  # noqa: B008 - ninja's way of declaring a file
+) -> dict[str, object]:
+    """Compare a bank or payment-app CSV statement with the ledger: each line is matched to a
+    recorded transaction of the same amount within three days. Reads only."""
+    member = member_of(request)
+    result = services.statement_reconcile(actor=member, statement=statement)
+    return {
+        "matched": [{"line": line, "transaction_id": tx.pk} for line, tx in result["matched"]],
+        "unmatched_lines": result["unmatched_lines"],
+        "unmatched_transaction_ids": [tx.pk for tx in result["unmatched_transactions"]],
+    }

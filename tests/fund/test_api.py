@@ -131,3 +131,22 @@ def test_a_receipt_is_uploaded_once_and_the_report_is_read(
     assert Receipt.objects.count() == 1
     report = requester_fund_api.get("/fund/report").json()
     assert report["queue"][0]["count"] == 1
+
+
+def test_a_statement_is_reconciled_through_the_api(api, treasurer, donations):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    tx = fill(treasurer, donations, 2500)
+    today = timezone.localdate().isoformat()
+    statement = f"Date,Money in,Money out,Reference\n{today},25.00,,Ana\n{today},,3.10,Fee\n"
+    response = api.client.post(
+        "/api/v1/fund/reconcile",
+        {"statement": SimpleUploadedFile("s.csv", statement.encode(), content_type="text/csv")},
+        headers=api._headers(None),
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [m["transaction_id"] for m in body["matched"]] == [tx.pk]
+    assert [line["amount"] for line in body["unmatched_lines"]] == [-310]
+    assert body["unmatched_transaction_ids"] == []
