@@ -59,7 +59,7 @@ def access_payout(member: Member, payout_id: int) -> Payout:
 def access_account(member: Member, account_id: int) -> Account:
     account = Account.objects.filter(network_id=member.network_id, pk=account_id).first()
     if account is None or account.kind == Account.Kind.MEMBER:
-        raise NotFound()
+        raise NotFound(_("This fund has no such account."))
     return account
 
 

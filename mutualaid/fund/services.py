@@ -684,6 +684,10 @@ def payout_dispute(*, actor: Member, payout: Payout, reason: str) -> Payout:
     reason = clean_text(reason, field="reason", max_length=500)
     _move(payout, Payout.State.DISPUTED)
     history_record(actor=actor, action="fund.payout_disputed", target=payout, reason=reason)
+    from mutualaid.fund.tasks import notify_treasurers_of_dispute
+
+    payout_id = payout.pk
+    transaction.on_commit(lambda: notify_treasurers_of_dispute(payout_id))
     return payout
 
 

@@ -74,3 +74,23 @@ def notify_requester(request_id: int, what: str) -> None:
         body=body,
         path=reverse("fund:overview", kwargs={"slug": request.network.slug}),
     )
+
+
+@db_task(retries=3, retry_delay=60)
+def notify_treasurers_of_dispute(payout_id: int) -> None:
+    """A recipient says the money did not arrive: everyone who may pay out is told."""
+    from mutualaid.fund.models import Payout
+    from mutualaid.networks.models import Member
+    from mutualaid.networks.permissions import can
+
+    payout = Payout.objects.select_related("network").get(pk=payout_id)
+    members = Member.objects.filter(network=payout.network).select_related("user", "network")
+    for member in members:
+        if can(member, "fund.manage", payout.network):
+            email_member(
+                member,
+                subject=_("A payout from the fund is disputed"),
+                body=_("A recipient says payout %(number)d did not arrive. Please look into it."),
+                params={"number": payout.pk},
+                path=reverse("fund:treasury", kwargs={"slug": payout.network.slug}),
+            )

@@ -97,3 +97,24 @@ def test_a_correction_that_would_overdraw_is_refused(treasurer, donations, venmo
     services.payout_send(actor=treasurer, request=approved(requester, 800), method=venmo)
     with pytest.raises(InsufficientFunds):
         services.transaction_reverse(actor=treasurer, original=tx, memo="bounced cheque")
+
+
+def test_the_currency_cannot_change_once_money_is_recorded(treasurer, donations):
+    set_policy(treasurer.network, currency="eur")
+    assert services.policy_for(treasurer.network).currency == "EUR"
+    fill(treasurer, donations, 100)
+    with pytest.raises(InvalidInput, match="currency cannot change"):
+        set_policy(treasurer.network, currency="USD")
+
+
+def test_the_overdraft_cannot_be_lowered_below_what_the_fund_owes(
+    treasurer, donations, venmo, requester
+):
+    set_policy(treasurer.network, overdraft_limit=1000)
+    services.payout_send(actor=treasurer, request=approved(requester, 800), method=venmo)
+    with pytest.raises(InsufficientFunds, match="owes more"):
+        set_policy(treasurer.network, overdraft_limit=500)
+    assert services.policy_for(treasurer.network).overdraft_limit == 1000
+    fill(treasurer, donations, 800)
+    set_policy(treasurer.network, overdraft_limit=0)
+    assert services.fund_account(treasurer.network).floor == 0

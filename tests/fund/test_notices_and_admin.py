@@ -53,3 +53,15 @@ def test_the_organisers_admin_shows_the_fund_read_only(treasurer, donations, req
     assert detail.status_code == 200
     assert b"Secret" not in detail.content
     assert client.get(reverse("admin:fund_account_add")).status_code == 403
+
+
+def test_treasurers_hear_of_a_dispute(
+    django_capture_on_commit_callbacks, treasurer, donations, venmo, requester
+):
+    fill(treasurer, donations, 5000)
+    payout = services.payout_send(actor=treasurer, request=approved(requester, 100), method=venmo)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payout_dispute(actor=requester, payout=payout, reason="Nothing came")
+    assert [m.to for m in mail.outbox] == [[treasurer.user.email]]
+    assert "Nothing came" not in mail.outbox[0].body
