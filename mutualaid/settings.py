@@ -40,6 +40,12 @@ SALT_KEY = env_list("MUTUALAID_FIELD_KEYS", "" if PRODUCTION else "dev-only-fiel
 if PRODUCTION and not SALT_KEY:
     raise RuntimeError("MUTUALAID_FIELD_KEYS must be set when MUTUALAID_ENV=production")
 
+# The key behind circle pseudonyms (mutualaid/care/pseudonyms.py). Changing it does not rename
+# anyone: pseudonyms are stored when a member joins a circle.
+PSEUDONYM_KEY = os.environ.get("MUTUALAID_PSEUDONYM_KEY", "" if PRODUCTION else "dev-only-pseudonym-key")
+if PRODUCTION and not PSEUDONYM_KEY:
+    raise RuntimeError("MUTUALAID_PSEUDONYM_KEY must be set when MUTUALAID_ENV=production")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("MUTUALAID_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -67,6 +73,7 @@ INSTALLED_APPS = [
     "mutualaid.library",
     "mutualaid.pantry",
     "mutualaid.fund",
+    "mutualaid.care",
 ]
 
 MIDDLEWARE = [

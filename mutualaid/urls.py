@@ -3,11 +3,13 @@ from django.urls import include, path
 
 from mutualaid.accounts import views as account_views
 from mutualaid.api import api
+from mutualaid.care import views as care_views
 from mutualaid.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("crisis/", care_views.crisis_general, name="crisis"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("me/data/", account_views.data_export, name="data_export"),
@@ -22,6 +24,7 @@ urlpatterns = [
     path("n/<slug:slug>/", include("mutualaid.library.urls")),
     path("n/<slug:slug>/", include("mutualaid.pantry.urls")),
     path("n/<slug:slug>/", include("mutualaid.fund.urls")),
+    path("n/<slug:slug>/", include("mutualaid.care.urls")),
 ]
 
 handler404 = "mutualaid.core.views.not_found"

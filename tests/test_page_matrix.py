@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from mutualaid.care import services as care_services
 from mutualaid.governance.conflict import concern_open_vote, concern_raise
 from mutualaid.governance.services import proposal_open
 from mutualaid.library import services as library_services
@@ -105,6 +106,15 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "fund:treasury": set(),
     "fund:reconcile": set(),
     "fund:receipt": set(),
+    # Care: the crisis pages are open to all, always; circles are listed to members, and only
+    # the circle's own members (here the requester, its facilitator, and the helper) read its
+    # log. Everyone else in the network sees a circle's name and may ask to join.
+    "crisis": EVERYONE,
+    "care:crisis": EVERYONE,
+    "care:circle_list": MEMBERS,
+    "care:circle_create": MEMBERS,
+    "care:circle_detail": MEMBERS,
+    "care:circle_log": {"requester", "accepted_helper"},
 }
 # POST-only routes: a GET never succeeds, for anyone.
 POST_ONLY = {
@@ -143,6 +153,14 @@ POST_ONLY = {
     "fund:request_decline",
     "fund:payout_send",
     "fund:payout_step",
+    "care:circle_join",
+    "care:agreement_accept",
+    "care:post_create",
+    "care:post_reply",
+    "care:post_react",
+    "care:post_flag",
+    "care:post_hide",
+    "care:membership_step",
     "fund:policy_propose",
     "fund:transaction_reverse",
 }
@@ -215,6 +233,11 @@ def world(
         starts_at=timezone.now() + timedelta(hours=1),
         ends_at=timezone.now() + timedelta(hours=5),
     )
+    circle = care_services.circle_create(actor=requester, name="Grief circle", agreement="Kind.")
+    joining = care_services.membership_request(actor=helper, circle=circle)
+    care_services.membership_accept(actor=requester, membership=joining)
+    care_services.agreement_accept(actor=helper, circle=circle, version=1)
+    post = care_services.post_create(actor=helper, circle=circle, body="A hard week")
     members = {
         "outsider": outsider,
         "bystander": bystander,
@@ -265,6 +288,17 @@ def world(
         "library:booking_step": slug | {"booking_id": booking.pk, "action": "cancel"},
         "library:thing_feed": slug
         | {"token": library_services.library_feed_token(network=network), "thing_id": thing.pk},
+        "care:circle_detail": slug | {"circle_id": circle.pk},
+        "care:circle_log": slug | {"circle_id": circle.pk},
+        "care:circle_join": slug | {"circle_id": circle.pk},
+        "care:agreement_accept": slug | {"circle_id": circle.pk},
+        "care:post_create": slug | {"circle_id": circle.pk},
+        "care:post_reply": slug | {"circle_id": circle.pk, "post_id": post.pk},
+        "care:post_react": slug | {"circle_id": circle.pk, "post_id": post.pk},
+        "care:post_flag": slug | {"circle_id": circle.pk, "post_id": post.pk},
+        "care:post_hide": slug | {"circle_id": circle.pk, "post_id": post.pk},
+        "care:membership_step": slug
+        | {"circle_id": circle.pk, "membership_id": joining.pk, "action": "pause"},
         "fund:report_plot": slug | {"fmt": "png"},
         "fund:public_report_plot": slug | {"fmt": "svg"},
         "fund:receipt": slug | {"receipt_id": 1},
@@ -276,7 +310,16 @@ def world(
     }
     for name in PAGE_ACCESS.keys() | POST_ONLY:
         if name.startswith(
-            ("networks:", "needs:", "governance:", "matching:", "pantry:", "library:", "fund:")
+            (
+                "networks:",
+                "needs:",
+                "governance:",
+                "matching:",
+                "pantry:",
+                "library:",
+                "fund:",
+                "care:",
+            )
         ):
             kwargs.setdefault(name, slug)
         else:

@@ -12,6 +12,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import User
 from django.db.models import Q
 
+from mutualaid.care.selectors import care_data_export
 from mutualaid.core.models import HistoryEntry
 from mutualaid.fund.selectors import fund_data_export
 from mutualaid.library.selectors import library_data_export
@@ -129,6 +130,7 @@ def _membership(member: Member) -> dict[str, Any]:
         **_governance(member),
         **library_data_export(member=member),
         **fund_data_export(member=member),
+        **care_data_export(member=member),
         "history": [
             {
                 "action": h.action,

@@ -23,6 +23,8 @@ from django.test import Client
 from django.utils import timezone
 
 from mutualaid.accounts.selectors import account_data_export
+from mutualaid.care import services as care
+from mutualaid.care.models import CircleMembership, Flag, Post, Reaction
 from mutualaid.core.models import HistoryEntry, IdempotencyRecord
 from mutualaid.fund.models import Approval, FundRequest, Payout, Receipt
 from mutualaid.governance import conflict
@@ -69,6 +71,10 @@ INVENTORIED = [
     Approval,
     Payout,
     Receipt,
+    CircleMembership,
+    Post,
+    Flag,
+    Reaction,
 ]
 
 
@@ -275,6 +281,16 @@ def member_with_everything() -> Member:
     library.loans_remind_sweep()
     # The fund: a reimbursement with a receipt, paid and confirmed, and an approval given.
     fund_everything(member, neighbour)
+    # A circle: the neighbour facilitates, the member posts, replies, reacts and flags.
+    circle = care.circle_create(actor=neighbour, name="Grief circle", agreement="Kindness.")
+    joining = care.membership_request(actor=member, circle=circle)
+    care.membership_accept(actor=neighbour, membership=joining)
+    care.agreement_accept(actor=member, circle=circle, version=1)
+    mine = care.post_create(actor=member, circle=circle, body="A hard week", content_note="loss")
+    care.reply_create(actor=member, post=mine, body="Thank you all")
+    theirs = care.post_create(actor=neighbour, circle=circle, body="Welcome")
+    care.reaction_toggle(actor=member, post=theirs, kind="heart")
+    care.post_flag(actor=member, post=theirs, reason="Not sure about this")
     return Member.objects.get(pk=member.pk)
 
 

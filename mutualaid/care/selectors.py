@@ -1,0 +1,178 @@
+"""Reads for circles, each limited to what the asking member may see.
+
+Only an active membership opens a circle: a paused or removed member, a non-member and an
+organiser who is not in the circle all get the same NotFound for its content. Post querysets
+never select the author link; pages and the API show the stored pseudonym only.
+"""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from mutualaid.care.models import (
+    Circle,
+    CircleAgreement,
+    CircleLogEntry,
+    CircleMembership,
+    CrisisResource,
+    Flag,
+    Post,
+)
+from mutualaid.core.errors import NotFound
+from mutualaid.networks.models import Member, Network
+
+POST_FIELDS = ("id", "circle_id", "parent_id", "kind", "pseudonym", "content_note", "body")
+
+
+def circles_visible(*, member: Member) -> QuerySet[Circle]:
+    """The network's circles by name and purpose, so members can ask to join."""
+    return Circle.objects.filter(network=member.network_id)
+
+
+def membership_of(*, member: Member, circle: Circle) -> CircleMembership | None:
+    return CircleMembership.objects.filter(circle=circle, member=member).first()
+
+
+def access_circle(member: Member | None, circle_id: int) -> Circle:
+    """The circle, if the member may see its name (any member of its network)."""
+    circle = Circle.objects.filter(pk=circle_id).first()
+    if circle is None or member is None or circle.network_id != member.network_id:
+        raise NotFound()
+    return circle
+
+
+def access_membership(member: Member | None, circle_id: int) -> CircleMembership:
+    """The member's active membership of the circle: the key to everything inside it."""
+    if member is None:
+        raise NotFound()
+    membership = (
+        CircleMembership.objects.select_related("circle")
+        .filter(circle_id=circle_id, member=member, state=CircleMembership.State.ACTIVE)
+        .first()
+    )
+    if membership is None:
+        raise NotFound()
+    return membership
+
+
+def access_post(membership: CircleMembership, post_id: int) -> Post:
+    post = (
+        Post.objects.filter(pk=post_id, circle_id=membership.circle_id)
+        .filter(Q(hidden=False) | Q(author=membership))
+        .only(*POST_FIELDS, "hidden", "created_at", "expires_at")
+        .first()
+    )
+    if post is None:
+        raise NotFound()
+    return post
+
+
+def agreement_current(*, circle: Circle) -> CircleAgreement | None:
+    return CircleAgreement.objects.filter(circle=circle).order_by("-version").first()
+
+
+def threads(*, membership: CircleMembership) -> QuerySet[Post]:
+    """Top-level posts with their visible replies; hidden posts are left out (an author still
+    sees their own)."""
+    visible = Q(hidden=False) | Q(author=membership)
+    replies = Post.objects.filter(visible).only(*POST_FIELDS, "hidden", "created_at")
+    return (
+        Post.objects.filter(circle_id=membership.circle_id, parent__isnull=True)
+        .filter(visible)
+        .only(*POST_FIELDS, "hidden", "created_at", "expires_at")
+        .annotate(reaction_count=Count("reactions"))
+        .prefetch_related(Prefetch("replies", queryset=replies))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def circle_roster(*, circle: Circle) -> QuerySet[CircleMembership]:
+    """Who is in the circle, by display name: never beside a pseudonym."""
+    return (
+        CircleMembership.objects.filter(circle=circle, state=CircleMembership.State.ACTIVE)
+        .select_related("member")
+        .only("id", "is_facilitator", "member__display_name", "circle_id", "state")
+    )
+
+
+def facilitators(*, circle: Circle) -> QuerySet[CircleMembership]:
+    return CircleMembership.objects.filter(
+        circle=circle, state=CircleMembership.State.ACTIVE, is_facilitator=True
+    ).select_related("member__user")
+
+
+def pending_memberships(*, membership: CircleMembership) -> QuerySet[CircleMembership]:
+    """Requests and invitations, for the circle's facilitators only."""
+    if not membership.is_facilitator:
+        return CircleMembership.objects.none()
+    return CircleMembership.objects.filter(
+        circle_id=membership.circle_id,
+        state__in=[CircleMembership.State.REQUESTED, CircleMembership.State.INVITED],
+    ).select_related("member")
+
+
+def open_flags(*, membership: CircleMembership) -> QuerySet[Flag]:
+    """Flags on the circle's posts, for its current facilitators only (not who flagged)."""
+    if not membership.is_facilitator:
+        return Flag.objects.none()
+    return (
+        Flag.objects.filter(post__circle_id=membership.circle_id, resolved=False)
+        .select_related("post")
+        .only("id", "reason", "created_at", "post__id", "post__pseudonym", "post__hidden")
+    )
+
+
+def circle_log(*, circle: Circle) -> QuerySet[CircleLogEntry]:
+    return CircleLogEntry.objects.filter(circle=circle)
+
+
+def crisis_resources(*, network: Network) -> QuerySet[CrisisResource]:
+    return CrisisResource.objects.filter(network=network)
+
+
+def care_data_export(*, member: Member) -> dict[str, object]:
+    """The member's own circles and posts, for "download my data"."""
+    memberships = CircleMembership.objects.filter(member=member).select_related("circle")
+    return {
+        "circles": [
+            {
+                "circle": m.circle.name,
+                "state": m.state,
+                "pseudonym": m.pseudonym,
+                "agreed_version": m.agreed_version,
+                "is_facilitator": m.is_facilitator,
+                "willing_to_facilitate": m.willing_to_facilitate,
+                "facilitator_since": m.facilitator_since.isoformat()
+                if m.facilitator_since
+                else None,
+                "pause_reason": m.pause_reason,
+                "created_at": m.created_at.isoformat(),
+                "updated_at": m.updated_at.isoformat(),
+                "posts": [
+                    {
+                        "id": p.pk,
+                        "kind": p.kind,
+                        "parent": p.parent_id,
+                        "content_note": p.content_note,
+                        "body": p.body or "",
+                        "hidden": p.hidden,
+                        "created_at": p.created_at.isoformat(),
+                        "expires_at": p.expires_at.isoformat() if p.expires_at else None,
+                    }
+                    for p in m.posts.all()
+                ],
+                "flags": [
+                    {
+                        "post": f.post_id,
+                        "reason": f.reason,
+                        "resolved": f.resolved,
+                        "created_at": f.created_at.isoformat(),
+                    }
+                    for f in m.flags.all()
+                ],
+                "reactions": [
+                    {"post": r.post_id, "kind": r.kind, "created_at": r.created_at.isoformat()}
+                    for r in m.reactions.all()
+                ],
+            }
+            for m in memberships
+        ]
+    }

@@ -1,0 +1,271 @@
+"""Circle pages. Server-rendered, no JavaScript needed.
+
+Only an active membership opens what is inside a circle. Everyone else in the network sees its
+name and purpose and may ask to join; an organiser who is not in the circle is no different.
+Posts are shown under their pseudonym, never beside a member's name.
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from mutualaid.care import selectors, services
+from mutualaid.care.forms import (
+    AgreementForm,
+    CircleForm,
+    PostForm,
+    ReactionForm,
+    ReasonForm,
+    ReplyForm,
+)
+from mutualaid.care.models import CircleMembership
+from mutualaid.core.errors import DomainError, NotFound
+from mutualaid.networks.decorators import member_page, network_page
+from mutualaid.networks.models import Member
+
+
+def _member(request: HttpRequest) -> Member:
+    return request.member  # type: ignore[attr-defined,no-any-return]
+
+
+def _to_circle(request: HttpRequest, circle_id: int) -> HttpResponse:
+    return redirect("care:circle_detail", slug=_member(request).network.slug, circle_id=circle_id)
+
+
+def _done_or_error(request: HttpRequest, circle_id: int, action: object) -> HttpResponse:
+    try:
+        action()  # type: ignore[operator]
+    except NotFound as err:
+        raise Http404 from err
+    except DomainError as err:
+        messages.error(request, err.message)
+    return _to_circle(request, circle_id)
+
+
+@require_GET
+@member_page
+def circle_list(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    mine = {
+        m.circle_id: m
+        for m in CircleMembership.objects.filter(member=member).only("circle_id", "state")
+    }
+    circles = [(c, mine.get(c.pk)) for c in selectors.circles_visible(member=member)]
+    return render(request, "care/circle_list.html", {"circles": circles})
+
+
+@member_page
+def circle_create(request: HttpRequest) -> HttpResponse:
+    form = CircleForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            circle = services.circle_create(actor=_member(request), **form.cleaned_data)
+        except DomainError as err:
+            form.add_error(None, err.message)
+            status = err.status
+        else:
+            return _to_circle(request, circle.pk)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "care/circle_form.html", {"form": form}, status=status)
+
+
+@require_GET
+@member_page
+def circle_detail(request: HttpRequest, circle_id: int) -> HttpResponse:
+    member = _member(request)
+    try:
+        circle = selectors.access_circle(member, circle_id)
+    except NotFound as err:
+        raise Http404 from err
+    own = selectors.membership_of(member=member, circle=circle)
+    context: dict[str, object] = {
+        "circle": circle,
+        "own": own,
+        "crisis": selectors.crisis_resources(network=circle.network),
+    }
+    if own is None or own.state != CircleMembership.State.ACTIVE:
+        return render(request, "care/circle_outside.html", context)
+    agreement = selectors.agreement_current(circle=circle)
+    context |= {
+        "agreement": agreement,
+        "agreed": agreement is not None and own.agreed_version == agreement.version,
+        "threads": selectors.threads(membership=own)[:100],
+        "roster": selectors.circle_roster(circle=circle),
+        "pending": selectors.pending_memberships(membership=own),
+        "flags": selectors.open_flags(membership=own),
+        "post_form": PostForm(),
+        "reactions": ReactionForm.base_fields["kind"].choices,  # type: ignore[attr-defined]
+    }
+    return render(request, "care/circle_detail.html", context)
+
+
+@require_GET
+@member_page
+def circle_log(request: HttpRequest, circle_id: int) -> HttpResponse:
+    try:
+        own = selectors.access_membership(_member(request), circle_id)
+    except NotFound as err:
+        raise Http404 from err
+    entries = selectors.circle_log(circle=own.circle)[:200]
+    return render(request, "care/circle_log.html", {"circle": own.circle, "entries": entries})
+
+
+@require_POST
+@member_page
+def circle_join(request: HttpRequest, circle_id: int) -> HttpResponse:
+    member = _member(request)
+    try:
+        circle = selectors.access_circle(member, circle_id)
+    except NotFound as err:
+        raise Http404 from err
+
+    def act() -> None:
+        services.membership_request(actor=member, circle=circle)
+        messages.success(request, _("You asked to join. A facilitator will answer."))
+
+    return _done_or_error(request, circle_id, act)
+
+
+@require_POST
+@member_page
+def agreement_accept(request: HttpRequest, circle_id: int) -> HttpResponse:
+    member = _member(request)
+    own = _own(member, circle_id)
+    form = AgreementForm(request.POST)
+    version = form.cleaned_data["version"] if form.is_valid() else 0
+    return _done_or_error(
+        request,
+        circle_id,
+        lambda: services.agreement_accept(actor=member, circle=own.circle, version=version),
+    )
+
+
+def _own(member: Member, circle_id: int) -> CircleMembership:
+    try:
+        return selectors.access_membership(member, circle_id)
+    except NotFound as err:
+        raise Http404 from err
+
+
+@require_POST
+@member_page
+def post_create(request: HttpRequest, circle_id: int) -> HttpResponse:
+    member = _member(request)
+    own = _own(member, circle_id)
+    form = PostForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please write something to share."))
+        return _to_circle(request, circle_id)
+    return _done_or_error(
+        request,
+        circle_id,
+        lambda: services.post_create(actor=member, circle=own.circle, **form.cleaned_data),
+    )
+
+
+def _post_action(
+    request: HttpRequest, circle_id: int, post_id: int, form_class, act
+) -> HttpResponse:  # type: ignore[no-untyped-def]
+    member = _member(request)
+    own = _own(member, circle_id)
+    try:
+        post = selectors.access_post(own, post_id)
+    except NotFound as err:
+        raise Http404 from err
+    post.circle = own.circle
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please check what you entered."))
+        return _to_circle(request, circle_id)
+    return _done_or_error(request, circle_id, lambda: act(member, post, form.cleaned_data))
+
+
+@require_POST
+@member_page
+def post_reply(request: HttpRequest, circle_id: int, post_id: int) -> HttpResponse:
+    return _post_action(
+        request,
+        circle_id,
+        post_id,
+        ReplyForm,
+        lambda m, p, d: services.reply_create(actor=m, post=p, **d),
+    )
+
+
+@require_POST
+@member_page
+def post_react(request: HttpRequest, circle_id: int, post_id: int) -> HttpResponse:
+    return _post_action(
+        request,
+        circle_id,
+        post_id,
+        ReactionForm,
+        lambda m, p, d: services.reaction_toggle(actor=m, post=p, kind=d["kind"]),
+    )
+
+
+@require_POST
+@member_page
+def post_flag(request: HttpRequest, circle_id: int, post_id: int) -> HttpResponse:
+    def act(m: Member, p: object, d: dict[str, str]) -> None:
+        services.post_flag(actor=m, post=p, reason=d["reason"])  # type: ignore[arg-type]
+        messages.success(request, _("Thank you. The circle's facilitators will look at it."))
+
+    return _post_action(request, circle_id, post_id, ReasonForm, act)
+
+
+@require_POST
+@member_page
+def post_hide(request: HttpRequest, circle_id: int, post_id: int) -> HttpResponse:
+    return _post_action(
+        request,
+        circle_id,
+        post_id,
+        ReasonForm,
+        lambda m, p, d: services.post_hide(actor=m, post=p, reason=d["reason"]),
+    )
+
+
+MEMBERSHIP_STEPS = {
+    "accept": lambda m, ms, reason: services.membership_accept(actor=m, membership=ms),
+    "pause": lambda m, ms, reason: services.membership_pause(actor=m, membership=ms, reason=reason),
+    "resume": lambda m, ms, reason: services.membership_resume(actor=m, membership=ms),
+    "remove": lambda m, ms, reason: services.membership_remove(
+        actor=m, membership=ms, reason=reason
+    ),
+}
+
+
+@require_POST
+@member_page
+def membership_step(
+    request: HttpRequest, circle_id: int, membership_id: int, action: str
+) -> HttpResponse:
+    member = _member(request)
+    own = _own(member, circle_id)
+    step = MEMBERSHIP_STEPS.get(action)
+    target = CircleMembership.objects.filter(pk=membership_id, circle_id=circle_id).first()
+    if step is None or target is None:
+        raise Http404
+    target.circle = own.circle
+    reason = str(request.POST.get("reason", ""))[:500]
+    return _done_or_error(request, circle_id, lambda: step(member, target, reason))
+
+
+@require_GET
+@network_page
+def crisis(request: HttpRequest) -> HttpResponse:
+    """The network's crisis lines: open to everyone, signed in or not."""
+    network = request.network  # type: ignore[attr-defined]
+    resources = selectors.crisis_resources(network=network)
+    return render(request, "care/crisis.html", {"resources": resources, "network": network})
+
+
+@require_GET
+def crisis_general(request: HttpRequest) -> HttpResponse:
+    """When no network is known: general advice to call local emergency services."""
+    return render(request, "care/crisis.html", {"resources": [], "network": None})
