@@ -370,14 +370,10 @@ def _budget_month(network: Network, when: datetime, policy: FundPolicy) -> Budge
     if month.budget != budget:
         # A lower budget than already committed keeps what is committed.
         BudgetMonth.objects.filter(pk=month.pk).update(
-            budget=None if budget is None else models_max(budget, month.committed)
+            budget=None if budget is None else max(budget, month.committed)
         )
         month.refresh_from_db()
     return month
-
-
-def models_max(a: int, b: int) -> int:
-    return a if a >= b else b
 
 
 def _period_start(policy: FundPolicy, when: datetime) -> date:
@@ -513,7 +509,12 @@ def request_approve(
     _same_network(actor.network, request)
     if request.requester_id == actor.pk:
         raise InvalidInput(_("You cannot approve your own request."))
-    if request.state != FundRequest.State.PENDING:
+    now = now or timezone.now()
+    # A no-op conditional update locks the request's row, so approvals given at the same
+    # moment are counted one after the other and the last one always completes it.
+    if not FundRequest.objects.filter(pk=request.pk, state=FundRequest.State.PENDING).update(
+        updated_at=now
+    ):
         raise IllegalTransition(_("This request is no longer waiting for approvals."))
     try:
         with transaction.atomic():
@@ -524,7 +525,7 @@ def request_approve(
     policy = policy_for(actor.network)
     if request.approvals.count() >= policy.approvals_needed:
         try:
-            _commit(request, policy, now or timezone.now())
+            _commit(request, policy, now)
         except Conflict:
             pass  # another approval completed it at the same moment
     request.refresh_from_db()

@@ -115,3 +115,22 @@ def test_two_requests_at_once_cannot_take_a_person_over_the_cap(database, networ
     # then one is approved and the other refused by the cap
     assert sorted(type(o).__name__ for o in outcomes) == ["FundRequest", "OverCap"], outcomes
     assert FundRequest.objects.filter(state="approved").count() == 1
+
+
+def test_the_last_two_approvals_given_at_once_approve_the_request(database, network, requester):
+    # given a request that needs two approvals
+    set_policy(network, approvals_needed=2)
+    request = services.request_create(
+        actor=requester, kind="direct_aid", category="rent", amount=2000
+    )
+    approvers = [MemberFactory(network=network) for _ in range(2)]
+
+    # when both approve at the same instant
+    run_together(
+        [lambda m=m: services.request_approve(actor=m, request=request) for m in approvers]
+    )
+
+    # then each counted the other's approval: the request is approved, not stuck
+    request.refresh_from_db()
+    assert request.state == "approved"
+    assert request.approvals.count() == 2
