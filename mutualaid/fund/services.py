@@ -541,23 +541,21 @@ def request_decline(*, actor: Member, request: FundRequest, reason: str) -> Fund
         require(actor, MANAGE, actor.network)
     reason = clean_text(reason, field="reason", max_length=500, required=not own)
     state = FundRequest.State.WITHDRAWN if own else FundRequest.State.DECLINED
-    was = request.state
-    moved = FundRequest.objects.filter(
-        pk=request.pk,
-        state__in=[
-            FundRequest.State.PENDING,
-            FundRequest.State.QUEUED,
-            FundRequest.State.APPROVED,
-        ],
-    ).update(state=state, updated_at=timezone.now())
-    if not moved:
+    now = timezone.now()
+    # Tried from APPROVED first, so the budget an approval held is given back even if the
+    # request was approved after this member loaded it.
+    rows = FundRequest.objects.filter(pk=request.pk)
+    held_budget = rows.filter(state=FundRequest.State.APPROVED).update(state=state, updated_at=now)
+    if not held_budget and not rows.filter(
+        state__in=[FundRequest.State.PENDING, FundRequest.State.QUEUED]
+    ).update(state=state, updated_at=now):
         raise IllegalTransition(_("This request has already been paid or closed."))
-    if was == FundRequest.State.APPROVED and request.approved_at is not None:
+    request.refresh_from_db()
+    if held_budget and request.approved_at is not None:
         BudgetMonth.objects.filter(
             network=actor.network, month=_month_start(request.approved_at)
         ).update(committed=F("committed") - request.amount)
     history_record(actor=actor, action=f"fund.{state}", target=request, reason=reason)
-    request.refresh_from_db()
     return request
 
 
