@@ -97,6 +97,7 @@ def test_approve_pay_and_confirm_through_the_pages(
     )
     page = client_for(helper).get(url("overview", network))
     assert b"Rent gap" in page.content
+    assert b"40.00 USD" in page.content  # shown as money, stored as 4000 cents
     assert b"Larger requests need 1 approvals" in page.content
     client_for(helper).post(url("request_approve", network, request_id=request.pk))
     request.refresh_from_db()
