@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from mutualaid.accounts.api import router as accounts_router
+from mutualaid.care.api import router as care_router
 from mutualaid.core.errors import DomainError, NotFound
 from mutualaid.fund.api import router as fund_router
 from mutualaid.governance.api import router as governance_router
@@ -176,4 +177,5 @@ api.add_router("", matching_router)
 api.add_router("", pantry_router)
 api.add_router("", fund_router)
 api.add_router("", library_router)
+api.add_router("", care_router)
 api.add_router("", fallback_router)

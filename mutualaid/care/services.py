@@ -461,3 +461,16 @@ def crisis_resource_create(
         notes=clean_text(notes, field="notes", max_length=500, required=False),
         position=position,
     )
+
+
+@transaction.atomic
+def crisis_resource_update(*, actor: Member, resource: CrisisResource, **fields: object) -> None:
+    """Organisers correct a listed crisis line (name, phone, hours, languages, notes)."""
+    require(actor, "network.manage", resource.network)
+    allowed = {"name": 120, "phone": 40, "hours": 120, "languages": 120, "notes": 500}
+    clean = {
+        name: clean_text(str(value), field=name, max_length=allowed[name], required=name == "name")
+        for name, value in fields.items()
+        if name in allowed
+    }
+    CrisisResource.objects.filter(pk=resource.pk).update(**clean)
