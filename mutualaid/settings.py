@@ -4,6 +4,7 @@ Every setting with a safe default has one, so `make demo` needs no configuration
 sets `MUTUALAID_ENV=production`, `SECRET_KEY`, `MUTUALAID_FIELD_KEYS` and `ALLOWED_HOSTS`.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -41,10 +42,13 @@ if PRODUCTION and not SALT_KEY:
     raise RuntimeError("MUTUALAID_FIELD_KEYS must be set when MUTUALAID_ENV=production")
 
 # The key behind circle pseudonyms (mutualaid/care/pseudonyms.py). Changing it does not rename
-# anyone: pseudonyms are stored when a member joins a circle.
-PSEUDONYM_KEY = os.environ.get("MUTUALAID_PSEUDONYM_KEY", "" if PRODUCTION else "dev-only-pseudonym-key")
-if PRODUCTION and not PSEUDONYM_KEY:
-    raise RuntimeError("MUTUALAID_PSEUDONYM_KEY must be set when MUTUALAID_ENV=production")
+# anyone: pseudonyms are stored when a member joins a circle. Production without its own key
+# derives one from SECRET_KEY (salted, so the two never coincide); setting it is better.
+PSEUDONYM_KEY = os.environ.get("MUTUALAID_PSEUDONYM_KEY") or (
+    hashlib.sha256(f"mutualaid.care.pseudonym:{SECRET_KEY}".encode()).hexdigest()
+    if PRODUCTION
+    else "dev-only-pseudonym-key"
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
