@@ -258,8 +258,25 @@ def membership_remove(
         raise Conflict(_("This member already left the circle."))
     if not leaving:
         _log(membership.circle, CircleLogEntry.Action.MEMBER_REMOVED, reason)
+    _ensure_facilitator(membership.circle)
     membership.refresh_from_db()
     return membership
+
+
+def _ensure_facilitator(circle: Circle) -> None:
+    """When the last facilitator leaves, the role goes at once to the longest-standing willing
+    member, so that flags and requests always reach someone."""
+    active = CircleMembership.objects.filter(circle=circle, state=State.ACTIVE)
+    if active.filter(is_facilitator=True).exists():
+        return
+    successor = active.filter(willing_to_facilitate=True).order_by("created_at", "pk").first()
+    if successor is None:
+        return
+    CircleMembership.objects.filter(pk=successor.pk, state=State.ACTIVE).update(
+        is_facilitator=True, facilitator_since=timezone.now()
+    )
+    _log(circle, CircleLogEntry.Action.FACILITATORS_ROTATED)
+    _after_commit(tasks.notify_facilitator, "rotated", successor.pk)
 
 
 @transaction.atomic

@@ -256,6 +256,31 @@ def membership_step(
     return _done_or_error(request, circle_id, lambda: step(member, target, reason))
 
 
+@require_POST
+@member_page
+def circle_leave(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """Leave the circle. Posts stay under the pseudonym until they expire."""
+    member = _member(request)
+    own = _own(member, circle_id)
+    services.membership_remove(actor=member, membership=own)
+    messages.success(request, _("You left the circle. Take care."))
+    return redirect("care:circle_list", slug=member.network.slug)
+
+
+@require_POST
+@member_page
+def agreement_revise(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """A facilitator writes a new version of the agreement; everyone accepts it again."""
+    member = _member(request)
+    own = _own(member, circle_id)
+    text = str(request.POST.get("text", ""))
+    return _done_or_error(
+        request,
+        circle_id,
+        lambda: services.agreement_revise(actor=member, circle=own.circle, text=text),
+    )
+
+
 @require_GET
 @network_page
 def crisis(request: HttpRequest) -> HttpResponse:
