@@ -76,19 +76,23 @@ def _reason(reason: str) -> str:
 
 
 def _new_membership(*, circle: Circle, member: Member, state: str) -> CircleMembership:
-    taken = set(CircleMembership.objects.filter(circle=circle).values_list("pseudonym", flat=True))
-    attempt = 0
-    while (name := pseudonym_for(circle_id=circle.pk, member_id=member.pk, attempt=attempt)) in (
-        taken
-    ):
-        attempt += 1
-    try:
-        with transaction.atomic():
-            return CircleMembership.objects.create(
-                circle=circle, member=member, state=state, pseudonym=name
-            )
-    except IntegrityError:
-        raise Conflict(_("You are already in this circle, or have asked to join.")) from None
+    """A membership under the member's pseudonym for this circle. Should two members' names
+    collide, the later one takes the next name the key gives (stable: it is stored)."""
+    if CircleMembership.objects.filter(circle=circle, member=member).exists():
+        raise Conflict(_("You are already in this circle, or have asked to join."))
+    for attempt in range(50):
+        name = pseudonym_for(circle_id=circle.pk, member_id=member.pk, attempt=attempt)
+        try:
+            with transaction.atomic():
+                return CircleMembership.objects.create(
+                    circle=circle, member=member, state=state, pseudonym=name
+                )
+        except IntegrityError:
+            if CircleMembership.objects.filter(circle=circle, member=member).exists():
+                raise Conflict(
+                    _("You are already in this circle, or have asked to join.")
+                ) from None
+    raise Conflict()
 
 
 # --- Circles and agreements -----------------------------------------------------------------

@@ -220,3 +220,17 @@ def test_rotation_keeps_the_role_when_nobody_else_is_willing(circle, facilitator
 def test_bad_retention_is_refused(facilitator):
     with pytest.raises(InvalidInput):
         services.circle_create(actor=facilitator, name="X", agreement="Y", retention_days=5)
+
+
+def test_two_members_whose_pseudonyms_collide_get_different_names(circle, facilitator, monkeypatch):
+    # given a key under which every member would be "Quiet Heron"
+    def same(*, circle_id, member_id, attempt=0):
+        return "Quiet Heron" if attempt == 0 else f"Quiet Heron {attempt + 1}"
+
+    monkeypatch.setattr(services, "pseudonym_for", same)
+    first, second = MemberFactory(network=circle.network), MemberFactory(network=circle.network)
+
+    # when both ask to join, then each has a name of their own
+    a = services.membership_request(actor=first, circle=circle)
+    b = services.membership_request(actor=second, circle=circle)
+    assert {a.pseudonym, b.pseudonym} == {"Quiet Heron", "Quiet Heron 2"}
