@@ -6,6 +6,7 @@ never select the author link; pages and the API show the stored pseudonym only.
 """
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from mutualaid.care.models import (
     Circle,
@@ -18,6 +19,12 @@ from mutualaid.care.models import (
 )
 from mutualaid.core.errors import NotFound
 from mutualaid.networks.models import Member, Network
+
+
+def _unexpired() -> Q:
+    """Posts past their retention are gone for readers at once, before the sweep deletes them."""
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+
 
 POST_FIELDS = ("id", "circle_id", "parent_id", "kind", "pseudonym", "content_note", "body")
 
@@ -57,6 +64,7 @@ def access_post(membership: CircleMembership, post_id: int) -> Post:
     post = (
         Post.objects.filter(pk=post_id, circle_id=membership.circle_id)
         .filter(Q(hidden=False) | Q(author=membership))
+        .filter(_unexpired())
         .only(*POST_FIELDS, "hidden", "created_at", "expires_at")
         .first()
     )
@@ -72,7 +80,7 @@ def agreement_current(*, circle: Circle) -> CircleAgreement | None:
 def threads(*, membership: CircleMembership) -> QuerySet[Post]:
     """Top-level posts with their visible replies; hidden posts are left out (an author still
     sees their own)."""
-    visible = Q(hidden=False) | Q(author=membership)
+    visible = (Q(hidden=False) | Q(author=membership)) & _unexpired()
     replies = Post.objects.filter(visible).only(*POST_FIELDS, "hidden", "created_at")
     return (
         Post.objects.filter(circle_id=membership.circle_id, parent__isnull=True)

@@ -234,3 +234,14 @@ def test_two_members_whose_pseudonyms_collide_get_different_names(circle, facili
     a = services.membership_request(actor=first, circle=circle)
     b = services.membership_request(actor=second, circle=circle)
     assert {a.pseudonym, b.pseudonym} == {"Quiet Heron", "Quiet Heron 2"}
+
+
+def test_an_expired_post_is_gone_for_readers_before_the_sweep_runs(circle, poster, monkeypatch):
+    from mutualaid.care import selectors
+
+    services.post_create(actor=poster, circle=circle, body=SECRET_POST)
+    membership = CircleMembership.objects.get(circle=circle, member=poster)
+    assert selectors.threads(membership=membership).count() == 1
+    later = timezone.now() + timedelta(days=7, seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert selectors.threads(membership=membership).count() == 0
