@@ -20,6 +20,7 @@ from mutualaid.networks.models import Member
 class CircleAdmin(ReadOnlyScopedAdmin):
     list_display = ("name", "network", "retention_days", "rotation_days", "created_at")
     fields = ("network", "name", "description", "retention_days", "rotation_days", "created_at")
+    readonly_fields = fields
 
 
 @admin.register(CrisisResource)
