@@ -79,6 +79,10 @@ class PostOut(Schema):
         return obj.parent_id
 
     @staticmethod
+    def resolve_content_note(obj: Post) -> str:
+        return obj.content_note or ""
+
+    @staticmethod
     def resolve_body(obj: Post) -> str:
         return obj.body or ""
 

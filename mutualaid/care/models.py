@@ -120,7 +120,8 @@ class Post(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.POST)
     pseudonym = models.CharField(max_length=60)
-    content_note = models.CharField(_("content note"), max_length=200, blank=True)
+    # Encrypted too: a note like "mentions self-harm" says what a person is going through.
+    content_note = EncryptedCharField(_("content note"), max_length=200, blank=True, null=True)
     body = EncryptedTextField(_("what you want to share"), blank=True, null=True)
     hidden = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -159,7 +159,7 @@ def care_data_export(*, member: Member) -> dict[str, object]:
                         "id": p.pk,
                         "kind": p.kind,
                         "parent": p.parent_id,
-                        "content_note": p.content_note,
+                        "content_note": p.content_note or "",
                         "body": p.body or "",
                         "hidden": p.hidden,
                         "created_at": p.created_at.isoformat(),
