@@ -1,0 +1,77 @@
+"""A peer-support circle as people use it, in headless Chromium, with axe-core on every page."""
+
+import pytest
+from playwright.sync_api import expect
+
+from mutualaid.care import services as care
+from mutualaid.care.models import CircleMembership
+from mutualaid.networks import services as network_services
+from tests.browser.test_core_loop import _member, _sign_in
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+POST = "Some days the grief comes back all at once."
+
+
+def test_a_member_joins_a_circle_agrees_and_shares_under_a_pseudonym(
+    live_server, new_page, axe_check
+):
+    # Given a network with a grief circle that Nia facilitates,
+    organiser = UserFactory(email="organiser@example.org")
+    network = network_services.network_create(
+        founder=organiser,
+        founder_display_name="Olu",
+        name="Fruitvale Mutual Aid",
+        area_name="Oakland",
+        center_lat=37.7748,
+        center_lng=-122.2243,
+        neighbourhoods=[("Fruitvale", 37.7748, -122.2243)],
+    )
+    nia = _member(network, "nia@example.org", "Nia")
+    circle = care.circle_create(
+        actor=nia,
+        name="Grief circle",
+        agreement="What is shared here stays here.",
+    )
+    # and Dev, who asked to join and was welcomed,
+    dev = _member(network, "dev@example.org", "Dev")
+    care.membership_accept(actor=nia, membership=care.membership_request(actor=dev, circle=circle))
+    base = live_server.url
+    circle_url = f"{base}/n/{network.slug}/circles/{circle.pk}/"
+
+    # when Dev opens the circle, he must accept its agreement before he can share,
+    page = new_page()
+    page.set_default_timeout(10_000)
+    _sign_in(page, base, "dev@example.org", axe_check)
+    page.goto(circle_url)
+    axe_check(page)
+    expect(page.get_by_label("What you want to share")).to_have_count(0)
+    with page.expect_navigation():
+        page.get_by_role("button", name="I accept this agreement").click()
+    axe_check(page)
+
+    # then he shares with a content note,
+    page.get_by_label("Content note (optional)").fill("mentions loss")
+    page.get_by_label("What you want to share").fill(POST)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Post", exact=True).click()
+    axe_check(page)
+
+    # and Nia, the facilitator, sees the note first and the post behind it, under a pseudonym,
+    reader = new_page()
+    reader.set_default_timeout(10_000)
+    _sign_in(reader, base, "nia@example.org", axe_check)
+    reader.goto(circle_url)
+    axe_check(reader)
+    post = reader.locator("article.post", has_text="mentions loss")
+    expect(post.get_by_text(POST)).not_to_be_visible()
+    post.locator("summary", has_text="mentions loss").click()
+    expect(post.get_by_text(POST)).to_be_visible()
+    assert "Dev" not in post.inner_text()
+    pseudonym = CircleMembership.objects.get(member=dev).pseudonym
+    assert pseudonym in post.inner_text()
+
+    # and the danger link is one tap away on every page.
+    expect(reader.get_by_role("link", name="If you are in danger")).to_be_visible()
+    assert len(axe_check.checked) >= 6
