@@ -87,6 +87,7 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "pantry:households": set(),
     "pantry:reservations": set(),
     "pantry:settings": set(),
+    "pantry:lot_count": set(),
     # The lending library: members only; the calendar feed needs no session, only its secret.
     "library:thing_list": MEMBERS,
     "library:thing_create": MEMBERS,
@@ -279,6 +280,7 @@ def world(
         "governance:concern_open_vote": slug | {"concern_id": concern.pk},
         "governance:concern_vote": slug | {"concern_id": concern.pk},
         "pantry:lot_adjust": slug | {"lot_id": 1},
+        "pantry:lot_count": slug | {"lot_id": 1},
         "pantry:reservation_release": slug | {"reservation_id": 1},
         "pantry:reservation_fulfil": slug | {"reservation_id": 1},
         "library:thing_detail": slug | {"thing_id": thing.pk},

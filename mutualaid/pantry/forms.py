@@ -90,6 +90,11 @@ class AdjustForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
+class CountForm(forms.Form):
+    counted = forms.IntegerField(label=_("Counted on the shelf"), min_value=0)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
 class ReservationForm(_ItemChoiceForm):
     match = forms.IntegerField(label=_("Match number"), min_value=1)
     item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.none())

@@ -15,6 +15,7 @@ urlpatterns = [
     path("pantry/distribute/", views.distribute, name="distribute"),
     path("pantry/households/", views.households, name="households"),
     path("pantry/lots/<int:lot_id>/adjust/", views.lot_adjust, name="lot_adjust"),
+    path("pantry/lots/<int:lot_id>/count/", views.lot_count, name="lot_count"),
     path("pantry/reservations/", views.reservations, name="reservations"),
     path(
         "pantry/reservations/<int:reservation_id>/release/",

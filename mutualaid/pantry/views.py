@@ -28,6 +28,7 @@ from mutualaid.pantry import selectors, services
 from mutualaid.pantry.forms import (
     AdjustForm,
     AlertsForm,
+    CountForm,
     DistributionForm,
     DistributionLineFormSet,
     FairShareProposalForm,
@@ -355,6 +356,28 @@ def lot_adjust(request: HttpRequest, lot_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The count is corrected and logged."))
     return _to_stock(member)
+
+
+@require_http_methods(["GET", "POST"])
+@member_page
+def lot_count(request: HttpRequest, lot_id: int) -> HttpResponse:
+    """Record what a count found; the difference goes into the stock log as miscounted."""
+    member = _manager(request)
+    lot = selectors.access_lot(member, lot_id)
+    form = CountForm(request.POST or None, initial={"counted": lot.quantity})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.stock_count(actor=member, lot=lot, **form.cleaned_data)
+            except DomainError as err:
+                status = _show_error(form, err)
+            else:
+                messages.success(request, _("The count is recorded."))
+                return _to_stock(member)
+        else:
+            status = 400
+    return render(request, "pantry/count.html", {"form": form, "lot": lot}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -161,3 +161,30 @@ def test_held_stock_is_given_out_from_the_reservations_page(
     assert client.post(fulfil, {"household": household.pk}).status_code == 302
     rice.refresh_from_db()
     assert (rice.on_hand, rice.reserved) == (3, 0)
+
+
+def test_a_count_page_records_what_is_on_the_shelf_and_logs_the_difference(keeper, rice, network):
+    from mutualaid.pantry.models import StockMovement
+
+    lot = stock(keeper, rice, 5)
+    client = client_for(keeper)
+    page = client.get(url("lot_count", network, lot_id=lot.pk))
+    assert page.status_code == 200
+    response = client.post(url("lot_count", network, lot_id=lot.pk), {"counted": "3", "note": "x"})
+    assert response.status_code == 302
+    lot.refresh_from_db()
+    rice.refresh_from_db()
+    assert lot.quantity == 3
+    assert rice.on_hand == 3
+    movement = StockMovement.objects.filter(lot=lot, kind=StockMovement.Kind.ADJUSTMENT).get()
+    assert movement.on_hand_change == -2
+    assert movement.reason == StockMovement.Reason.MISCOUNTED
+
+
+def test_a_count_below_zero_is_refused_and_changes_nothing(keeper, bystander, rice, network):
+    lot = stock(keeper, rice, 5)
+    response = client_for(keeper).post(url("lot_count", network, lot_id=lot.pk), {"counted": "-1"})
+    assert response.status_code == 400
+    lot.refresh_from_db()
+    assert lot.quantity == 5
+    assert client_for(bystander).get(url("lot_count", network, lot_id=lot.pk)).status_code == 403
