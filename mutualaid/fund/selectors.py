@@ -164,8 +164,11 @@ def report(*, network: Network, public: bool) -> dict[str, Any]:
     policy = policy_for(network)
     fund = fund_account(network)
     income: dict[tuple[str, str], list[int]] = defaultdict(list)
+    # A reversed contribution never arrived: it is not income (its correction is not either).
     for entry in Entry.objects.filter(
-        account=fund, transaction__kind=LedgerTransaction.Kind.CONTRIBUTION
+        account=fund,
+        transaction__kind=LedgerTransaction.Kind.CONTRIBUTION,
+        transaction__reversed_by__isnull=True,
     ).select_related("transaction"):
         income[(f"{entry.transaction.occurred_on:%Y-%m}", str(_("income")))].append(entry.amount)
     outgoings: dict[tuple[str, str], list[int]] = defaultdict(list)

@@ -118,3 +118,14 @@ def test_the_overdraft_cannot_be_lowered_below_what_the_fund_owes(
     fill(treasurer, donations, 800)
     set_policy(treasurer.network, overdraft_limit=0)
     assert services.fund_account(treasurer.network).floor == 0
+
+
+def test_a_reversed_contribution_is_not_income(treasurer, donations):
+    kept = fill(treasurer, donations, 500)
+    mistake = fill(treasurer, donations, 700)
+    services.transaction_reverse(actor=treasurer, original=mistake, memo="typed twice")
+    data = selectors.report(network=treasurer.network, public=False)
+    [income] = data["income"]
+    assert (income.count, income.amount) == (1, 500)
+    assert kept.reverses is None
+    assert data["balance"] == 500
