@@ -341,17 +341,21 @@ def distribution_create(
 # --- Reservations for matches ---------------------------------------------------------------
 
 ENDED_MATCH_STATES = tuple(s for s in Match.State.values if s not in LIVE_STATES)
+GROCERIES = "groceries"
 
 
 @transaction.atomic
 def reservation_create(*, actor: Member, match: Match, item: Item, quantity: int) -> Reservation:
-    """Hold stock for a live match (a helper will bring groceries). Held stock is no longer
-    available to anyone else until it is given out or released."""
+    """Hold stock for a live match on a groceries need (a helper will bring groceries). Held
+    stock is no longer available to anyone else until it is given out or released."""
     require(actor, MANAGE, actor.network)
     _same_network(actor, item)
     if match.need.network_id != actor.network_id:
         raise NotFound()
     quantity = _quantity(quantity)
+    if match.need.category.slug != GROCERIES:
+        message = _("Pantry stock can be reserved only for a match on a groceries need.")
+        raise InvalidInput(message, fields={"match": [message]})
     if match.state not in LIVE_STATES:
         raise Conflict(_("This match has ended, so nothing can be reserved for it."))
     held = Item.objects.filter(pk=item.pk, on_hand__gte=F("reserved") + quantity).update(

@@ -20,7 +20,7 @@ from mutualaid.pantry.models import (
     StockMovement,
 )
 from mutualaid.pantry.services import IntakeLine
-from tests.factories import NeedFactory
+from tests.factories import CategoryFactory, NeedFactory
 from tests.pantry.conftest import TODAY, stock
 
 
@@ -277,6 +277,19 @@ def test_a_reservation_is_fulfilled_from_held_stock(keeper, rice, match, househo
     with pytest.raises(Conflict):
         services.reservation_release(actor=keeper, reservation=reservation)
     assert_log_matches(rice)
+
+
+def test_stock_is_reserved_only_for_a_groceries_need(keeper, rice, requester, helper):
+    stock(keeper, rice, 5)
+    rides = CategoryFactory(network=requester.network, slug="rides", name="Rides")
+    match = need_services.match_propose(
+        actor=helper, need=NeedFactory(requester=requester, category=rides)
+    )
+    with pytest.raises(InvalidInput, match="only for a match on a groceries need"):
+        services.reservation_create(actor=keeper, match=match, item=rice, quantity=1)
+    rice.refresh_from_db()
+    assert rice.reserved == 0
+    assert not Reservation.objects.exists()
 
 
 def test_nothing_is_reserved_for_an_ended_match(keeper, rice, match, requester):
