@@ -104,6 +104,7 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "fund:ledger_csv": MEMBERS,
     "fund:public_report": EVERYONE,
     "fund:public_report_plot": EVERYONE,
+    "fund:public_report_csv": EVERYONE,
     "fund:treasury": set(),
     "fund:reconcile": set(),
     "fund:receipt": set(),

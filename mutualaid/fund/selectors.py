@@ -210,6 +210,26 @@ def report(*, network: Network, public: bool) -> dict[str, Any]:
     }
 
 
+def report_csv_rows(*, network: Network, public: bool) -> list[list[object]]:
+    """The report's cells as rows: section, month, label, count, amount in minor units and
+    currency. A suppressed cell keeps its row, with count and amount left empty."""
+    data = report(network=network, public=public)
+    rows: list[list[object]] = [["balance", "", "", "", data["balance"], data["currency"]]]
+    for section in ("income", "outgoings", "queue"):
+        for r in data[section]:
+            rows.append(
+                [
+                    section,
+                    r.month,
+                    r.label,
+                    "" if r.count is None else r.count,
+                    "" if r.amount is None else r.amount,
+                    data["currency"],
+                ]
+            )
+    return rows
+
+
 def report_plot(*, network: Network, public: bool, fmt: str) -> bytes:
     """Income and outgoings per month as a bar chart, PNG or SVG, from the same (suppressed)
     numbers as the report."""

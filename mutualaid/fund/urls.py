@@ -22,6 +22,7 @@ urlpatterns = [
     path("fund/report/", views.report, name="report"),
     path("fund/report.<slug:fmt>", views.report_plot, name="report_plot"),
     path("fund/public/", views.public_report, name="public_report"),
+    path("fund/public.csv", views.public_report_csv, name="public_report_csv"),
     path("fund/public.<slug:fmt>", views.public_report_plot, name="public_report_plot"),
     path("fund/ledger.csv", views.ledger_csv, name="ledger_csv"),
 ]

@@ -311,6 +311,20 @@ def public_report_plot(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @require_GET
+@network_page
+def public_report_csv(request: HttpRequest) -> HttpResponse:
+    """The public report as CSV, with the same suppression: a hidden cell is left empty."""
+    network: Network = request.network  # type: ignore[attr-defined]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="fund-public-report.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["section", "month", "label", "count", "amount", "currency"])
+    for row in selectors.report_csv_rows(network=network, public=True):
+        writer.writerow(row)
+    return response
+
+
+@require_GET
 @member_page
 def ledger_csv(request: HttpRequest) -> HttpResponse:
     """Every entry of the ledger, for accountants. Members' own accounts appear by number."""

@@ -138,6 +138,25 @@ def test_the_public_report_hides_small_cells_and_names_nobody(
     page = client_for(MemberFactory()).get(url("public_report", network))
     assert b"fewer than 5" in page.content
     assert b"Rosa" not in page.content
+    assert url("public_report_csv", network).encode() in page.content
+
+    import csv
+    import io
+
+    from django.test import Client
+
+    response = Client().get(url("public_report_csv", network))  # no login needed
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["section", "month", "label", "count", "amount", "currency"]
+    by_section = {(r[0], r[2]): r for r in rows[1:]}
+    income = next(r for r in rows if r[0] == "income")
+    assert income[3:5] == ["6", "100500"]
+    rent = next(r for r in rows if r[0] == "outgoings")
+    assert rent[3:5] == ["", ""]  # one payout: hidden, as on the page
+    assert all(r[3] == "" or int(r[3]) >= 5 for r in rows[1:])
+    assert ("balance", "") in by_section
+    assert b"Rosa" not in response.content
 
 
 @pytest.mark.parametrize(("fmt", "start"), [("png", b"\x89PNG"), ("svg", b"<?xml")])
