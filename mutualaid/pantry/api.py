@@ -63,6 +63,9 @@ class ItemOut(Schema):
     reserved: int
     available: int
     low_stock_below: int
+    retired_at: datetime | None = Field(
+        description="When the item was retired; a retired item is not taken in or given out."
+    )
 
 
 class LotOut(Schema):
@@ -199,6 +202,45 @@ def pantry_items_create(
         return services.item_create(actor=member, **payload.model_dump())
 
     return created_once(request, key=idempotency_key, create=create, out=ItemOut)
+
+
+class ItemPatchIn(InputSchema):
+    name: Name | None = None
+    unit: UnitName | None = None
+    category: CategoryName | None = None
+    dietary_tags: list[Tag] | None = Field(None, max_length=6)
+    low_stock_below: int | None = Field(None, ge=0, le=MAX_QUANTITY)
+
+
+@router.patch(
+    "/pantry/items/{item_id}", response=responses(ItemOut), operation_id="pantry_items_update"
+)
+def pantry_items_update(request: HttpRequest, item_id: PathId, payload: ItemPatchIn) -> Item:
+    """Change an item; fields left out stay as they are. The unit can change only while the
+    item has never had stock."""
+    member = member_of(request)
+    item = _item(member, item_id)
+    current = {
+        "name": item.name,
+        "unit": item.unit,
+        "category": item.category,
+        "dietary_tags": item.dietary_tags,
+        "low_stock_below": item.low_stock_below,
+    }
+    changes = {k: v for k, v in payload.model_dump().items() if v is not None}
+    return services.item_update(actor=member, item=item, **(current | changes))
+
+
+@router.post(
+    "/pantry/items/{item_id}/retire",
+    response=responses(ItemOut),
+    operation_id="pantry_items_retire",
+)
+def pantry_items_retire(request: HttpRequest, item_id: PathId) -> Item:
+    """Stop taking in and giving out an item with nothing on hand; its history is kept."""
+    member = member_of(request)
+    item = _item(member, item_id)
+    return services.item_retire(actor=member, item=item)
 
 
 @router.get("/pantry/lots", response=responses(list[LotOut]), operation_id="pantry_lots")

@@ -55,6 +55,8 @@ class Item(models.Model):
     on_hand = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A retired item is no longer taken in or given out; its lots and log stay.
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

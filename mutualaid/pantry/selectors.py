@@ -104,6 +104,11 @@ def items_of(*, network: Network) -> QuerySet[Item]:
     )
 
 
+def items_in_use(*, network: Network) -> QuerySet[Item]:
+    """Items that may still be taken in and given out (not retired)."""
+    return items_of(network=network).filter(retired_at__isnull=True)
+
+
 def lots_in_stock(*, network: Network) -> QuerySet[Lot]:
     return (
         Lot.objects.filter(item__network=network, quantity__gt=0)

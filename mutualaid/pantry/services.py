@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -128,6 +128,84 @@ def item_create(
 
 
 @transaction.atomic
+def item_update(
+    *,
+    actor: Member,
+    item: Item,
+    name: str,
+    unit: str,
+    category: str,
+    dietary_tags: Iterable[str] = (),
+    low_stock_below: int = 5,
+) -> Item:
+    """Change an item's name, category, tags or low-stock line. The unit can change only
+    while the item has never had stock: its lots and log are counted in the old unit."""
+    require(actor, MANAGE, actor.network)
+    _same_network(actor, item)
+    name = clean_text(name, field="name", max_length=80)
+    if unit not in Unit.values:
+        raise InvalidInput(_("Choose a unit from the list."), fields={"unit": []})
+    if category not in ItemCategory.values:
+        raise InvalidInput(_("Choose a category from the list."), fields={"category": []})
+    tags = clean_choices(dietary_tags, allowed=DietaryTag.values, field="dietary_tags")
+    if isinstance(low_stock_below, bool) or not 0 <= low_stock_below <= MAX_QUANTITY:
+        message = _("Give a number from 0 to %(max)d.") % {"max": MAX_QUANTITY}
+        raise InvalidInput(message, fields={"low_stock_below": [message]})
+    if Item.objects.filter(network=actor.network, name__iexact=name).exclude(pk=item.pk).exists():
+        message = _("The pantry already has an item called %(name)s.") % {"name": name}
+        raise InvalidInput(message, fields={"name": [message]})
+    changes: dict[str, object] = {
+        "name": name,
+        "category": category,
+        "dietary_tags": tags,
+        "low_stock_below": low_stock_below,
+    }
+    rows = Item.objects.filter(pk=item.pk)
+    if unit != item.unit:
+        # Only an item that never held stock may change its unit: no lot, nothing on hand.
+        rows = rows.filter(on_hand=0, reserved=0).exclude(
+            Exists(Lot.objects.filter(item=OuterRef("pk")))
+        )
+        changes["unit"] = unit
+    try:
+        with transaction.atomic():
+            updated = rows.update(**changes)
+    except IntegrityError:
+        message = _("The pantry already has an item called %(name)s.") % {"name": name}
+        raise InvalidInput(message, fields={"name": [message]}) from None
+    if not updated:
+        message = _(
+            "The unit cannot change once the item has had stock: its lots and log are "
+            "counted in %(unit)s. Add a new item for the new unit instead."
+        ) % {"unit": Unit(item.unit).label}
+        raise InvalidInput(message, fields={"unit": [message]})
+    history_record(actor=actor, action="pantry.item_update", target=item)
+    item.refresh_from_db()
+    return item
+
+
+@transaction.atomic
+def item_retire(*, actor: Member, item: Item) -> Item:
+    """Stop taking in and giving out an item. Its lots, log and distributions stay. Only an
+    item with nothing on hand can be retired: count or give out what is left first."""
+    require(actor, MANAGE, actor.network)
+    _same_network(actor, item)
+    if not Item.objects.filter(pk=item.pk, retired_at__isnull=True, on_hand=0).update(
+        retired_at=timezone.now()
+    ):
+        item.refresh_from_db(fields=["retired_at", "on_hand"])
+        if item.retired_at is not None:
+            raise Conflict(_("This item is already retired."))
+        raise Conflict(
+            _("%(item)s still has %(n)d on hand. Give it out or count it to zero first.")
+            % {"item": item.name, "n": item.on_hand}
+        )
+    history_record(actor=actor, action="pantry.item_retire", target=item)
+    item.refresh_from_db()
+    return item
+
+
+@transaction.atomic
 def intake_record(
     *,
     actor: Member,
@@ -150,6 +228,9 @@ def intake_record(
     for line in lines:
         _same_network(actor, line.item)
         quantity = _quantity(line.quantity)
+        if line.item.retired_at is not None:
+            message = _("%(item)s is retired and no longer taken in.") % {"item": line.item.name}
+            raise InvalidInput(message, fields={"item": [message]})
         if line.unit != line.item.unit:
             message = _("%(item)s is counted in %(unit)s, not %(given)s.") % {
                 "item": line.item.name,
@@ -163,6 +244,15 @@ def intake_record(
             ) % {"item": line.item.name, "date": line.expires_on.isoformat()}
             raise InvalidInput(message, fields={"expires_on": [message]})
         location = clean_text(line.location, field="location", max_length=80, required=False)
+        # Conditional on the unit and on the item not being retired, so an edit of the item
+        # in the same instant cannot slip between the check above and this update.
+        if not Item.objects.filter(pk=line.item.pk, unit=line.unit, retired_at__isnull=True).update(
+            on_hand=F("on_hand") + quantity
+        ):
+            message = _("%(item)s is retired or was changed; reload the page and try again.") % {
+                "item": line.item.name
+            }
+            raise InvalidInput(message, fields={"item": [message]})
         lot = Lot.objects.create(
             item=line.item,
             quantity=quantity,
@@ -171,7 +261,6 @@ def intake_record(
             location=location,
             donor=donor,
         )
-        Item.objects.filter(pk=line.item.pk).update(on_hand=F("on_hand") + quantity)
         _log(line.item, StockMovement.Kind.INTAKE, actor=actor, on_hand=quantity, lot=lot)
         lots.append(lot)
     history_record(actor=actor, action="pantry.intake", lots=len(lots), source=source)

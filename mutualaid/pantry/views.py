@@ -215,9 +215,51 @@ def item_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_page
+def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
+    member = _manager(request)
+    item = selectors.access_item(member, item_id)
+    initial = {
+        "name": item.name,
+        "unit": item.unit,
+        "category": item.category,
+        "dietary_tags": item.dietary_tags,
+        "low_stock_below": item.low_stock_below,
+    }
+    form = ItemForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.item_update(actor=member, item=item, **form.cleaned_data)
+        except DomainError as err:
+            status = _show_error(form, err)
+        else:
+            messages.success(request, _("The item was saved."))
+            return _to_stock(member)
+    elif request.method == "POST":
+        status = 400
+    context = {"form": form, "item": item}
+    return render(request, "pantry/item_edit.html", context, status=status)
+
+
+@require_POST
+@member_page
+def item_retire(request: HttpRequest, item_id: int) -> HttpResponse:
+    member = _manager(request)
+    item = selectors.access_item(member, item_id)
+    try:
+        services.item_retire(actor=member, item=item)
+    except DomainError as err:
+        messages.error(request, err.message)
+        return redirect("pantry:item_edit", slug=member.network.slug, item_id=item.pk)
+    messages.success(request, _("The item is retired. Its history is kept."))
+    return _to_stock(member)
+
+
+@require_http_methods(["GET", "POST"])
+@member_page
 def intake(request: HttpRequest) -> HttpResponse:
     member = _manager(request)
-    items = selectors.items_of(network=member.network)
+    items = selectors.items_in_use(network=member.network)
     data = request.POST or None
     form = IntakeForm(data)
     lines = IntakeLineFormSet(data, prefix="line", form_kwargs={"items": items})
@@ -282,7 +324,7 @@ def _need(member: Member, need_id: int | None) -> Need | None:
 @member_page
 def distribute(request: HttpRequest) -> HttpResponse:
     member = _manager(request)
-    items = selectors.items_of(network=member.network)
+    items = selectors.items_in_use(network=member.network)
     households = selectors.households_of(network=member.network)
     data = request.POST or None
     initial = {"household": request.GET.get("household")}
@@ -384,7 +426,7 @@ def lot_count(request: HttpRequest, lot_id: int) -> HttpResponse:
 @member_page
 def reservations(request: HttpRequest) -> HttpResponse:
     member = _manager(request)
-    items = selectors.items_of(network=member.network)
+    items = selectors.items_in_use(network=member.network)
     form = ReservationForm(request.POST or None, items=items)
     status = 200
     if request.method == "POST":

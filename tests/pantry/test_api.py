@@ -149,3 +149,21 @@ def test_a_reservation_is_held_and_given_out_through_the_api(
     assert given.status_code == 201, given.json()
     rice.refresh_from_db()
     assert (rice.on_hand, rice.reserved) == (2, 0)
+
+
+def test_an_item_is_changed_and_retired_through_the_api(api, keeper, rice):
+    changed = api.patch(f"/pantry/items/{rice.pk}", {"low_stock_below": 9})
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["low_stock_below"] == 9
+    assert changed.json()["name"] == "Rice"
+    stock(keeper, rice, 1)
+    locked = api.patch(f"/pantry/items/{rice.pk}", {"unit": "pack"})
+    assert locked.status_code == 400
+    assert "unit cannot change" in locked.json()["message"]
+    refused = api.post(f"/pantry/items/{rice.pk}/retire")
+    assert refused.status_code == 409
+    lot = Lot.objects.get(item=rice)
+    services.stock_count(actor=keeper, lot=lot, counted=0)
+    retired = api.post(f"/pantry/items/{rice.pk}/retire")
+    assert retired.status_code == 200, retired.json()
+    assert retired.json()["retired_at"] is not None

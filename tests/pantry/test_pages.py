@@ -188,3 +188,33 @@ def test_a_count_below_zero_is_refused_and_changes_nothing(keeper, bystander, ri
     lot.refresh_from_db()
     assert lot.quantity == 5
     assert client_for(bystander).get(url("lot_count", network, lot_id=lot.pk)).status_code == 403
+
+
+def test_an_item_is_edited_and_retired_from_its_page(keeper, rice, network):
+    client = client_for(keeper)
+    assert client.get(url("item_edit", network, item_id=rice.pk)).status_code == 200
+    saved = client.post(
+        url("item_edit", network, item_id=rice.pk),
+        {"name": "Brown rice", "unit": "kg", "category": "grains", "low_stock_below": "2"},
+    )
+    assert saved.status_code == 302
+    rice.refresh_from_db()
+    assert rice.name == "Brown rice"
+    client.post(url("item_retire", network, item_id=rice.pk))
+    rice.refresh_from_db()
+    assert rice.retired_at is not None
+    assert "Brown rice" not in client.get(url("intake", network)).content.decode()
+    assert "Brown rice" not in client.get(url("distribute", network)).content.decode()
+    assert "Brown rice" in client.get(url("stock", network)).content.decode()
+
+
+def test_the_unit_of_an_item_with_stock_is_locked_with_a_message(keeper, rice, network):
+    stock(keeper, rice, 2)
+    response = client_for(keeper).post(
+        url("item_edit", network, item_id=rice.pk),
+        {"name": "Rice", "unit": "pack", "category": "grains", "low_stock_below": "5"},
+    )
+    assert response.status_code == 400
+    assert "The unit cannot change once the item has had stock" in response.content.decode()
+    rice.refresh_from_db()
+    assert rice.unit == "kg"

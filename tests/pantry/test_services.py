@@ -389,3 +389,67 @@ def test_a_network_with_a_pantry_can_be_deleted(keeper, rice, household, network
     # (The network's own rows in the pantry: a network's deletion cascades to its items.)
     Item.objects.filter(network=network).delete()
     assert not Item.objects.exists()
+
+
+# --- Editing and retiring items -------------------------------------------------------------
+
+
+def test_an_item_is_edited_and_its_unit_changes_while_it_never_had_stock(keeper, rice):
+    item = services.item_update(
+        actor=keeper,
+        item=rice,
+        name="Brown rice",
+        unit="pack",
+        category="grains",
+        dietary_tags=["vegetarian"],
+        low_stock_below=3,
+    )
+    assert (item.name, item.unit, item.dietary_tags, item.low_stock_below) == (
+        "Brown rice",
+        "pack",
+        ["vegetarian"],
+        3,
+    )
+    assert HistoryEntry.objects.filter(action="pantry.item_update").exists()
+
+
+def test_the_unit_is_locked_once_the_item_has_had_stock(keeper, rice):
+    lot = stock(keeper, rice, 2)
+    services.stock_count(actor=keeper, lot=lot, counted=0)
+    with pytest.raises(InvalidInput, match="unit cannot change once the item has had stock"):
+        services.item_update(actor=keeper, item=rice, name="Rice", unit="pack", category="grains")
+    rice.refresh_from_db()
+    assert rice.unit == "kg"
+    renamed = services.item_update(
+        actor=keeper, item=rice, name="White rice", unit="kg", category="grains"
+    )
+    assert renamed.name == "White rice"
+
+
+def test_an_item_cannot_take_another_items_name(keeper, rice, formula):
+    with pytest.raises(InvalidInput, match="already has an item called"):
+        services.item_update(actor=keeper, item=formula, name="rice", unit="can", category="baby")
+
+
+def test_only_the_pantry_permission_edits_or_retires(bystander, rice):
+    with pytest.raises(PermissionDenied):
+        services.item_update(actor=bystander, item=rice, name="X", unit="kg", category="grains")
+    with pytest.raises(PermissionDenied):
+        services.item_retire(actor=bystander, item=rice)
+
+
+def test_a_retired_item_is_not_taken_in_and_keeps_its_history(keeper, rice, household):
+    lot = stock(keeper, rice, 2)
+    with pytest.raises(Conflict, match="still has 2 on hand"):
+        services.item_retire(actor=keeper, item=rice)
+    services.distribution_create(actor=keeper, household=household, lines=[(rice, 2)])
+    retired = services.item_retire(actor=keeper, item=rice)
+    assert retired.retired_at is not None
+    assert rice not in selectors.items_in_use(network=keeper.network)
+    assert rice in selectors.items_of(network=keeper.network)
+    with pytest.raises(InvalidInput, match="retired"):
+        stock(keeper, retired, 1)
+    assert Lot.objects.filter(pk=lot.pk).exists()
+    assert StockMovement.objects.filter(item=rice).count() == 2
+    with pytest.raises(Conflict, match="already retired"):
+        services.item_retire(actor=keeper, item=retired)
