@@ -333,3 +333,35 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"receipt {self.pk}"
+
+
+class ImportedLine(models.Model):
+    """A line of an imported bank or payment-app statement, kept with the transaction it was
+    matched to. `fingerprint` is the line's date, amount, description and how many identical
+    lines came before it in its statement, so importing the same statement again (or one that
+    overlaps it) adds no line twice."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64)
+    on = models.DateField()
+    amount = models.BigIntegerField()
+    description = models.CharField(max_length=200, blank=True)
+    matched = models.OneToOneField(
+        LedgerTransaction,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="statement_line",
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "fingerprint"], name="fund_imported_line_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.amount:+d}"

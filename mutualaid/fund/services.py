@@ -39,6 +39,7 @@ from mutualaid.fund.models import (
     Entry,
     FundPolicy,
     FundRequest,
+    ImportedLine,
     LedgerTransaction,
     OverBudgetRule,
     Payout,
@@ -813,10 +814,21 @@ def statement_parse(text: str) -> list[StatementLine]:
     return lines
 
 
+def _fingerprint(line: StatementLine, seen: int) -> str:
+    import hashlib
+
+    key = f"{line.on.isoformat()}|{line.amount}|{line.description}|{seen}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def statement_reconcile(*, actor: Member, statement: UploadedFile) -> dict[str, Any]:
     """Match each statement line to a recorded transaction moving the same amount in or out
     of the fund within three days; list the lines and the transactions left unmatched.
-    Reads only: nothing is recorded."""
+
+    The lines are kept (`ImportedLine`) with the transaction each was matched to. Importing the
+    same statement again adds no line twice: a line matched before keeps its match, a line
+    unmatched before is tried again, and a transaction matched to one line is not matched to
+    another."""
     require(actor, MANAGE, actor.network)
     if (statement.size or 0) > MAX_STATEMENT_BYTES:
         raise InvalidInput(_("The statement is too large (at most 2 MB)."))
@@ -825,32 +837,54 @@ def statement_reconcile(*, actor: Member, statement: UploadedFile) -> dict[str, 
     except UnicodeDecodeError:
         raise InvalidInput(_("Save the statement as CSV in UTF-8.")) from None
     lines = statement_parse(text)
-    fund = fund_account(actor.network)
-    candidates = list(
-        Entry.objects.filter(account=fund)
-        .exclude(transaction__kind=LedgerTransaction.Kind.RECEIPT)
-        .select_related("transaction")
-    )
-    if lines:
-        start = min(line.on for line in lines) - timedelta(days=MATCH_WITHIN_DAYS)
-        end = max(line.on for line in lines) + timedelta(days=MATCH_WITHIN_DAYS)
-        candidates = [e for e in candidates if start <= e.transaction.occurred_on <= end]
-    matched, unmatched_lines = [], []
-    for line in lines:
-        found = next(
-            (
-                entry
-                for entry in candidates
-                if entry.amount == line.amount
-                and abs((entry.transaction.occurred_on - line.on).days) <= MATCH_WITHIN_DAYS
-            ),
-            None,
+    network = actor.network
+    fund = fund_account(network)
+    with transaction.atomic():
+        taken = set(
+            ImportedLine.objects.filter(network=network, matched__isnull=False).values_list(
+                "matched_id", flat=True
+            )
         )
-        if found is None:
-            unmatched_lines.append(line)
-        else:
-            candidates.remove(found)
-            matched.append((line, found.transaction))
+        candidates = [
+            e
+            for e in Entry.objects.filter(account=fund)
+            .exclude(transaction__kind=LedgerTransaction.Kind.RECEIPT)
+            .select_related("transaction")
+            if e.transaction_id not in taken
+        ]
+        if lines:
+            start = min(line.on for line in lines) - timedelta(days=MATCH_WITHIN_DAYS)
+            end = max(line.on for line in lines) + timedelta(days=MATCH_WITHIN_DAYS)
+            candidates = [e for e in candidates if start <= e.transaction.occurred_on <= end]
+        matched, unmatched_lines = [], []
+        seen: dict[tuple[date, int, str], int] = {}
+        for line in lines:
+            key = (line.on, line.amount, line.description)
+            seen[key] = seen.get(key, 0) + 1
+            stored, _created = ImportedLine.objects.select_for_update().get_or_create(
+                network=network,
+                fingerprint=_fingerprint(line, seen[key]),
+                defaults={"on": line.on, "amount": line.amount, "description": line.description},
+            )
+            if stored.matched is not None:
+                matched.append((line, stored.matched))
+                continue
+            found = next(
+                (
+                    entry
+                    for entry in candidates
+                    if entry.amount == line.amount
+                    and abs((entry.transaction.occurred_on - line.on).days) <= MATCH_WITHIN_DAYS
+                ),
+                None,
+            )
+            if found is None:
+                unmatched_lines.append(line)
+            else:
+                candidates.remove(found)
+                stored.matched = found.transaction
+                stored.save(update_fields=["matched"])
+                matched.append((line, found.transaction))
     return {
         "matched": matched,
         "unmatched_lines": unmatched_lines,

@@ -199,6 +199,47 @@ def test_a_statement_is_reconciled_against_the_ledger(network, treasurer, donati
     assert len(result["unmatched_transactions"]) == 1
 
 
+def test_imported_lines_keep_their_match_and_a_reimport_adds_none_twice(
+    network, treasurer, donations
+):
+    from mutualaid.fund.models import ImportedLine
+
+    today = timezone.localdate()
+    ana = fill(treasurer, donations, 2500)
+    statement = (
+        "Date,Description,Amount\n"
+        f"{today.isoformat()},Transfer from Ana,25.00\n"
+        f"{today.isoformat()},Cash,7.00\n"
+        f"{today.isoformat()},Cash,7.00\n"
+    ).encode()
+
+    def post():
+        return client_for(treasurer).post(
+            url("reconcile", network),
+            {"statement": SimpleUploadedFile("s.csv", statement, content_type="text/csv")},
+        )
+
+    post()
+    assert ImportedLine.objects.filter(network=network).count() == 3  # the twin lines both kept
+    assert ImportedLine.objects.get(amount=2500).matched == ana
+    # The two cash gifts are recorded afterwards; the same statement is imported again.
+    first_cash = fill(treasurer, donations, 700)
+    second_cash = fill(treasurer, donations, 700)
+    result = post().context["result"]
+    assert ImportedLine.objects.filter(network=network).count() == 3  # nothing duplicated
+    assert ImportedLine.objects.get(amount=2500).matched == ana  # kept, not matched twice
+    assert {line.matched for line in ImportedLine.objects.filter(amount=700)} == {
+        first_cash,
+        second_cash,
+    }
+    assert [tx for _line, tx in result["matched"]] == [ana, first_cash, second_cash]
+    assert result["unmatched_lines"] == []
+    assert result["unmatched_transactions"] == []
+    # A third import changes nothing.
+    assert len(post().context["result"]["matched"]) == 3
+    assert ImportedLine.objects.filter(network=network).count() == 3
+
+
 def test_an_unreadable_statement_gets_a_clear_error(network, treasurer):
     statement = b"Date,Amount\nyesterday,lots\n"
     response = client_for(treasurer).post(
