@@ -89,6 +89,7 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "pantry:settings": set(),
     "pantry:lot_count": set(),
     "pantry:item_edit": set(),
+    "pantry:household_link": set(),
     # The lending library: members only; the calendar feed needs no session, only its secret.
     "library:thing_list": MEMBERS,
     "library:thing_create": MEMBERS,
@@ -285,6 +286,7 @@ def world(
         "pantry:lot_adjust": slug | {"lot_id": 1},
         "pantry:lot_count": slug | {"lot_id": 1},
         "pantry:item_edit": slug | {"item_id": 1},
+        "pantry:household_link": slug | {"household_id": 1},
         "pantry:item_retire": slug | {"item_id": 1},
         "pantry:reservation_release": slug | {"reservation_id": 1},
         "pantry:reservation_fulfil": slug | {"reservation_id": 1},

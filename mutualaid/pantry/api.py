@@ -80,6 +80,7 @@ class LotOut(Schema):
 class HouseholdOut(Schema):
     id: int
     code: str
+    member_id: int | None = Field(description="The member who collects for the household.")
 
 
 class AllowanceOut(Schema):
@@ -289,6 +290,29 @@ def pantry_households_create(
         return services.household_create(actor=member, code=payload.code)
 
     return created_once(request, key=idempotency_key, create=create, out=HouseholdOut)
+
+
+class HouseholdLinkIn(InputSchema):
+    member: Id | None = Field(description="The member who collects; null unlinks.")
+
+
+@router.post(
+    "/pantry/households/{household_id}/member",
+    response=responses(HouseholdOut),
+    operation_id="pantry_households_link",
+)
+def pantry_households_link(
+    request: HttpRequest, household_id: PathId, payload: HouseholdLinkIn
+) -> Household:
+    """Link a household to the member who collects for it, or unlink it."""
+    member = member_of(request)
+    household = selectors.access_household(member, household_id)
+    linked = None
+    if payload.member is not None:
+        linked = Member.objects.filter(pk=payload.member, network_id=member.network_id).first()
+        if linked is None:
+            raise NotFound()
+    return services.household_link(actor=member, household=household, member=linked)
 
 
 @router.get(

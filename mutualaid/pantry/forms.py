@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from mutualaid.networks.models import Member
 from mutualaid.pantry.models import (
     DietaryTag,
     FairShareRule,
@@ -80,6 +81,18 @@ class DistributionLineForm(_ItemChoiceForm):
 
 class HouseholdForm(forms.Form):
     code = forms.CharField(label=_("Household code"), max_length=40)
+
+
+class HouseholdLinkForm(forms.Form):
+    member = forms.ModelChoiceField(
+        label=_("Member who collects for this household (empty to unlink)"),
+        queryset=Member.objects.none(),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, members: QuerySet[Member], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members  # type: ignore[attr-defined]
 
 
 class AdjustForm(forms.Form):

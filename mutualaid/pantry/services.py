@@ -288,6 +288,28 @@ def household_create(*, actor: Member, code: str, member: Member | None = None) 
     return household
 
 
+@transaction.atomic
+def household_link(*, actor: Member, household: Household, member: Member | None) -> Household:
+    """Link a household to the member who collects for it, or unlink it (member None). The
+    member then finds the household and what it was given in their own data download."""
+    require(actor, MANAGE, actor.network)
+    _same_network(actor, household)
+    if member is not None and member.network_id != actor.network_id:
+        raise NotFound()
+    member_id = member.pk if member is not None else None
+    if not Household.objects.filter(pk=household.pk, network_id=actor.network_id).update(
+        member_id=member_id
+    ):
+        raise NotFound()
+    history_record(
+        actor=actor,
+        action="pantry.household_link" if member is not None else "pantry.household_unlink",
+        target=household,
+    )
+    household.refresh_from_db()
+    return household
+
+
 # --- Taking stock out -----------------------------------------------------------------------
 
 

@@ -16,6 +16,11 @@ urlpatterns = [
     path("pantry/intake/", views.intake, name="intake"),
     path("pantry/distribute/", views.distribute, name="distribute"),
     path("pantry/households/", views.households, name="households"),
+    path(
+        "pantry/households/<int:household_id>/member/",
+        views.household_link,
+        name="household_link",
+    ),
     path("pantry/lots/<int:lot_id>/adjust/", views.lot_adjust, name="lot_adjust"),
     path("pantry/lots/<int:lot_id>/count/", views.lot_count, name="lot_count"),
     path("pantry/reservations/", views.reservations, name="reservations"),

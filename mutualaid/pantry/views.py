@@ -33,6 +33,7 @@ from mutualaid.pantry.forms import (
     DistributionLineFormSet,
     FairShareProposalForm,
     HouseholdForm,
+    HouseholdLinkForm,
     IntakeForm,
     IntakeLineFormSet,
     ItemForm,
@@ -380,6 +381,34 @@ def households(request: HttpRequest) -> HttpResponse:
             status = 400
     context = {"form": form, "households": selectors.households_of(network=member.network)}
     return render(request, "pantry/households.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@member_page
+def household_link(request: HttpRequest, household_id: int) -> HttpResponse:
+    """Link a household to the member who collects for it (or unlink it)."""
+    member = _manager(request)
+    household = selectors.access_household(member, household_id)
+    members = Member.objects.filter(network=member.network).order_by("display_name")
+    form = HouseholdLinkForm(
+        request.POST or None, members=members, initial={"member": household.member_id}
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.household_link(
+                    actor=member, household=household, member=form.cleaned_data["member"]
+                )
+            except DomainError as err:
+                status = _show_error(form, err)
+            else:
+                messages.success(request, _("The household is saved."))
+                return redirect("pantry:households", slug=member.network.slug)
+        else:
+            status = 400
+    context = {"form": form, "household": household}
+    return render(request, "pantry/household_link.html", context, status=status)
 
 
 @require_POST

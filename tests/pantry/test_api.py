@@ -167,3 +167,19 @@ def test_an_item_is_changed_and_retired_through_the_api(api, keeper, rice):
     retired = api.post(f"/pantry/items/{rice.pk}/retire")
     assert retired.status_code == 200, retired.json()
     assert retired.json()["retired_at"] is not None
+
+
+def test_a_household_is_linked_through_the_api(api, household, requester, bystander):
+    from tests.api.conftest import api_client_for
+
+    linked = api.post(f"/pantry/households/{household.pk}/member", {"member": requester.pk})
+    assert linked.status_code == 200, linked.json()
+    assert linked.json()["member_id"] == requester.pk
+    refused = api_client_for(bystander).post(
+        f"/pantry/households/{household.pk}/member", {"member": None}
+    )
+    assert refused.status_code in (403, 404)
+    household.refresh_from_db()
+    assert household.member == requester
+    unlinked = api.post(f"/pantry/households/{household.pk}/member", {"member": None})
+    assert unlinked.json()["member_id"] is None

@@ -218,3 +218,22 @@ def test_the_unit_of_an_item_with_stock_is_locked_with_a_message(keeper, rice, n
     assert "The unit cannot change once the item has had stock" in response.content.decode()
     rice.refresh_from_db()
     assert rice.unit == "kg"
+
+
+def test_a_household_is_linked_to_a_member_from_its_page(
+    keeper, bystander, requester, household, network
+):
+    client = client_for(keeper)
+    assert client.get(url("household_link", network, household_id=household.pk)).status_code == 200
+    response = client.post(
+        url("household_link", network, household_id=household.pk), {"member": requester.pk}
+    )
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert household.member == requester
+    refused = client_for(bystander).post(
+        url("household_link", network, household_id=household.pk), {"member": ""}
+    )
+    assert refused.status_code in (403, 404)
+    household.refresh_from_db()
+    assert household.member == requester

@@ -20,7 +20,7 @@ from mutualaid.pantry.models import (
     StockMovement,
 )
 from mutualaid.pantry.services import IntakeLine
-from tests.factories import CategoryFactory, NeedFactory
+from tests.factories import CategoryFactory, MemberFactory, NeedFactory
 from tests.pantry.conftest import TODAY, stock
 
 
@@ -453,3 +453,24 @@ def test_a_retired_item_is_not_taken_in_and_keeps_its_history(keeper, rice, hous
     assert StockMovement.objects.filter(item=rice).count() == 2
     with pytest.raises(Conflict, match="already retired"):
         services.item_retire(actor=keeper, item=retired)
+
+
+# --- Linking a household to a member --------------------------------------------------------
+
+
+def test_a_household_is_linked_to_a_member_and_unlinked(keeper, household, requester):
+    linked = services.household_link(actor=keeper, household=household, member=requester)
+    assert linked.member == requester
+    assert HistoryEntry.objects.filter(action="pantry.household_link").exists()
+    unlinked = services.household_link(actor=keeper, household=household, member=None)
+    assert unlinked.member is None
+
+
+def test_linking_needs_the_permission_and_a_member_of_the_network(keeper, bystander, household):
+    with pytest.raises(PermissionDenied):
+        services.household_link(actor=bystander, household=household, member=bystander)
+    stranger = MemberFactory()
+    with pytest.raises(NotFound):
+        services.household_link(actor=keeper, household=household, member=stranger)
+    household.refresh_from_db()
+    assert household.member is None
