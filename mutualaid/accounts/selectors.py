@@ -18,6 +18,7 @@ from mutualaid.fund.selectors import fund_data_export
 from mutualaid.library.selectors import library_data_export
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks.models import Application, ApplicationVote, Member
+from mutualaid.pantry.selectors import pantry_data_export
 
 
 def _iso(value: Any) -> str | None:
@@ -131,6 +132,7 @@ def _membership(member: Member) -> dict[str, Any]:
         **library_data_export(member=member),
         **fund_data_export(member=member),
         **care_data_export(member=member),
+        **pantry_data_export(member=member),
         "history": [
             {
                 "action": h.action,

@@ -352,3 +352,36 @@ def distribution_weeks(*, network: Network) -> list[list[object]]:
         ]
         for row in weeks
     ]
+
+
+def pantry_data_export(*, member: Member) -> dict[str, object]:
+    """The member's part of "download my data": the households linked to them (a code only)
+    and what each was given. Who gave it out is left out: that is the giver's record."""
+    households = (
+        Household.objects.filter(member=member)
+        .order_by("created_at")
+        .prefetch_related("distributions__lines__item")
+    )
+    return {
+        "pantry_households": [
+            {
+                "id": h.pk,
+                "code": h.code,
+                "created_at": h.created_at.isoformat(),
+                "distributions": [
+                    {
+                        "id": d.pk,
+                        "need": d.need_id,
+                        "override_reason": d.override_reason,
+                        "created_at": d.created_at.isoformat(),
+                        "lines": [
+                            {"item": line.item.name, "quantity": line.quantity}
+                            for line in d.lines.all()
+                        ],
+                    }
+                    for d in sorted(h.distributions.all(), key=lambda d: d.created_at)
+                ],
+            }
+            for h in households
+        ]
+    }

@@ -36,6 +36,8 @@ from mutualaid.needs import services as needs
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks import services as networks
 from mutualaid.networks.models import ApiToken, Application, ApplicationVote, Member, Skill
+from mutualaid.pantry import services as pantry
+from mutualaid.pantry.models import Distribution, DistributionLine, Household
 from tests.api.conftest import ApiClient
 from tests.conftest import SECRET_ADDRESS, SECRET_PHONE
 from tests.factories import CENTER_CELL, NEARBY_CELL, MemberFactory, NeedFactory, UserFactory
@@ -75,6 +77,9 @@ INVENTORIED = [
     Post,
     Flag,
     Reaction,
+    Household,
+    Distribution,
+    DistributionLine,
 ]
 
 
@@ -281,6 +286,20 @@ def member_with_everything() -> Member:
     library.loans_remind_sweep()
     # The fund: a reimbursement with a receipt, paid and confirmed, and an approval given.
     fund_everything(member, neighbour)
+    # The pantry: a household linked to them, given rice against their need.
+    pantry_keeper = MemberFactory(
+        network=network, display_name="Pia", role=Member.Role.FOUNDING_ORGANISER
+    )
+    rice = pantry.item_create(actor=pantry_keeper, name="Rice", unit="kg", category="grains")
+    pantry.intake_record(
+        actor=pantry_keeper,
+        lines=[pantry.IntakeLine(item=rice, quantity=3, unit="kg")],
+        source="donation",
+    )
+    household = pantry.household_create(actor=pantry_keeper, code="Blue 14", member=member)
+    pantry.distribution_create(
+        actor=pantry_keeper, household=household, lines=[(rice, 2)], need=need
+    )
     # A circle: the neighbour facilitates, the member posts, replies, reacts and flags.
     circle = care.circle_create(actor=neighbour, name="Grief circle", agreement="Kindness.")
     joining = care.membership_request(actor=member, circle=circle)
