@@ -95,6 +95,14 @@ class TrainingForm(forms.Form):
         self.fields["trainee"].queryset = members  # type: ignore[attr-defined]
 
 
+class KeeperForm(forms.Form):
+    keeper = forms.ModelChoiceField(label=_("New keeper"), queryset=Member.objects.none())
+
+    def __init__(self, *args: Any, members: QuerySet[Member], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["keeper"].queryset = members  # type: ignore[attr-defined]
+
+
 class PhotoForm(forms.Form):
     photo = forms.FileField(
         label=_("New photo (JPEG, PNG or WebP, up to 5 MB)"),

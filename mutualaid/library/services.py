@@ -134,6 +134,32 @@ def thing_update(*, actor: Member, thing: Thing, condition: str, is_active: bool
     return thing
 
 
+@transaction.atomic
+def thing_keeper_assign(*, actor: Member, thing: Thing, keeper: Member) -> Thing:
+    """Give a thing whose keeper left a new keeper (an organiser or a member with the library
+    permission does this). The thing stays off the shelf until the new keeper puts it back,
+    with their own pickup notes."""
+    require(actor, "library.manage", thing.network)
+    if keeper.network_id != thing.network_id:
+        raise InvalidInput(_("Choose a member of this network."), fields={"keeper": []})
+    if not can(keeper, "library.lend", thing.network):
+        message = _("%(name)s cannot keep things in the library.") % {"name": keeper.display_name}
+        raise InvalidInput(message, fields={"keeper": [message]})
+    if not Thing.objects.filter(pk=thing.pk, keeper__isnull=True).update(
+        keeper=keeper, updated_at=timezone.now()
+    ):
+        raise Conflict(_("This thing already has a keeper."))
+    history_record(
+        actor=actor,
+        network=thing.network,
+        action="library.thing_keeper",
+        target=thing,
+        keeper=keeper.pk,
+    )
+    thing.refresh_from_db()
+    return thing
+
+
 # --- Training -------------------------------------------------------------------------------
 
 

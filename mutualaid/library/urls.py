@@ -15,6 +15,7 @@ urlpatterns = [
         name="thing_photo_upload",
     ),
     path("library/things/<int:thing_id>/update/", views.thing_update, name="thing_update"),
+    path("library/things/<int:thing_id>/keeper/", views.thing_keeper, name="thing_keeper"),
     path("library/things/<int:thing_id>/book/", views.thing_book, name="thing_book"),
     path("library/things/<int:thing_id>/train/", views.thing_train, name="thing_train"),
     # One URL per step: check_out, return, cancel.

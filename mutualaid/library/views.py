@@ -24,6 +24,7 @@ from mutualaid.library.calendar import bookings_ical
 from mutualaid.library.forms import (
     BookingForm,
     BookingStepForm,
+    KeeperForm,
     PhotoForm,
     ThingFilterForm,
     ThingForm,
@@ -99,6 +100,7 @@ def _render_thing(
     booking_form: BookingForm | None = None,
     training_form: TrainingForm | None = None,
     photo_form: PhotoForm | None = None,
+    keeper_form: KeeperForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -139,6 +141,12 @@ def _render_thing(
         if handles
         else None,
         "feed_url": request.build_absolute_uri(feed_path),
+        "keeper_form": keeper_form
+        or (
+            KeeperForm(members=_keepers(member))
+            if thing.keeper_id is None and can(member, "library.manage", thing.network)
+            else None
+        ),
         "error": error,
     }
     return render(request, "library/thing_detail.html", context, status=status)
@@ -168,6 +176,10 @@ def _days(calendar: list[Booking], member: Member) -> list[dict[str, Any]]:
         ]
         days.append({"day": day, "slots": slots})
     return days
+
+
+def _keepers(member: Member) -> Any:
+    return members_active(network=member.network).order_by("display_name")
 
 
 def _trainees(member: Member) -> Any:
@@ -245,6 +257,23 @@ def thing_update(request: HttpRequest, thing_id: int) -> HttpResponse:
     except DomainError as err:
         return _render_thing(request, thing, error=err.message, status=err.status)
     messages.success(request, _("Saved."))
+    return _redirect_to_thing(request, thing.pk)
+
+
+@require_POST
+@member_page
+def thing_keeper(request: HttpRequest, thing_id: int) -> HttpResponse:
+    """Give a thing whose keeper left a new keeper."""
+    member = _member(request)
+    thing = selectors.access_thing(member, thing_id)
+    form = KeeperForm(request.POST, members=_keepers(member))
+    if not form.is_valid():
+        return _render_thing(request, thing, keeper_form=form, status=400)
+    try:
+        services.thing_keeper_assign(actor=member, thing=thing, keeper=form.cleaned_data["keeper"])
+    except DomainError as err:
+        return _render_thing(request, thing, error=err.message, status=err.status)
+    messages.success(request, _("The thing has a new keeper. They can put it back on the shelf."))
     return _redirect_to_thing(request, thing.pk)
 
 
