@@ -174,8 +174,7 @@ def receipt(request: HttpRequest, receipt_id: int) -> HttpResponse:
     selectors.access_request(member, found.request_id)  # same network, may see it
     if found.request.requester_id != member.pk and not can(member, MANAGE, member.network):
         raise NotFound()
-    with found.file.open("rb") as handle:
-        response = HttpResponse(handle.read(), content_type=found.content_type)
+    response = HttpResponse(services.receipt_bytes(found), content_type=found.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="receipt-{found.pk}"'

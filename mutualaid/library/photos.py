@@ -1,57 +1,6 @@
-"""Checking and cleaning a photo of a thing before it is stored.
+"""Checking and cleaning a photo of a thing before it is stored: the helper lives in
+mutualaid.core.photos, shared with the fund's receipts."""
 
-A photo taken at home can carry the GPS position of that home in its EXIF data. Every upload
-is decoded and encoded again from its pixels alone, so nothing but the picture is kept: no
-EXIF, no GPS, no comments. The orientation EXIF asked for is applied to the pixels first.
-"""
+from mutualaid.core.photos import MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS, MAX_SIDE, photo_clean
 
-import io
-import uuid
-
-from django.core.files.base import ContentFile
-from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
-
-from mutualaid.core.errors import InvalidInput
-
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PHOTO_PIXELS = 40_000_000
-MAX_SIDE = 2000
-# Pillow format -> (file extension, save options)
-FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-
-
-def _refuse(message: str) -> InvalidInput:
-    return InvalidInput(message, fields={"photo": [message]})
-
-
-def photo_clean(data: bytes) -> "ContentFile[bytes]":
-    """A JPEG, PNG or WebP under 5 MB, re-encoded without any metadata and at most 2000 pixels
-    on its longer side. Anything else is refused with a readable message."""
-    if len(data) > MAX_PHOTO_BYTES:
-        raise _refuse(_("Please choose a photo smaller than 5 MB."))
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            kind = probe.format or ""
-            width, height = probe.size
-            probe.verify()
-        if kind not in FORMATS:
-            raise _refuse(_("Please choose a JPEG, PNG or WebP photo."))
-        if width * height > MAX_PHOTO_PIXELS:
-            raise _refuse(_("This photo is too large. Please choose a smaller one."))
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            clean = ImageOps.exif_transpose(image)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _refuse(_("This file is not a photo we can read.")) from None
-    clean.thumbnail((MAX_SIDE, MAX_SIDE))
-    if clean.mode not in ("RGB", "RGBA", "L"):
-        clean = clean.convert("RGBA")
-    if kind == "JPEG" and clean.mode == "RGBA":
-        clean = clean.convert("RGB")
-    # A fresh image from the pixels alone: no info dictionary, so no EXIF, XMP or comments.
-    bare = Image.new(clean.mode, clean.size)
-    bare.paste(clean)
-    out = io.BytesIO()
-    bare.save(out, format=kind)
-    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{FORMATS[kind]}")
+__all__ = ["MAX_PHOTO_BYTES", "MAX_PHOTO_PIXELS", "MAX_SIDE", "photo_clean"]

@@ -10,7 +10,7 @@ from mutualaid.fund import services
 from mutualaid.fund.models import Account, FundRequest, LedgerTransaction, Payout
 from mutualaid.networks.services import api_token_create
 from tests.api.conftest import ApiClient, assert_error
-from tests.fund.conftest import fill
+from tests.fund.conftest import fill, png
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_a_receipt_is_uploaded_once_and_the_report_is_read(
     responses = [
         requester_fund_api.client.post(
             f"/api/v1/fund/requests/{request.pk}/receipts",
-            {"file": SimpleUploadedFile("r.png", b"\x89PNG....", content_type="image/png")},
+            {"file": SimpleUploadedFile("r.png", png(), content_type="image/png")},
             headers=headers,
         )
         for _ in range(2)

@@ -13,7 +13,7 @@ from mutualaid.fund import selectors, services
 from mutualaid.fund.models import FundRequest, LedgerTransaction, Payout, Receipt
 from tests.conftest import client_for
 from tests.factories import MemberFactory
-from tests.fund.conftest import approved, fill, set_policy
+from tests.fund.conftest import approved, fill, png, set_policy
 from tests.library.conftest import jpeg_with_gps
 
 
@@ -61,12 +61,59 @@ def test_a_member_asks_with_a_receipt_that_only_they_and_treasurers_can_open(
     assert client_for(requester).get(page)["Cache-Control"] == "private, no-store"
 
 
+def test_a_receipt_photo_loses_its_gps_and_is_stored_encrypted(network, requester, tmp_path):
+    import io
+
+    from PIL import Image
+
+    request = services.request_create(
+        actor=requester, kind="reimbursement", category="medicine", amount=500
+    )
+    original = jpeg_with_gps()
+    upload = SimpleUploadedFile("r.jpg", original, content_type="image/jpeg")
+    receipt = services.receipt_attach(actor=requester, request=request, file=upload)
+
+    # on disk: neither the image nor anything of it in the clear
+    stored = (tmp_path / "private" / receipt.file.name).read_bytes()
+    assert stored != original
+    assert not stored.startswith(b"\xff\xd8")  # not a JPEG
+    assert b"PhoneMaker" not in stored
+    assert b"JFIF" not in stored
+    assert b"Exif" not in stored
+
+    # through the permission-checked view: the picture, with no EXIF and no GPS
+    response = client_for(requester).get(url("receipt", network, receipt_id=receipt.pk))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    served = response.content
+    assert served.startswith(b"\xff\xd8")
+    assert b"PhoneMaker" not in served
+    with Image.open(io.BytesIO(served)) as image:
+        assert image.size == (40, 30)
+        assert not image.getexif()
+
+
+def test_a_receipt_pdf_is_stored_encrypted_and_served_as_it_was(network, requester, tmp_path):
+    request = services.request_create(
+        actor=requester, kind="reimbursement", category="medicine", amount=500
+    )
+    pdf = b"%PDF-1.4\n% a receipt\n%%EOF\n"
+    upload = SimpleUploadedFile("r.pdf", pdf, content_type="application/pdf")
+    receipt = services.receipt_attach(actor=requester, request=request, file=upload)
+    assert b"%PDF" not in (tmp_path / "private" / receipt.file.name).read_bytes()
+    response = client_for(requester).get(url("receipt", network, receipt_id=receipt.pk))
+    assert response.content == pdf
+    fake = SimpleUploadedFile("x.jpg", b"not a picture", content_type="image/jpeg")
+    with pytest.raises(Exception, match="not a photo"):
+        services.receipt_attach(actor=requester, request=request, file=fake)
+
+
 def test_receipts_are_deleted_on_the_retention_schedule(requester, network):
     set_policy(network, receipt_retention_days=30)
     request = services.request_create(
         actor=requester, kind="reimbursement", category="groceries", amount=500
     )
-    upload = SimpleUploadedFile("r.png", b"\x89PNG....", content_type="image/png")
+    upload = SimpleUploadedFile("r.png", png(), content_type="image/png")
     receipt = services.receipt_attach(actor=requester, request=request, file=upload)
     storage, name = receipt.file.storage, receipt.file.name
     assert services.receipts_expire(now=timezone.now() + timedelta(days=29)) == 0
