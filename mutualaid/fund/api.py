@@ -2,7 +2,9 @@
 two-sided payouts. Every write that creates something or moves money takes an
 `Idempotency-Key`: a retry with the same key returns the first response and moves nothing.
 
-Amounts are integers in minor units (cents) of the fund's currency.
+Amounts are integers in the minor units of the fund's currency, whose number of decimals is
+the currency's ISO 4217 exponent (`exponent` in `GET /fund` and the report): 1850 is 18.50 USD
+(exponent 2), 1850 JPY (exponent 0), 1.850 KWD (exponent 3).
 """
 
 import hashlib
@@ -28,6 +30,7 @@ from mutualaid.core.errors import NotFound
 from mutualaid.core.idempotency import idempotent_write, request_fingerprint
 from mutualaid.fund import selectors, services
 from mutualaid.fund.models import FundRequest, LedgerTransaction, Payout
+from mutualaid.fund.money import exponent
 from mutualaid.fund.services import MAX_AMOUNT
 from mutualaid.needs.models import Need
 from mutualaid.networks.permissions import require
@@ -42,7 +45,14 @@ PayoutState = Literal["sent", "received", "disputed", "failed"]
 AccountKind = Literal["income", "payout", "expense"]
 
 # Any int on the way in: the services give the readable refusal for zero, negative and absurd.
-Amount = Annotated[int, Field(ge=-MAX_AMOUNT * 1000, le=MAX_AMOUNT * 1000)]
+Amount = Annotated[
+    int,
+    Field(
+        ge=-MAX_AMOUNT * 1000,
+        le=MAX_AMOUNT * 1000,
+        description="in minor units of the fund's currency (see `exponent`)",
+    ),
+]
 Currency = Annotated[str, StringConstraints(min_length=3, max_length=3), PlainText]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=80), PlainText]
 Memo = Annotated[str, StringConstraints(max_length=200), PlainText]
@@ -50,8 +60,12 @@ Reason = Annotated[str, StringConstraints(max_length=500), PlainText]
 Purpose = Annotated[str, StringConstraints(max_length=1000), PlainText]
 
 
+EXPONENT_DOC = "decimals of the currency: an amount of 1850 is 1850 / 10**exponent of it"
+
+
 class FundOut(Schema):
     currency: str
+    exponent: int = Field(description=EXPONENT_DOC)
     balance: int
     policy: list[str]
 
@@ -155,6 +169,7 @@ def fund_overview(request: HttpRequest) -> dict[str, object]:
     policy = services.policy_for(member.network)
     return {
         "currency": policy.currency,
+        "exponent": exponent(policy.currency),
         "balance": services.fund_account(member.network).balance,
         "policy": selectors.policy_in_words(network=member.network),
     }
@@ -433,6 +448,7 @@ class ReportRowOut(Schema):
 
 class ReportOut(Schema):
     currency: str
+    exponent: int = Field(description=EXPONENT_DOC)
     balance: int
     income: list[ReportRowOut]
     outgoings: list[ReportRowOut]

@@ -1,29 +1,60 @@
-"""Forms for the fund pages. Amounts are typed as money (12.50) and turned into cents here;
+"""Forms for the fund pages. Amounts are typed as money (12.50 USD, 1850 JPY) and turned into
+minor units here, with the currency's own number of decimals;
 every rule about them lives in the services."""
 
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.validators import DecimalValidator
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.fund.models import Account, CapPeriod, FundRequest, OverBudgetRule
+from mutualaid.fund.money import exponent, to_minor
 
 
 class MoneyField(forms.DecimalField):
-    """A money amount typed with up to two decimals, cleaned to integer cents."""
+    """A money amount typed with as many decimals as the currency has (JPY none, USD two,
+    KWD three), cleaned to integer minor units. The form sets the currency."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 12)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(**kwargs)
+        self.currency = "USD"
+
+    def set_currency(self, currency: str) -> None:
+        places = exponent(currency)
+        self.currency, self.decimal_places = currency, places
+        self.validators = [v for v in self.validators if not isinstance(v, DecimalValidator)] + [
+            DecimalValidator(self.max_digits, places)
+        ]
+        self.widget.attrs["step"] = str(Decimal(1).scaleb(-places))
 
     def clean(self, value: Any) -> int | None:  # type: ignore[override]
         amount: Decimal | None = super().clean(value)
-        return None if amount is None else int(amount * 100)
+        if amount is None:
+            return None
+        try:
+            return to_minor(amount, self.currency)
+        except ValueError:
+            raise forms.ValidationError(
+                _("%(currency)s amounts have at most %(places)d decimals.")
+                % {"currency": self.currency, "places": exponent(self.currency)}
+            ) from None
 
 
-class RequestForm(forms.Form):
+class CurrencyForm(forms.Form):
+    """A form whose money fields take the fund's currency (`currency=` when made)."""
+
+    def __init__(self, *args: Any, currency: str = "USD", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, MoneyField):
+                field.set_currency(currency)
+
+
+class RequestForm(CurrencyForm):
     kind = forms.ChoiceField(label=_("What kind of help"), choices=FundRequest.Kind.choices)
     category = forms.ChoiceField(label=_("What for"), choices=FundRequest.Category.choices)
     amount = MoneyField(label=_("Amount"))
@@ -41,7 +72,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
 
-class ContributionForm(forms.Form):
+class ContributionForm(CurrencyForm):
     source = forms.ModelChoiceField(label=_("From"), queryset=Account.objects.none())
     amount = MoneyField(label=_("Amount"))
     memo = forms.CharField(label=_("Note"), max_length=200, required=False)
@@ -51,7 +82,7 @@ class ContributionForm(forms.Form):
         self.fields["source"].queryset = accounts.filter(kind=Account.Kind.INCOME)  # type: ignore[attr-defined]
 
 
-class FeeForm(forms.Form):
+class FeeForm(CurrencyForm):
     fees = forms.ModelChoiceField(label=_("Fees account"), queryset=Account.objects.none())
     amount = MoneyField(label=_("Amount"))
     memo = forms.CharField(label=_("Note"), max_length=200, required=False)
@@ -90,7 +121,7 @@ class StatementForm(forms.Form):
     statement = forms.FileField(label=_("Bank or payment-app statement (CSV)"))
 
 
-class PolicyProposalForm(forms.Form):
+class PolicyProposalForm(CurrencyForm):
     """Propose a new fund policy. Blank fields stay as they are; amounts are money."""
 
     auto_approve_up_to = MoneyField(label=_("Approve at once up to"), required=False)

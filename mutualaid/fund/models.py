@@ -1,10 +1,11 @@
 """The solidarity fund: a double-entry ledger, requests for money, approvals, payouts, receipts
 and the network's fund policy.
 
-Money is integers in minor units (cents) in the one currency of the network's fund. Every
-movement of money is a `LedgerTransaction` whose `Entry` rows add up to zero; positive amounts
-are debits (money arriving in an account), negative are credits (money leaving it). Nothing is
-updated or deleted: a mistake is corrected by a reversing transaction.
+Money is integers in minor units (cents for USD, yen for JPY: see `money.py`) in the one
+currency of the network's fund. Every movement of money is a `LedgerTransaction` whose `Entry`
+rows add up to zero; positive amounts are debits (money arriving in an account), negative are
+credits (money leaving it). Nothing is updated or deleted: a mistake is corrected by a
+reversing transaction.
 
 `Account.balance` is the stored sum of the account's entries, changed only by conditional
 `UPDATE … WHERE` statements in the same transaction as the entries. An account with a `floor`

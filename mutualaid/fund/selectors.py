@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import NotFound
 from mutualaid.fund.models import Account, Approval, Entry, FundRequest, LedgerTransaction, Payout
+from mutualaid.fund.money import exponent, to_major
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can
 
@@ -69,7 +70,9 @@ def accounts_public(*, network: Network) -> QuerySet[Account]:
 
 
 def _money(amount: int, currency: str) -> str:
-    return f"{amount / 100:.2f} {currency}"
+    from mutualaid.fund.money import money_text
+
+    return money_text(amount, currency)
 
 
 def policy_in_words(*, network: Network) -> list[str]:
@@ -201,6 +204,7 @@ def report(*, network: Network, public: bool) -> dict[str, Any]:
         )
     return {
         "currency": policy.currency,
+        "exponent": exponent(policy.currency),
         "balance": fund.balance,
         "income": _suppress(income, public),
         "outgoings": _suppress(outgoings, public),
@@ -211,10 +215,15 @@ def report(*, network: Network, public: bool) -> dict[str, Any]:
 
 
 def report_csv_rows(*, network: Network, public: bool) -> list[list[object]]:
-    """The report's cells as rows: section, month, label, count, amount in minor units and
-    currency. A suppressed cell keeps its row, with count and amount left empty."""
+    """The report's cells as rows: section, month, label, count, amount (with the currency's
+    decimals: 18.50 USD, 1850 JPY) and currency. A suppressed cell keeps its row, with count
+    and amount left empty."""
     data = report(network=network, public=public)
-    rows: list[list[object]] = [["balance", "", "", "", data["balance"], data["currency"]]]
+
+    def money(amount: int) -> str:
+        return f"{to_major(amount, data['currency']):.{data['exponent']}f}"
+
+    rows: list[list[object]] = [["balance", "", "", "", money(data["balance"]), data["currency"]]]
     for section in ("income", "outgoings", "queue"):
         for r in data[section]:
             rows.append(
@@ -223,7 +232,7 @@ def report_csv_rows(*, network: Network, public: bool) -> list[list[object]]:
                     r.month,
                     r.label,
                     "" if r.count is None else r.count,
-                    "" if r.amount is None else r.amount,
+                    "" if r.amount is None else money(r.amount),
                     data["currency"],
                 ]
             )
@@ -242,8 +251,9 @@ def report_plot(*, network: Network, public: bool, fmt: str) -> bytes:
 
     data = report(network=network, public=public)
     months = sorted({r.month for r in data["income"]} | {r.month for r in data["outgoings"]})
-    income = [sum(r.amount or 0 for r in data["income"] if r.month == m) / 100 for m in months]
-    out = [sum(r.amount or 0 for r in data["outgoings"] if r.month == m) / 100 for m in months]
+    unit = 10 ** exponent(data["currency"])
+    income = [sum(r.amount or 0 for r in data["income"] if r.month == m) / unit for m in months]
+    out = [sum(r.amount or 0 for r in data["outgoings"] if r.month == m) / unit for m in months]
     figure = Figure(figsize=(7, 3.5))
     axes = figure.subplots()
     positions = list(range(len(months)))

@@ -45,6 +45,7 @@ from mutualaid.fund.models import (
     Payout,
     Receipt,
 )
+from mutualaid.fund.money import exponent, money_text
 from mutualaid.needs.models import Need
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can, require
@@ -61,7 +62,9 @@ class Leg:
 
 def _amount(value: object, *, field: str = "amount", high: int = MAX_AMOUNT) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
-        message = _("Give an amount of at least 1 and at most %(max)d (in cents).") % {"max": high}
+        message = _(
+            "Give an amount of at least 1 and at most %(max)d (in the currency's minor units)."
+        ) % {"max": high}
         raise InvalidInput(message, fields={field: [message]})
     return value
 
@@ -262,7 +265,7 @@ def _post(
 
 def _format(account: Account, amount: int) -> str:
     currency = policy_for(account.network).currency
-    return f"{amount / 100:.2f} {currency}"
+    return money_text(amount, currency)
 
 
 @transaction.atomic
@@ -415,9 +418,9 @@ def _check_cap(request: FundRequest, policy: FundPolicy, when: datetime) -> None
                 "bring it to %(total)s."
             )
             % {
-                "cap": f"{policy.person_cap / 100:.2f} {policy.currency}",
+                "cap": money_text(policy.person_cap, policy.currency),
                 "period": CapPeriod(policy.cap_period).label,
-                "total": f"{(already + request.amount) / 100:.2f} {policy.currency}",
+                "total": money_text(already + request.amount, policy.currency),
             }
         )
 
@@ -806,7 +809,7 @@ MATCH_WITHIN_DAYS = 3
 MAX_STATEMENT_BYTES = 2 * 1024 * 1024
 
 
-def statement_parse(text: str) -> list[StatementLine]:
+def statement_parse(text: str, currency: str = "USD") -> list[StatementLine]:
     """Lines of a bank or payment-app CSV export with a header naming a date column and an
     amount column (or separate money in / money out columns). Amounts like 12.50 or -3,00."""
     import csv
@@ -832,7 +835,7 @@ def statement_parse(text: str) -> list[StatementLine]:
         if "," in raw and "." not in raw:
             raw = raw.replace(",", ".")
         raw = raw.replace(",", "")
-        return int((Decimal(raw) * 100).to_integral_value())
+        return int(Decimal(raw).scaleb(exponent(currency)).to_integral_value())
 
     lines = []
     for number, row in enumerate(reader, start=2):
@@ -875,7 +878,7 @@ def statement_reconcile(*, actor: Member, statement: UploadedFile) -> dict[str, 
         text = statement.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput(_("Save the statement as CSV in UTF-8.")) from None
-    lines = statement_parse(text)
+    lines = statement_parse(text, policy_for(actor.network).currency)
     network = actor.network
     fund = fund_account(network)
     with transaction.atomic():

@@ -52,6 +52,10 @@ def _manager(request: HttpRequest) -> Member:
     return member
 
 
+def _currency(member: Member) -> str:
+    return services.policy_for(member.network).currency
+
+
 def _to(name: str, member: Member) -> HttpResponse:
     return redirect(f"fund:{name}", slug=member.network.slug)
 
@@ -81,7 +85,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "to_approve": to_approve if can(member, "fund.approve", member.network) else [],
         "may_manage": can(member, MANAGE, member.network),
         "report": selectors.report(network=member.network, public=False),
-        "propose_form": PolicyProposalForm(),
+        "propose_form": PolicyProposalForm(currency=_currency(member)),
     }
     return render(request, "fund/overview.html", context)
 
@@ -90,7 +94,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @member_page
 def request_create(request: HttpRequest) -> HttpResponse:
     member = _member(request)
-    form = RequestForm(request.POST or None, request.FILES or None)
+    form = RequestForm(request.POST or None, request.FILES or None, currency=_currency(member))
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -192,8 +196,11 @@ def treasury(request: HttpRequest) -> HttpResponse:
     accounts = selectors.accounts_public(network=member.network)
     data = request.POST or None
     what = request.POST.get("form", "")
-    contribution = ContributionForm(data if what == "contribution" else None, accounts=accounts)
-    fee = FeeForm(data if what == "fee" else None, accounts=accounts)
+    currency = _currency(member)
+    contribution = ContributionForm(
+        data if what == "contribution" else None, accounts=accounts, currency=currency
+    )
+    fee = FeeForm(data if what == "fee" else None, accounts=accounts, currency=currency)
     account = AccountForm(data if what == "account" else None)
     status = 200
     if request.method == "POST":
@@ -364,7 +371,7 @@ def policy_propose(request: HttpRequest) -> HttpResponse:
     """The fund's policy is the group's decision: this opens a proposal (decided by consent)
     whose action, once passed, changes the policy through `fund.services.policy_change`."""
     member = _member(request)
-    form = PolicyProposalForm(request.POST)
+    form = PolicyProposalForm(request.POST, currency=_currency(member))
     if not form.is_valid() or not form.changes():
         messages.error(request, _("Say what to change, and for how many days members decide."))
         return _to("overview", member)

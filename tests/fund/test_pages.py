@@ -198,7 +198,7 @@ def test_the_public_report_hides_small_cells_and_names_nobody(
     assert rows[0] == ["section", "month", "label", "count", "amount", "currency"]
     by_section = {(r[0], r[2]): r for r in rows[1:]}
     income = next(r for r in rows if r[0] == "income")
-    assert income[3:5] == ["6", "100500"]
+    assert income[3:5] == ["6", "1005.00"]
     rent = next(r for r in rows if r[0] == "outgoings")
     assert rent[3:5] == ["", ""]  # one payout: hidden, as on the page
     assert all(r[3] == "" or int(r[3]) >= 5 for r in rows[1:])
