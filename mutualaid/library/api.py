@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, UploadedFile
+from ninja import File as NinjaFile
 from ninja.pagination import paginate
 from pydantic import StringConstraints
 
@@ -214,6 +215,24 @@ def library_things_create(
 )
 def library_things_get(request: HttpRequest, thing_id: PathId) -> Thing:
     return selectors.access_thing(member_of(request), thing_id)
+
+
+@router.post(
+    "/library/things/{thing_id}/photo",
+    response=responses(ThingDetailOut),
+    operation_id="library_things_photo_set",
+)
+def library_things_photo_set(
+    request: HttpRequest,
+    thing_id: PathId,
+    photo: UploadedFile = NinjaFile(...),  # noqa: B008 - ninja's way of declaring a file
+) -> Thing:
+    """Set or replace the thing's photo (its keeper or an organiser): JPEG, PNG or WebP, at
+    most 5 MB. It is re-encoded without metadata (no location). Setting the same photo twice
+    leaves one photo, so a retry is safe without an Idempotency-Key."""
+    member = member_of(request)
+    thing = selectors.access_thing(member, thing_id)
+    return services.thing_set_photo(actor=member, thing=thing, photo=photo.read())
 
 
 @router.get(

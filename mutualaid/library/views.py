@@ -6,7 +6,6 @@ Pages work without JavaScript. The feed is the one door without a session: its U
 the network's feed secret, and it says only when a thing is booked, never by whom.
 """
 
-import mimetypes
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -32,6 +31,7 @@ from mutualaid.library.forms import (
     TrainingForm,
 )
 from mutualaid.library.models import BOOKING_TRANSITIONS, Booking, Thing
+from mutualaid.library.photos import photo_response
 from mutualaid.needs.views import _cell_choices, _show_error, network_time
 from mutualaid.networks.decorators import member_page
 from mutualaid.networks.models import Member
@@ -197,16 +197,7 @@ def thing_detail(request: HttpRequest, thing_id: int) -> HttpResponse:
 @member_page
 def thing_photo(request: HttpRequest, thing_id: int) -> HttpResponse:
     """The thing's photo, for members of its network only (it may show someone's home)."""
-    thing = selectors.access_thing(_member(request), thing_id)
-    if not thing.photo:
-        raise Http404
-    content_type = mimetypes.guess_type(thing.photo.name or "")[0] or "application/octet-stream"
-    # Photos are re-encoded at most 2000 pixels wide on upload, so they are read whole.
-    with thing.photo.open("rb") as photo:
-        response = HttpResponse(photo.read(), content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(selectors.access_thing(_member(request), thing_id))
 
 
 @require_POST

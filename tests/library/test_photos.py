@@ -63,3 +63,28 @@ def test_a_large_photo_is_scaled_down(helper):
     Image.new("RGB", (4000, 1000)).save(out, format="JPEG")
     clean = photo_clean(out.getvalue())
     assert Image.open(io.BytesIO(clean.read())).size == (2000, 500)
+
+
+def test_a_keeper_sets_a_photo_through_the_api_and_its_location_is_gone(helper, bystander):
+    from django.test import Client
+
+    from mutualaid.networks.services import api_token_create
+
+    thing = services.thing_create(actor=helper, name="Ladder", cell=CENTER_CELL)
+    _token, secret = api_token_create(actor=helper, name="tests")
+    url = f"/api/v1/library/things/{thing.pk}/photo"
+    upload = io.BytesIO(jpeg_with_gps())
+    upload.name = "ladder.jpg"
+
+    response = Client().post(url, {"photo": upload}, headers={"Authorization": f"Bearer {secret}"})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["has_photo"] is True
+    thing.refresh_from_db()
+    with thing.photo.open("rb") as stored:
+        assert not Image.open(io.BytesIO(stored.read())).getexif()
+    # a member who is not its keeper (nor an organiser) cannot replace it
+    _token, other = api_token_create(actor=bystander, name="tests")
+    upload.seek(0)
+    refused = Client().post(url, {"photo": upload}, headers={"Authorization": f"Bearer {other}"})
+    assert refused.status_code == 403, refused.content
