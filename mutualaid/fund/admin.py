@@ -12,6 +12,7 @@ from mutualaid.fund.models import (
     Entry,
     FundPolicy,
     FundRequest,
+    ImportedLine,
     LedgerTransaction,
     Payout,
 )
@@ -62,3 +63,12 @@ class PayoutAdmin(ReadOnlyScopedAdmin):
     list_display = ("id", "request", "method", "amount", "state", "created_at")
     list_filter = ("state",)
     raw_id_fields = ("request", "sent_by")
+
+
+@admin.register(ImportedLine)
+class ImportedLineAdmin(ReadOnlyScopedAdmin):
+    """Bank statement lines as imported for reconciliation, and what each was matched to."""
+
+    list_display = ("on", "amount", "description", "matched", "imported_at")
+    list_filter = ("imported_at",)
+    raw_id_fields = ("matched",)

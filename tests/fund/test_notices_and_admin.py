@@ -44,7 +44,8 @@ def test_the_organisers_admin_shows_the_fund_read_only(treasurer, donations, req
         actor=requester, kind="direct_aid", category="rent", amount=100, purpose="Secret"
     )
     client = client_for(treasurer)
-    for model in ("account", "ledgertransaction", "entry", "fundrequest", "payout", "approval"):
+    models = ("account", "ledgertransaction", "entry", "fundrequest", "payout", "approval")
+    for model in (*models, "importedline"):
         page = client.get(reverse(f"admin:fund_{model}_changelist"))
         assert page.status_code == 200, model
     detail = client.get(
