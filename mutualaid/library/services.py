@@ -228,6 +228,11 @@ def booking_create(
                 "member who is trained, to show you how and record it."
             )
         )
+    # Bookings of one thing are made one at a time: the update holds the thing's row until
+    # commit, so a second booking waits, then sees the first. Without it, two overlapping
+    # inserts on PostgreSQL can each wait on the other's exclusion check and one dies of a
+    # deadlock instead of a clear refusal. The exclusion constraint still guarantees the rule.
+    Thing.objects.filter(pk=thing.pk).update(updated_at=timezone.now())
     if bookings_overlapping(thing=thing, starts_at=starts_at, ends_at=ends_at).exists():
         raise _overlap_error()
     try:
