@@ -16,6 +16,8 @@ from ninja.security import HttpBearer
 
 from mutualaid.accounts.api import router as accounts_router
 from mutualaid.care.api import router as care_router
+from mutualaid.care.listening.api import router as listening_router
+from mutualaid.care.teams.api import router as care_teams_router
 from mutualaid.core.errors import DomainError, NotFound
 from mutualaid.fund.api import router as fund_router
 from mutualaid.governance.api import router as governance_router
@@ -178,4 +180,6 @@ api.add_router("", pantry_router)
 api.add_router("", fund_router)
 api.add_router("", library_router)
 api.add_router("", care_router)
+api.add_router("", listening_router)
+api.add_router("", care_teams_router)
 api.add_router("", fallback_router)

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "mutualaid.pantry",
     "mutualaid.fund",
     "mutualaid.care",
+    "mutualaid.care.listening",
+    "mutualaid.care.teams",
 ]
 
 MIDDLEWARE = [

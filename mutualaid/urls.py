@@ -25,6 +25,8 @@ urlpatterns = [
     path("n/<slug:slug>/", include("mutualaid.pantry.urls")),
     path("n/<slug:slug>/", include("mutualaid.fund.urls")),
     path("n/<slug:slug>/", include("mutualaid.care.urls")),
+    path("n/<slug:slug>/", include("mutualaid.care.listening.urls")),
+    path("n/<slug:slug>/", include("mutualaid.care.teams.urls")),
 ]
 
 handler404 = "mutualaid.core.views.not_found"
