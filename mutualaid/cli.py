@@ -1,4 +1,5 @@
-"""The `mutualaid` command: init, serve, demo, createtoken, match, simulate and manage.
+"""The `mutualaid` command: init, serve, demo, createtoken, match, simulate, rekey, care and
+manage.
 
 Like the pages and the API, the command line is a door into the services: it parses input,
 calls one service and prints the outcome. It sets up Django itself, so it runs from anywhere
@@ -597,6 +598,146 @@ def simulate(args: tuple[str, ...]) -> None:
     from mutualaid.matching.simulate import cli_main
 
     sys.exit(cli_main(list(args)))
+
+
+# --- rekey --------------------------------------------------------------------------------
+
+
+REKEY_COLUMNS = ("model", "re-encrypted", "current", "unencrypted", "unreadable")
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Count what would be re-encrypted; change nothing.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=500, show_default=True)
+def rekey(dry_run: bool, batch_size: int) -> None:
+    """Re-encrypt every encrypted value under the first of MUTUALAID_FIELD_KEYS, after a key
+    rotation, so that the old key can be dropped. Safe to run again."""
+    _django()
+    from mutualaid.core.rekey import fields_rekey
+
+    counts = fields_rekey(dry_run=dry_run, batch_size=batch_size)
+    rows = [(c.model, c.rewritten, c.current, c.unencrypted, c.unreadable) for c in counts]
+    click.echo(_table(REKEY_COLUMNS, rows))
+    unreadable = sum(c.unreadable for c in counts)
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+    if unreadable:
+        raise click.ClickException(
+            f"{unreadable} values could not be opened with any configured key and were left "
+            "as they are. Keep the old keys until you know why."
+        )
+    if not dry_run:
+        click.echo("Every encrypted value is now under the first key.")
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [list(columns), *[[str(value) for value in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    return "\n".join(
+        "  ".join(
+            value.ljust(width) if i == 0 else value.rjust(width)
+            for i, (value, width) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in cells
+    )
+
+
+# --- care ---------------------------------------------------------------------------------
+
+
+@main.group()
+def care() -> None:
+    """Peer-support circles and the network's crisis lines."""
+
+
+@care.command("sweep")
+def care_sweep() -> None:
+    """Run now what the worker runs on schedule: delete posts past their circle's retention,
+    and hand the facilitator role on where it is due."""
+    _django()
+    from mutualaid.care.services import facilitators_rotate_sweep, posts_expire_sweep
+
+    deleted = posts_expire_sweep()
+    rotated = facilitators_rotate_sweep()
+    click.echo(f"Posts deleted (retention ran out): {deleted}")
+    click.echo(f"Circles whose facilitators were rotated: {rotated}")
+
+
+@care.group("crisis")
+def care_crisis() -> None:
+    """The crisis lines and services a network lists in every circle and its footer."""
+
+
+def _acting_member(slug: str, email: str) -> Any:
+    """The network and the member acting in it, or a clear error."""
+    from mutualaid.core.errors import DomainError
+    from mutualaid.networks.selectors import member_of, network_by_slug
+
+    try:
+        network = network_by_slug(slug)
+    except DomainError:
+        raise click.ClickException(f"No network with the short name {slug!r}.") from None
+    user = _existing_user(email)
+    member = member_of(user, network) if user else None
+    if member is None:
+        raise click.ClickException(f"{email} is not a member of {network.name}.")
+    return member
+
+
+@care_crisis.command("list")
+@click.option("--network", "slug", required=True, help="The network's short name.")
+def care_crisis_list(slug: str) -> None:
+    """Print the network's crisis lines, in the order members see them."""
+    _django()
+    from mutualaid.care.selectors import crisis_resources
+    from mutualaid.core.errors import DomainError
+    from mutualaid.networks.selectors import network_by_slug
+
+    try:
+        network = network_by_slug(slug)
+    except DomainError:
+        raise click.ClickException(f"No network with the short name {slug!r}.") from None
+    resources = list(crisis_resources(network=network))
+    if not resources:
+        click.echo(f"{network.name} lists no crisis lines yet.")
+    for resource in resources:
+        details = " · ".join(
+            part
+            for part in (resource.phone, resource.hours, resource.languages, resource.notes)
+            if part
+        )
+        click.echo(
+            f"{resource.position:>4}  {resource.name}" + (f"  ({details})" if details else "")
+        )
+
+
+@care_crisis.command("add")
+@click.option("--network", "slug", required=True, help="The network's short name.")
+@click.option("--as", "email", required=True, help="The email of the organiser adding it.")
+@click.option("--name", required=True, help="The line or service, e.g. 'Crisis Text Line'.")
+@click.option("--phone", default="", help="Its phone number.")
+@click.option("--hours", default="", help="When it answers, e.g. '24/7'.")
+@click.option("--languages", default="", help="Languages it answers in.")
+@click.option("--notes", default="", help="Anything else a person in crisis should know.")
+@click.option(
+    "--position",
+    type=click.IntRange(0, 32767),
+    default=100,
+    show_default=True,
+    help="Lower comes first.",
+)
+def care_crisis_add(slug: str, email: str, position: int, **fields: str) -> None:
+    """List a crisis line for the whole network (organisers only)."""
+    _django()
+    from mutualaid.care.services import crisis_resource_create
+    from mutualaid.core.errors import DomainError
+
+    actor = _acting_member(slug, email)
+    try:
+        resource = crisis_resource_create(actor=actor, position=position, **fields)
+    except DomainError as error:
+        raise click.ClickException(f"{error.message} Nothing was changed.") from None
+    click.echo(f"Listed {resource.name} for {actor.network.name}.")
 
 
 # --- manage -------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """One settings module, read from the environment.
 
 Every setting with a safe default has one, so `make demo` needs no configuration. Production
-sets `MUTUALAID_ENV=production`, `SECRET_KEY`, `MUTUALAID_FIELD_KEYS` and `ALLOWED_HOSTS`.
+sets `MUTUALAID_ENV=production`, `SECRET_KEY`, `MUTUALAID_FIELD_KEYS`,
+`MUTUALAID_PSEUDONYM_KEY` and `ALLOWED_HOSTS`.
 """
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -42,13 +42,15 @@ if PRODUCTION and not SALT_KEY:
     raise RuntimeError("MUTUALAID_FIELD_KEYS must be set when MUTUALAID_ENV=production")
 
 # The key behind circle pseudonyms (mutualaid/care/pseudonyms.py). Changing it does not rename
-# anyone: pseudonyms are stored when a member joins a circle. Production without its own key
-# derives one from SECRET_KEY (salted, so the two never coincide); setting it is better.
+# anyone already in a circle (pseudonyms are stored when a member joins), but it is a secret of
+# its own: whoever holds it can recompute which member is behind each pseudonym. Production
+# refuses to start without it, like the field keys, rather than derive it from SECRET_KEY (which
+# is rotated, and is known to more of the stack).
 PSEUDONYM_KEY = os.environ.get("MUTUALAID_PSEUDONYM_KEY") or (
-    hashlib.sha256(f"mutualaid.care.pseudonym:{SECRET_KEY}".encode()).hexdigest()
-    if PRODUCTION
-    else "dev-only-pseudonym-key"
+    "" if PRODUCTION else "dev-only-pseudonym-key"
 )
+if PRODUCTION and not PSEUDONYM_KEY:
+    raise RuntimeError("MUTUALAID_PSEUDONYM_KEY must be set when MUTUALAID_ENV=production")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

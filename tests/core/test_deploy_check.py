@@ -21,6 +21,7 @@ def production_env(tmp_path):
         "MUTUALAID_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "MUTUALAID_FIELD_KEYS": f"{secrets.token_urlsafe(32)},{secrets.token_urlsafe(32)}",
+        "MUTUALAID_PSEUDONYM_KEY": secrets.token_urlsafe(32),
         "ALLOWED_HOSTS": "aid.example.org",
         "MUTUALAID_VAR_DIR": str(tmp_path),
     }
@@ -64,7 +65,9 @@ def test_the_checklist_catches_a_weakened_deployment(production_env, change, war
     assert warning in result.stderr + result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "MUTUALAID_FIELD_KEYS"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "MUTUALAID_FIELD_KEYS", "MUTUALAID_PSEUDONYM_KEY"]
+)
 def test_production_refuses_to_start_without_its_secrets(production_env, missing):
     env = {key: value for key, value in production_env.items() if key != missing}
     result = manage(env, "check")
