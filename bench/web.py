@@ -167,6 +167,7 @@ def _production_env(var_dir: Path, port: int) -> dict[str, str]:
         MUTUALAID_VAR_DIR=str(var_dir),
         SECRET_KEY=secrets.token_urlsafe(50),
         MUTUALAID_FIELD_KEYS=secrets.token_urlsafe(32),
+        MUTUALAID_PSEUDONYM_KEY=secrets.token_urlsafe(32),
         SECURE_SSL_REDIRECT="0",
         ALLOWED_HOSTS=HOST,
         MUTUALAID_SITE_URL=f"http://{HOST}:{port}",
