@@ -70,6 +70,15 @@ DEFAULT_ROLES: Final[dict[str, dict[str, Any]]] = {
         "threshold_min": 1,
         "term_months": 6,
     },
+    # Members who did the network's listener training, trusted by those who know they did.
+    "listener": {
+        "name": gettext_lazy("Listener"),
+        "permissions": ["care.listen"],
+        "threshold_fraction": Decimal("0.1"),
+        "threshold_cap": 2,
+        "threshold_min": 1,
+        "term_months": 12,
+    },
 }
 assert all(set(r["permissions"]) <= ALL_PERMISSIONS for r in DEFAULT_ROLES.values())  # noqa: S101
 

@@ -62,6 +62,9 @@ PERMISSION_SENTENCES: dict[str, Promise] = {
     "offer.post": gettext_lazy("Offer help."),
     "match.offer_help": gettext_lazy("Offer to help with a need."),
     "trust.give": gettext_lazy("Give trust to other members."),
+    "care.listen": gettext_lazy(
+        "Take requests for a listening conversation and join the listeners' debrief circle."
+    ),
 }
 
 

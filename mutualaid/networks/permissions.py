@@ -41,7 +41,13 @@ PERMISSIONS_BY_ROLE: Final = {
     Member.Role.MEMBER: MEMBER_PERMISSIONS,
     Member.Role.FOUNDING_ORGANISER: ORGANISER_PERMISSIONS,
 }
-ALL_PERMISSIONS: Final = ORGANISER_PERMISSIONS
+# Held only through a role: being an organiser does not make one a trained listener.
+ROLE_ONLY_PERMISSIONS: Final = frozenset(
+    {
+        "care.listen",  # take listening requests, keep notes, join the listeners' debrief
+    }
+)
+ALL_PERMISSIONS: Final = ORGANISER_PERMISSIONS | ROLE_ONLY_PERMISSIONS
 
 
 def can(member: Member | None, permission: str, network: Network) -> bool:
