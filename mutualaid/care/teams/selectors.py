@@ -1,0 +1,221 @@
+"""Reads for care teams, each limited to what the asking member may see.
+
+Only an active membership opens a team's calendar and its details. An invited member and a
+recipient asked to accept see the team's name and purpose only. Everyone else, organisers
+included, gets the same NotFound as for a team that does not exist. Querysets for slots defer
+the encrypted address and details; only `slot_details` and `team_details` read them, after
+checking the membership.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from mutualaid.care.teams.models import SHARED_DETAILS, CareTeam, Slot, TeamMembership
+from mutualaid.core.errors import NotFound
+from mutualaid.networks.models import Member
+
+Active = TeamMembership.State.ACTIVE
+PRIVATE_SLOT_FIELDS = ("address", "details")
+PRIVATE_TEAM_FIELDS = SHARED_DETAILS
+
+
+@dataclass(frozen=True)
+class Seat:
+    """Where the asking member stands in a team."""
+
+    team: CareTeam
+    membership: TeamMembership | None
+    is_controller: bool
+    awaiting_my_answer: bool  # the recipient, asked to accept a proposed team
+
+    @property
+    def active(self) -> bool:
+        return self.membership is not None and self.membership.state == Active
+
+    @property
+    def invited(self) -> bool:
+        return (
+            self.membership is not None
+            and self.membership.state == TeamMembership.State.INVITED
+            and self.team.state != CareTeam.State.CLOSED
+        )
+
+    @property
+    def coordinates(self) -> bool:
+        return self.active and (self.is_controller or bool(self.membership.is_coordinator))  # type: ignore[union-attr]
+
+
+def _teams() -> QuerySet[CareTeam]:
+    return CareTeam.objects.defer(*PRIVATE_TEAM_FIELDS)
+
+
+def teams_of(*, member: Member) -> QuerySet[CareTeam]:
+    """Teams the member is on, is invited to, or is asked to be at the centre of."""
+    return (
+        _teams()
+        .filter(network_id=member.network_id)
+        .filter(
+            Q(memberships__member=member, memberships__state__in=[Active, "invited"])
+            | Q(recipient=member, state=CareTeam.State.PROPOSED)
+        )
+        .exclude(Q(state=CareTeam.State.CLOSED) & ~Q(memberships__state=Active))
+        .distinct()
+        .order_by("state", "name", "pk")
+    )
+
+
+def seat(member: Member | None, team_id: int) -> Seat:
+    """The member's seat in the team, or NotFound if they have none (missing and forbidden
+    alike)."""
+    if member is None:
+        raise NotFound()
+    team = _teams().filter(pk=team_id, network_id=member.network_id).first()
+    if team is None:
+        raise NotFound()
+    membership = TeamMembership.objects.filter(team=team, member=member).first()
+    awaiting = team.state == CareTeam.State.PROPOSED and team.recipient_id == member.pk
+    result = Seat(
+        team=team,
+        membership=membership,
+        is_controller=team.controller_id == member.pk
+        and (membership is not None and membership.state == Active),
+        awaiting_my_answer=awaiting,
+    )
+    if not (result.active or result.invited or awaiting):
+        raise NotFound()
+    return result
+
+
+def access_team(member: Member | None, team_id: int) -> Seat:
+    """An active member's seat: the key to the calendar and details."""
+    place = seat(member, team_id)
+    if not place.active:
+        raise NotFound()
+    return place
+
+
+def team_details(*, place: Seat) -> dict[str, str]:
+    """The team-wide details this active member may read (empty once the team has closed)."""
+    if not place.active:
+        return {}
+    team = CareTeam.objects.only("pk", *PRIVATE_TEAM_FIELDS, *share_flags()).get(pk=place.team.pk)
+    shown = {}
+    for name in SHARED_DETAILS:
+        value = getattr(team, name) or ""
+        if value and (place.is_controller or getattr(team, f"share_{name}")):
+            shown[name] = value
+    return shown
+
+
+def team_private_values(*, place: Seat) -> dict[str, str]:
+    """Every detail and share flag, for the controller's form only."""
+    if not place.is_controller:
+        return {}
+    team = CareTeam.objects.get(pk=place.team.pk)
+    values: dict[str, str] = {name: getattr(team, name) or "" for name in SHARED_DETAILS}
+    return values
+
+
+def share_flags() -> tuple[str, ...]:
+    return tuple(f"share_{name}" for name in SHARED_DETAILS)
+
+
+def slots(
+    *, place: Seat, since: datetime | None = None, with_details: bool = False
+) -> QuerySet[Slot]:
+    """The team's calendar for an active member; without the encrypted address and details
+    unless asked (the API shows them to the team)."""
+    if not place.active:
+        return Slot.objects.none()
+    found = Slot.objects.filter(team_id=place.team.pk, cancelled=False).select_related("volunteer")
+    if not with_details:
+        found = found.defer(*PRIVATE_SLOT_FIELDS)
+    if since is not None:
+        found = found.filter(ends_at__gte=since)
+    return found
+
+
+def access_slot(place: Seat, slot_id: int) -> Slot:
+    """One slot of the team, details included, for an active member only."""
+    if not place.active:
+        raise NotFound()
+    slot = (
+        Slot.objects.select_related("volunteer")
+        .filter(pk=slot_id, team_id=place.team.pk, cancelled=False)
+        .first()
+    )
+    if slot is None:
+        raise NotFound()
+    slot.team = place.team
+    return slot
+
+
+def roster(*, place: Seat) -> QuerySet[TeamMembership]:
+    """Who is on the team (and, for coordinators, who is invited)."""
+    if not place.active:
+        return TeamMembership.objects.none()
+    states = [Active, TeamMembership.State.INVITED] if place.coordinates else [Active]
+    return (
+        TeamMembership.objects.filter(team_id=place.team.pk, state__in=states)
+        .select_related("member")
+        .order_by("state", "created_at", "pk")
+    )
+
+
+def invitable_members(*, place: Seat) -> QuerySet[Member]:
+    """Network members a coordinator may invite: not already on the team or invited."""
+    if not place.coordinates:
+        return Member.objects.none()
+    taken = TeamMembership.objects.filter(
+        team_id=place.team.pk, state__in=[Active, TeamMembership.State.INVITED]
+    ).values("member_id")
+    return (
+        Member.objects.filter(network_id=place.team.network_id)
+        .exclude(pk__in=taken)
+        .exclude(pk=place.team.recipient_id or 0)
+        .only("id", "display_name")
+        .order_by("display_name", "pk")
+    )
+
+
+def care_teams_data_export(*, member: Member) -> dict[str, object]:
+    """The member's own part in care teams, for "download my data": their memberships, the
+    slots they signed up for (when and what kind, not the recipient's details), and, for the
+    person at the centre, the details of their own teams."""
+    memberships = TeamMembership.objects.filter(member=member).select_related("team")
+    centre = CareTeam.objects.filter(recipient=member)
+    return {
+        "memberships": [
+            {
+                "team": m.team.name,
+                "state": m.state,
+                "is_coordinator": m.is_coordinator,
+                "created_at": m.created_at.isoformat(),
+                "updated_at": m.updated_at.isoformat(),
+            }
+            for m in memberships
+        ],
+        "slots": [
+            {
+                "team": s.team.name,
+                "kind": s.kind,
+                "starts_at": s.starts_at.isoformat(),
+                "ends_at": s.ends_at.isoformat(),
+                "signed_up_at": s.signed_up_at.isoformat() if s.signed_up_at else None,
+            }
+            for s in Slot.objects.filter(volunteer=member).select_related("team")
+        ],
+        "teams_at_centre": [
+            {
+                "name": t.name,
+                "purpose": t.purpose,
+                "state": t.state,
+                "closes_on": t.closes_on.isoformat() if t.closes_on else None,
+                **{name: getattr(t, name) or "" for name in SHARED_DETAILS},
+                **{flag: getattr(t, flag) for flag in share_flags()},
+            }
+            for t in centre
+        ],
+    }
