@@ -16,6 +16,7 @@ from pydantic import StringConstraints
 from mutualaid.care import selectors, services
 from mutualaid.care.models import Circle, CircleMembership, Post
 from mutualaid.core.api import (
+    Id,
     IdempotencyKey,
     InputSchema,
     PathId,
@@ -57,8 +58,13 @@ class CircleInsideOut(Schema):
     name: str
     description: str
     retention_days: Retention
+    rotation_days: int
     my_pseudonym: str
     i_facilitate: bool
+    i_am_willing_to_facilitate: bool
+    few_members: bool = Field(
+        description="So few active members that others may be able to guess who wrote a post."
+    )
     agreement_version: int
     agreement: str
     i_accepted_it: bool
@@ -96,7 +102,46 @@ class ThreadOut(PostOut):
 
 
 class MembershipOut(Schema):
+    id: int
     state: MembershipState
+
+
+class RosterOut(Schema):
+    """Who is in the circle, sorted by name; never a pseudonym."""
+
+    id: int | None = Field(description="The membership, for facilitators to act on; else null.")
+    display_name: str
+    is_facilitator: bool
+
+
+class WaitingOut(Schema):
+    id: int
+    display_name: str
+    state: MembershipState
+    pause_reason: str
+
+
+class InvitationIn(InputSchema):
+    member_id: Id = Field(description="An active member of my network not yet in the circle.")
+
+
+class WillingIn(InputSchema):
+    willing: bool
+
+
+class WillingOut(Schema):
+    willing_to_facilitate: bool
+
+
+class CircleSettingsIn(InputSchema):
+    """Fields left out (or null) keep their current value."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120), PlainText] | None = None
+    description: Annotated[str, StringConstraints(max_length=1000), PlainText] | None = None
+    retention_days: Retention | None = Field(
+        default=None, description="Applies to posts written from now on."
+    )
+    rotation_days: Annotated[int, Field(ge=1, le=365)] | None = None
 
 
 class LogOut(Schema):
@@ -167,8 +212,11 @@ def care_circle(request: HttpRequest, circle_id: PathId) -> Any:
         "name": own.circle.name,
         "description": own.circle.description,
         "retention_days": own.circle.retention_days,
+        "rotation_days": own.circle.rotation_days,
         "my_pseudonym": own.pseudonym,
         "i_facilitate": own.is_facilitator,
+        "i_am_willing_to_facilitate": own.willing_to_facilitate,
+        "few_members": selectors.circle_is_small(circle=own.circle),
         "agreement_version": version,
         "agreement": agreement.text if agreement else "",
         "i_accepted_it": own.agreed_version == version,
@@ -308,6 +356,182 @@ def care_post_hide(
 def care_log(request: HttpRequest, circle_id: PathId) -> Any:
     """Every moderation act in the circle, newest first. It names nobody."""
     return list(selectors.circle_log(circle=_inside(request, circle_id).circle)[:200])
+
+
+# --- Members, invitations and facilitation ---------------------------------------------------
+
+
+@router.get(
+    "/care/circles/{circle_id}/members",
+    response=responses(list[RosterOut]),
+    operation_id="care_members",
+)
+def care_members(request: HttpRequest, circle_id: PathId) -> list[dict[str, object]]:
+    """Who is active in the circle, sorted by name (never by joining order, and never beside a
+    pseudonym). Membership ids only for facilitators."""
+    own = _inside(request, circle_id)
+    return [
+        {
+            "id": m.pk if own.is_facilitator else None,
+            "display_name": m.member.display_name,
+            "is_facilitator": m.is_facilitator,
+        }
+        for m in selectors.circle_roster(circle=own.circle)
+    ]
+
+
+@router.get(
+    "/care/circles/{circle_id}/waiting",
+    response=responses(list[WaitingOut]),
+    operation_id="care_waiting",
+)
+def care_waiting(request: HttpRequest, circle_id: PathId) -> list[dict[str, object]]:
+    """For facilitators: who asked or was invited to join, and who is paused (with the
+    reason). Empty for everyone else."""
+    own = _inside(request, circle_id)
+    waiting = [
+        *selectors.pending_memberships(membership=own),
+        *selectors.paused_memberships(membership=own),
+    ]
+    return [
+        {
+            "id": m.pk,
+            "display_name": m.member.display_name,
+            "state": m.state,
+            "pause_reason": m.pause_reason if m.state == CircleMembership.State.PAUSED else "",
+        }
+        for m in waiting
+    ]
+
+
+@router.post(
+    "/care/circles/{circle_id}/invitations",
+    response=responses(MembershipOut, 201),
+    operation_id="care_invitation_create",
+)
+def care_invitation_create(
+    request: HttpRequest,
+    circle_id: PathId,
+    payload: InvitationIn,
+    idempotency_key: IdempotencyKey = None,
+) -> JsonResponse:
+    """Invite an active member of my network; a facilitator then welcomes them. 409 when they
+    already have a place in the circle or were invited."""
+    own = _inside(request, circle_id)
+    member = member_of(request)
+    invited = selectors.access_network_member(circle=own.circle, member_id=payload.member_id)
+    return created_once(
+        request,
+        key=idempotency_key,
+        create=lambda: services.membership_invite(actor=member, circle=own.circle, member=invited),
+        out=MembershipOut,
+    )
+
+
+def _target(request: HttpRequest, circle_id: int, membership_id: int) -> CircleMembership:
+    return selectors.access_circle_membership(_inside(request, circle_id), membership_id)
+
+
+@router.post(
+    "/care/circles/{circle_id}/members/{membership_id}/accept",
+    response=responses(MembershipOut),
+    operation_id="care_membership_accept",
+)
+def care_membership_accept(request: HttpRequest, circle_id: PathId, membership_id: PathId) -> Any:
+    """A facilitator welcomes someone who asked or was invited. 409 if already answered."""
+    target = _target(request, circle_id, membership_id)
+    return services.membership_accept(actor=member_of(request), membership=target)
+
+
+@router.post(
+    "/care/circles/{circle_id}/members/{membership_id}/pause",
+    response=responses(MembershipOut),
+    operation_id="care_membership_pause",
+)
+def care_membership_pause(
+    request: HttpRequest, circle_id: PathId, membership_id: PathId, payload: ReasonIn
+) -> Any:
+    """A facilitator pauses an active member; the circle log shows the reason, not the name."""
+    target = _target(request, circle_id, membership_id)
+    return services.membership_pause(
+        actor=member_of(request), membership=target, reason=payload.reason
+    )
+
+
+@router.post(
+    "/care/circles/{circle_id}/members/{membership_id}/resume",
+    response=responses(MembershipOut),
+    operation_id="care_membership_resume",
+)
+def care_membership_resume(request: HttpRequest, circle_id: PathId, membership_id: PathId) -> Any:
+    """A facilitator welcomes a paused member back. 409 if they are not paused."""
+    target = _target(request, circle_id, membership_id)
+    return services.membership_resume(actor=member_of(request), membership=target)
+
+
+@router.post(
+    "/care/circles/{circle_id}/members/{membership_id}/remove",
+    response=responses(MembershipOut),
+    operation_id="care_membership_remove",
+)
+def care_membership_remove(
+    request: HttpRequest, circle_id: PathId, membership_id: PathId, payload: ReasonIn
+) -> Any:
+    """A facilitator removes a member; the circle log shows the reason, not the name."""
+    target = _target(request, circle_id, membership_id)
+    return services.membership_remove(
+        actor=member_of(request), membership=target, reason=payload.reason
+    )
+
+
+@router.post(
+    "/care/circles/{circle_id}/willing",
+    response=responses(WillingOut),
+    operation_id="care_willing_set",
+)
+def care_willing_set(request: HttpRequest, circle_id: PathId, payload: WillingIn) -> Any:
+    """Whether I am willing to take the facilitator role when it is handed on."""
+    own = _inside(request, circle_id)
+    return services.membership_set_willing(
+        actor=member_of(request), circle=own.circle, willing=payload.willing
+    )
+
+
+@router.post(
+    "/care/circles/{circle_id}/leave",
+    response=responses(MembershipOut),
+    operation_id="care_circle_leave",
+)
+def care_circle_leave(request: HttpRequest, circle_id: PathId) -> Any:
+    """Leave the circle, withdraw my request or decline an invitation. My posts stay under
+    the pseudonym until they expire."""
+    member = member_of(request)
+    own = selectors.access_own_membership(member, circle_id)
+    return services.membership_remove(actor=member, membership=own)
+
+
+@router.patch(
+    "/care/circles/{circle_id}/settings",
+    response=responses(CircleOut),
+    operation_id="care_circle_update",
+)
+def care_circle_update(request: HttpRequest, circle_id: PathId, payload: CircleSettingsIn) -> Any:
+    """A facilitator changes the name, purpose, retention (for posts written from now on) or
+    rotation period. Fields left out keep their value. The circle log says what changed."""
+    own = _inside(request, circle_id)
+    circle = own.circle
+
+    def given(value: Any, current: Any) -> Any:
+        return current if value is None else value
+
+    return services.circle_update(
+        actor=member_of(request),
+        circle=circle,
+        name=given(payload.name, circle.name),
+        description=given(payload.description, circle.description),
+        retention_days=given(payload.retention_days, circle.retention_days),
+        rotation_days=given(payload.rotation_days, circle.rotation_days),
+    )
 
 
 @router.get("/care/crisis", response=responses(list[CrisisOut]), operation_id="care_crisis")

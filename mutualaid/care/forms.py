@@ -1,7 +1,11 @@
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.care.models import Circle, Reaction
+from mutualaid.networks.models import Member
 
 
 class CircleForm(forms.Form):
@@ -61,3 +65,43 @@ class ReasonForm(forms.Form):
 
 class AgreementForm(forms.Form):
     version = forms.IntegerField(min_value=1)
+
+
+class CircleSettingsForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(
+        label=_("What it is for"), max_length=1000, required=False, widget=forms.Textarea
+    )
+    retention_days = forms.TypedChoiceField(
+        label=_("Posts are deleted after"),
+        choices=Circle.Retention.choices,
+        coerce=int,
+        help_text=_("Applies to posts written from now on; earlier posts keep their date."),
+    )
+    rotation_days = forms.IntegerField(
+        label=_("Facilitators hand the role on every (days)"), min_value=1, max_value=365
+    )
+
+
+class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class InviteForm(forms.Form):
+    member = MemberChoiceField(
+        label=_("Who to invite"),
+        queryset=Member.objects.none(),
+        empty_label=_("Choose a member"),
+        help_text=_("A facilitator welcomes them; they accept the agreement before posting."),
+    )
+
+    def __init__(self, *args: Any, members: QuerySet[Member], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members  # type: ignore[attr-defined]
+
+
+class WillingForm(forms.Form):
+    willing = forms.TypedChoiceField(
+        choices=[("1", _("yes")), ("0", _("no"))], coerce=lambda value: value == "1"
+    )

@@ -188,6 +188,7 @@ class CircleLogEntry(models.Model):
         MEMBER_ACCEPTED = "member_accepted", _("a facilitator welcomed a new member")
         AGREEMENT_REVISED = "agreement_revised", _("the agreement was revised")
         FACILITATORS_ROTATED = "facilitators_rotated", _("the facilitator role was handed on")
+        SETTINGS_CHANGED = "settings_changed", _("a facilitator changed the circle's settings")
 
     circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="log_entries")
     action = models.CharField(max_length=32, choices=Action.choices)

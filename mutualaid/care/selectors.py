@@ -19,6 +19,7 @@ from mutualaid.care.models import (
 )
 from mutualaid.core.errors import NotFound
 from mutualaid.networks.models import Member, Network
+from mutualaid.networks.selectors import members_active
 
 
 def _unexpired() -> Q:
@@ -92,12 +93,35 @@ def threads(*, membership: CircleMembership) -> QuerySet[Post]:
     )
 
 
+# Below this many active members, a roster of names beside pseudonymous posts lets people guess
+# who wrote what; the post form says so.
+SMALL_CIRCLE = 4
+
+
 def circle_roster(*, circle: Circle) -> QuerySet[CircleMembership]:
-    """Who is in the circle, by display name: never beside a pseudonym."""
+    """Who is in the circle, by display name: never beside a pseudonym, and sorted by name,
+    never by joining order or id, which the order of first posts could be lined up against."""
     return (
         CircleMembership.objects.filter(circle=circle, state=CircleMembership.State.ACTIVE)
         .select_related("member")
         .only("id", "is_facilitator", "member__display_name", "circle_id", "state")
+        .order_by("member__display_name", "member__pk")
+    )
+
+
+def circle_is_small(*, circle: Circle) -> bool:
+    """True when so few are active that others may guess who wrote a post."""
+    active = CircleMembership.objects.filter(circle=circle, state=CircleMembership.State.ACTIVE)
+    return active.count() < SMALL_CIRCLE
+
+
+def invitable_members(*, circle: Circle) -> QuerySet[Member]:
+    """The network's active members who have no place in the circle yet, by display name."""
+    return (
+        members_active(network=circle.network)
+        .exclude(circle_memberships__circle=circle)
+        .only("id", "display_name")
+        .order_by("display_name", "pk")
     )
 
 
@@ -108,13 +132,69 @@ def facilitators(*, circle: Circle) -> QuerySet[CircleMembership]:
 
 
 def pending_memberships(*, membership: CircleMembership) -> QuerySet[CircleMembership]:
-    """Requests and invitations, for the circle's facilitators only."""
+    """Requests and invitations, for the circle's facilitators only, by display name."""
     if not membership.is_facilitator:
         return CircleMembership.objects.none()
-    return CircleMembership.objects.filter(
-        circle_id=membership.circle_id,
-        state__in=[CircleMembership.State.REQUESTED, CircleMembership.State.INVITED],
-    ).select_related("member")
+    return (
+        CircleMembership.objects.filter(
+            circle_id=membership.circle_id,
+            state__in=[CircleMembership.State.REQUESTED, CircleMembership.State.INVITED],
+        )
+        .select_related("member")
+        .only("id", "state", "circle_id", "member__display_name")
+        .order_by("member__display_name", "member__pk")
+    )
+
+
+def paused_memberships(*, membership: CircleMembership) -> QuerySet[CircleMembership]:
+    """Paused members with the reason, for the circle's facilitators only, by display name."""
+    if not membership.is_facilitator:
+        return CircleMembership.objects.none()
+    return (
+        CircleMembership.objects.filter(
+            circle_id=membership.circle_id, state=CircleMembership.State.PAUSED
+        )
+        .select_related("member")
+        .only("id", "state", "circle_id", "pause_reason", "member__display_name")
+        .order_by("member__display_name", "member__pk")
+    )
+
+
+def access_own_membership(member: Member | None, circle_id: int) -> CircleMembership:
+    """The member's own place in the circle in any state but removed (to leave, withdraw a
+    request or decline an invitation)."""
+    if member is None:
+        raise NotFound()
+    own = (
+        CircleMembership.objects.select_related("circle")
+        .filter(circle_id=circle_id, member=member)
+        .exclude(state=CircleMembership.State.REMOVED)
+        .first()
+    )
+    if own is None:
+        raise NotFound()
+    return own
+
+
+def access_network_member(*, circle: Circle, member_id: int) -> Member:
+    """An active member of the circle's network, to invite."""
+    member = members_active(network=circle.network).filter(pk=member_id).first()
+    if member is None:
+        raise NotFound()
+    return member
+
+
+def access_circle_membership(own: CircleMembership, membership_id: int) -> CircleMembership:
+    """Another membership of the same circle, for a member acting inside it."""
+    target = (
+        CircleMembership.objects.filter(pk=membership_id, circle_id=own.circle_id)
+        .exclude(state=CircleMembership.State.REMOVED)
+        .first()
+    )
+    if target is None:
+        raise NotFound()
+    target.circle = own.circle
+    return target
 
 
 def open_flags(*, membership: CircleMembership) -> QuerySet[Flag]:

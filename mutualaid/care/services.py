@@ -98,6 +98,14 @@ def _new_membership(*, circle: Circle, member: Member, state: str) -> CircleMemb
 # --- Circles and agreements -----------------------------------------------------------------
 
 
+def _check_settings(retention_days: int, rotation_days: int) -> None:
+    if retention_days not in Circle.Retention.values:
+        raise InvalidInput(_("Choose how long posts live."), fields={"retention_days": []})
+    if not 1 <= rotation_days <= 365:
+        message = _("Facilitators hand the role on every 1 to 365 days.")
+        raise InvalidInput(message, fields={"rotation_days": [message]})
+
+
 @transaction.atomic
 def circle_create(
     *,
@@ -111,11 +119,7 @@ def circle_create(
     """Start a circle with its first agreement; the actor is its first facilitator and has
     accepted that agreement."""
     require(actor, "network.view_members", actor.network)
-    if retention_days not in Circle.Retention.values:
-        raise InvalidInput(_("Choose how long posts live."), fields={"retention_days": []})
-    if not 1 <= rotation_days <= 365:
-        message = _("Facilitators hand the role on every 1 to 365 days.")
-        raise InvalidInput(message, fields={"rotation_days": [message]})
+    _check_settings(retention_days, rotation_days)
     now = timezone.now()
     circle = Circle.objects.create(
         network=actor.network,
@@ -132,6 +136,50 @@ def circle_create(
     CircleMembership.objects.filter(pk=membership.pk).update(
         agreed_version=1, is_facilitator=True, facilitator_since=now
     )
+    return circle
+
+
+@transaction.atomic
+def circle_update(
+    *,
+    actor: Member,
+    circle: Circle,
+    name: str,
+    description: str = "",
+    retention_days: int,
+    rotation_days: int,
+) -> Circle:
+    """A current facilitator changes the circle's name, purpose, how long posts live and how
+    often the facilitator role is handed on. The circle log says which of these changed (not
+    the old or new text).
+
+    A new retention applies to posts written from now on; posts already written keep the
+    expiry they were given. Each member shared under the retention the circle promised when
+    they wrote: a longer one must not keep their words longer than they were told, and a
+    shorter one must not take down what others are still answering without warning. (It also
+    keeps this a one-row change that never races the retention sweep.)"""
+    _facilitator(actor, circle)
+    _check_settings(retention_days, rotation_days)
+    values = {
+        "name": clean_text(name, field="name", max_length=120),
+        "description": clean_text(
+            description, field="description", max_length=1000, required=False
+        ),
+        "retention_days": retention_days,
+        "rotation_days": rotation_days,
+    }
+    labels = {
+        "name": _("name"),
+        "description": _("what it is for"),
+        "retention_days": _("how long new posts live"),
+        "rotation_days": _("how often the facilitator role is handed on"),
+    }
+    changed = [key for key, value in values.items() if getattr(circle, key) != value]
+    if not changed:
+        return circle
+    Circle.objects.filter(pk=circle.pk).update(**values)
+    _log(circle, CircleLogEntry.Action.SETTINGS_CHANGED, ", ".join(labels[k] for k in changed))
+    circle.refresh_from_db()
     return circle
 
 
@@ -192,7 +240,16 @@ def membership_invite(*, actor: Member, circle: Circle, member: Member) -> Circl
     _active(actor, circle)
     if member.network_id != circle.network_id:
         raise NotFound()
-    return _new_membership(circle=circle, member=member, state=State.INVITED)
+    if member.inactive_since is not None:
+        raise InvalidInput(_("Only active members of the network can be invited."))
+    if CircleMembership.objects.filter(circle=circle, member=member).exists():
+        raise Conflict(_("This person is already in the circle, or has been invited."))
+    membership = _new_membership(circle=circle, member=member, state=State.INVITED)
+    for facilitator in CircleMembership.objects.filter(
+        circle=circle, state=State.ACTIVE, is_facilitator=True
+    ):
+        _after_commit(tasks.notify_facilitator, "invited", facilitator.pk)
+    return membership
 
 
 @transaction.atomic

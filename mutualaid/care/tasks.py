@@ -30,11 +30,13 @@ def notify_facilitator(event: str, membership_id: int) -> None:
     subjects = {
         "flag": _("A post in %(circle)s was flagged"),
         "request": _("Someone asked to join %(circle)s"),
+        "invited": _("Someone was invited to join %(circle)s"),
         "rotated": _("You are now a facilitator of %(circle)s"),
     }
     bodies = {
         "flag": _("A member flagged a post in %(circle)s. Please look at it when you can."),
         "request": _("Someone asked to join %(circle)s. You can welcome them on its page."),
+        "invited": _("A member invited someone to %(circle)s. You can welcome them on its page."),
         "rotated": _("The facilitator role of %(circle)s has been handed on to you. Thank you."),
     }
     if event in subjects:

@@ -9,16 +9,20 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from mutualaid.care import selectors, services
 from mutualaid.care.forms import (
     AgreementForm,
     CircleForm,
+    CircleSettingsForm,
+    InviteForm,
     PostForm,
     ReactionForm,
     ReasonForm,
     ReplyForm,
+    WillingForm,
 )
 from mutualaid.care.models import CircleMembership
 from mutualaid.core.errors import DomainError, NotFound
@@ -95,8 +99,11 @@ def circle_detail(request: HttpRequest, circle_id: int) -> HttpResponse:
         "agreed": agreement is not None and own.agreed_version == agreement.version,
         "threads": selectors.threads(membership=own)[:100],
         "roster": selectors.circle_roster(circle=circle),
+        "small_circle": selectors.circle_is_small(circle=circle),
         "pending": selectors.pending_memberships(membership=own),
+        "paused": selectors.paused_memberships(membership=own),
         "flags": selectors.open_flags(membership=own),
+        "invite_form": InviteForm(members=selectors.invitable_members(circle=circle)),
         "post_form": PostForm(),
         "reactions": ReactionForm.base_fields["kind"].choices,  # type: ignore[attr-defined]
     }
@@ -240,31 +247,130 @@ MEMBERSHIP_STEPS = {
 }
 
 
+MEMBERSHIP_DONE = {
+    "accept": _lazy("Welcomed. They accept the agreement before they post."),
+    "pause": _lazy("Paused. The circle log shows the reason, without a name."),
+    "resume": _lazy("Welcomed back."),
+    "remove": _lazy("Removed. The circle log shows the reason, without a name."),
+}
+
+
 @require_POST
 @member_page
 def membership_step(
     request: HttpRequest, circle_id: int, membership_id: int, action: str
 ) -> HttpResponse:
+    """A facilitator welcomes, pauses, welcomes back or removes a member (services check)."""
     member = _member(request)
     own = _own(member, circle_id)
     step = MEMBERSHIP_STEPS.get(action)
-    target = CircleMembership.objects.filter(pk=membership_id, circle_id=circle_id).first()
-    if step is None or target is None:
+    if step is None:
         raise Http404
-    target.circle = own.circle
+    try:
+        target = selectors.access_circle_membership(own, membership_id)
+    except NotFound as err:
+        raise Http404 from err
     reason = str(request.POST.get("reason", ""))[:500]
-    return _done_or_error(request, circle_id, lambda: step(member, target, reason))
+
+    def act() -> None:
+        step(member, target, reason)
+        messages.success(request, str(MEMBERSHIP_DONE[action]))
+
+    return _done_or_error(request, circle_id, act)
+
+
+@require_POST
+@member_page
+def circle_invite(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """A member of the circle invites someone from the network; a facilitator welcomes them."""
+    member = _member(request)
+    own = _own(member, circle_id)
+    form = InviteForm(request.POST, members=selectors.invitable_members(circle=own.circle))
+    if not form.is_valid():
+        messages.error(request, _("Choose someone from the list to invite."))
+        return _to_circle(request, circle_id)
+    invited = form.cleaned_data["member"]
+
+    def act() -> None:
+        services.membership_invite(actor=member, circle=own.circle, member=invited)
+        messages.success(request, _("Invited. A facilitator will welcome them."))
+
+    return _done_or_error(request, circle_id, act)
+
+
+@require_POST
+@member_page
+def membership_willing(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """Whether I am willing to take the facilitator role when it is handed on."""
+    member = _member(request)
+    own = _own(member, circle_id)
+    form = WillingForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    willing = form.cleaned_data["willing"]
+
+    def act() -> None:
+        services.membership_set_willing(actor=member, circle=own.circle, willing=willing)
+        if willing:
+            messages.success(request, _("Thank you. The role may come to you when it rotates."))
+        else:
+            messages.success(request, _("Noted. The role will not be handed to you."))
+
+    return _done_or_error(request, circle_id, act)
 
 
 @require_POST
 @member_page
 def circle_leave(request: HttpRequest, circle_id: int) -> HttpResponse:
-    """Leave the circle. Posts stay under the pseudonym until they expire."""
+    """Leave the circle, withdraw a request or decline an invitation. Posts stay under the
+    pseudonym until they expire."""
+    member = _member(request)
+    try:
+        own = selectors.access_own_membership(member, circle_id)
+    except NotFound as err:
+        raise Http404 from err
+    was_active = own.state == CircleMembership.State.ACTIVE
+    try:
+        services.membership_remove(actor=member, membership=own)
+    except DomainError as err:
+        messages.error(request, err.message)
+        return _to_circle(request, circle_id)
+    if was_active:
+        messages.success(request, _("You left the circle. Take care."))
+    else:
+        messages.success(request, _("Done. You are not joining this circle."))
+    return redirect("care:circle_list", slug=member.network.slug)
+
+
+@member_page
+def circle_settings(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """A facilitator changes the circle's name, purpose, retention and rotation."""
     member = _member(request)
     own = _own(member, circle_id)
-    services.membership_remove(actor=member, membership=own)
-    messages.success(request, _("You left the circle. Take care."))
-    return redirect("care:circle_list", slug=member.network.slug)
+    if not own.is_facilitator:
+        raise Http404
+    circle = own.circle
+    initial = {
+        "name": circle.name,
+        "description": circle.description,
+        "retention_days": circle.retention_days,
+        "rotation_days": circle.rotation_days,
+    }
+    form = CircleSettingsForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.circle_update(actor=member, circle=circle, **form.cleaned_data)
+        except DomainError as err:
+            form.add_error(None, err.message)
+            status = err.status
+        else:
+            messages.success(request, _("The circle's settings are saved."))
+            return _to_circle(request, circle_id)
+    elif request.method == "POST":
+        status = 400
+    context = {"form": form, "circle": circle}
+    return render(request, "care/circle_settings.html", context, status=status)
 
 
 @require_POST
