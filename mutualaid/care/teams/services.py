@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -440,15 +439,14 @@ def slot_sign_up(*, actor: Member, slot: Slot) -> Slot:
     """Take the slot. Exactly one member gets it, however many try at once; the others are
     told clearly that someone else has it."""
     _membership(actor, slot.team)
-    if slot.team.state != TeamState.ACTIVE:
+    state = CareTeam.objects.filter(pk=slot.team_id).values_list("state", flat=True).first()
+    if state != TeamState.ACTIVE:
         raise TeamNotActive()
     now = timezone.now()
+    # One table only in this UPDATE: PostgreSQL re-checks `volunteer IS NULL` on the row it
+    # waited for, which it would not do through the subquery a related filter makes.
     updated = Slot.objects.filter(
-        Q(team__state=TeamState.ACTIVE),
-        pk=slot.pk,
-        volunteer__isnull=True,
-        cancelled=False,
-        ends_at__gt=now,
+        pk=slot.pk, volunteer__isnull=True, cancelled=False, ends_at__gt=now
     ).update(volunteer=actor, signed_up_at=now, reminded_at=None)
     if not updated:
         current = Slot.objects.filter(pk=slot.pk).select_related("team").first()
