@@ -329,19 +329,23 @@ def care_team_close(request: HttpRequest, team_id: PathId) -> Any:
     return _state_step(request, team_id, services.team_close)
 
 
-@router.put(
+@router.patch(
     "/care/teams/{team_id}/sharing",
     response=responses(TeamDetailOut),
     operation_id="care_team_sharing_set",
 )
 def care_team_sharing_set(request: HttpRequest, team_id: PathId, payload: ShareIn) -> Any:
-    """The person at the centre writes the team-wide details and chooses which are shared."""
+    """The person at the centre writes the team-wide details and chooses which are shared.
+    Fields left out keep their value; an empty string deletes a detail."""
     place = _inside(request, team_id)
-    services.team_share_set(actor=member_of(request), team=place.team, **payload.dict())
+    current: dict[str, Any] = selectors.team_private_values(place=place)
+    current |= {flag: getattr(place.team, flag) for flag in selectors.share_flags()}
+    changes = payload.dict(exclude_unset=True)
+    services.team_share_set(actor=member_of(request), team=place.team, **(current | changes))
     return _detail_out(request, team_id)
 
 
-@router.put(
+@router.patch(
     "/care/teams/{team_id}/closes-on",
     response=responses(TeamDetailOut),
     operation_id="care_team_closes_on_set",
@@ -414,7 +418,7 @@ def care_team_member_remove(request: HttpRequest, team_id: PathId, membership_id
     return services.membership_remove(actor=member_of(request), membership=target)
 
 
-@router.put(
+@router.patch(
     "/care/teams/{team_id}/members/{membership_id}/coordinator",
     response=responses(TeamMemberOut),
     operation_id="care_team_member_coordinator_set",
