@@ -227,7 +227,7 @@ def listening_request_take(request: HttpRequest, request_id: PathId) -> Any:
     """Take an open request. 409 `already_taken` when another listener was first, 409
     `weekly_cap_reached` over my weekly cap."""
     member = member_of(request)
-    found = selectors.access_open_request(member, request_id)
+    found = selectors.access_queue_request(member, request_id)
     services.listen_request_take(actor=member, request=found)
     return _conversation_out(selectors.access_conversation(member, request_id))
 

@@ -92,12 +92,13 @@ def queue(*, member: Member) -> QuerySet[ListenRequest]:
     return requests.filter(language__in=languages) if languages else requests
 
 
-def access_open_request(member: Member | None, request_id: int) -> ListenRequest:
-    """An open request in the member's network that they, a current listener, may take."""
+def access_queue_request(member: Member | None, request_id: int) -> ListenRequest:
+    """A request of the member's network (not their own) that they, a current listener, ask
+    to take. It may have been taken or withdrawn meanwhile: the take then says so clearly."""
     if member is None or not is_listener(member):
         raise NotFound()
     found = (
-        ListenRequest.objects.filter(pk=request_id, network_id=member.network_id, state=State.OPEN)
+        ListenRequest.objects.filter(pk=request_id, network_id=member.network_id)
         .exclude(requester=member)
         .only(*QUEUE_FIELDS)
         .first()

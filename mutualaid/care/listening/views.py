@@ -117,10 +117,9 @@ def queue(request: HttpRequest) -> HttpResponse:
 def take(request: HttpRequest, request_id: int) -> HttpResponse:
     member = _listener(request)
     try:
-        found = selectors.access_open_request(member, request_id)
-    except NotFound:
-        messages.error(request, str(services.TakenAlready.default_message))
-        return redirect("care_listening:queue", slug=member.network.slug)
+        found = selectors.access_queue_request(member, request_id)
+    except NotFound as err:
+        raise Http404 from err
     if _run(request, lambda: services.listen_request_take(actor=member, request=found)):
         return _to_conversation(request, request_id)
     return redirect("care_listening:queue", slug=member.network.slug)
