@@ -40,6 +40,9 @@ KEYS = (
     "max_weekly_load",
     "helpers_over_cap",
     "proposals_by_origin",
+    "withdrawn_proposals",
+    "asks_per_helper_week_mean",
+    "asks_per_helper_week_max",
     "unmet_reasons",
 )
 
@@ -57,6 +60,7 @@ def run_cell(cell: dict) -> dict:
         accept_load_factor=load,
         batch_minutes=cell["batch_minutes"],
         engine_mode=cell["engine_mode"],
+        asks_per_need=cell["asks_per_need"],
         dispatch_minutes=cell["dispatch_minutes"],
     )
     started = time.perf_counter()
@@ -133,6 +137,12 @@ def main() -> int:
         default=0.0,
         help="how often fcfs and greedy work their queue (0: after every event)",
     )
+    p.add_argument(
+        "--asks-per-need",
+        type=int,
+        default=SimConfig().asks_per_need,
+        help="helpers the engine asks about one need at once (default %(default)s)",
+    )
     p.add_argument("--jobs", type=int, default=2, help="cells run in parallel")
     args = p.parse_args()
     grid = list(
@@ -145,7 +155,7 @@ def main() -> int:
     cells = [
         {"rate": r, "curve": c, "geography": g, "seed": args.seed + i, "weeks": args.weeks,
          "helpers": args.helpers, "batch_minutes": args.batch_minutes,
-         "engine_mode": args.engine_mode,
+         "engine_mode": args.engine_mode, "asks_per_need": args.asks_per_need,
          "dispatch_minutes": args.dispatch_minutes}
         for i, (r, c, g) in enumerate(grid)
     ]  # fmt: skip
@@ -163,6 +173,7 @@ def main() -> int:
             "weeks": args.weeks,
             "helpers": args.helpers,
             "engine_mode": args.engine_mode,
+            "asks_per_need": args.asks_per_need,
             "batch_minutes": args.batch_minutes,
             "dispatch_minutes": args.dispatch_minutes,
         },

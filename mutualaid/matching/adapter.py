@@ -6,9 +6,11 @@ into suggestions, through `suggestion_create`, which checks every rule again at 
 
 How the database becomes arrays (the array format itself is in docs/matching.md):
 
-- **Needs**: open needs with no live match (suggested, offered, accepted or in progress), whose
-  category is among the network's first 64 categories (by creation order) and whose cell is a
-  valid public cell.
+- **Needs**: open needs that no helper has said yes to (no match offered, accepted or in
+  progress) and that fewer helpers are being asked about than the network's `asks_per_need`
+  (1 by default: a need with any live suggestion waits for its answer), whose category is
+  among the network's first 64 categories (by creation order) and whose cell is a valid
+  public cell.
 - **Categories a helper fits**: the category of each of their active offers; the categories
   their profile skills point to (`SKILL_CATEGORIES`); and every category if they have an
   active "time" offer without a category ("I can give time, for anything"). A member with none
@@ -24,8 +26,13 @@ How the database becomes arrays (the array format itself is in docs/matching.md)
   their travel radius and their offers' radii (at least 1 km).
 - **Capacity**: `selectors.capacity_left` (own weekly cap and network cap, net of recent and
   pending matches). Helpers with no capacity left are left out.
-- **Pairs that may never meet**: blocks (either way) and every (need, helper) pair that ever
-  ended without help (`selectors.ended_without_help`); and each requester with themself.
+- **Pairs that may never meet**: blocks (either way), every (need, helper) pair that ever
+  ended without help (`selectors.ended_without_help`) or is still being asked; and each
+  requester with themself.
+- **Area shortfall** (only when the network weighs it, `weight_area` > 0): for each need, the
+  share of the needs posted in its area (H3 cell at `core.AREA_RESOLUTION`) in the last four
+  weeks and no longer open that expired without help (`core.area_shortfall`; met = matched or
+  done, unmet = expired; needs the requester closed count for neither).
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import h3
 import numpy as np
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from mutualaid.core.errors import DomainError, InvalidInput
@@ -46,6 +53,7 @@ from mutualaid.core.geo import is_valid_public_cell
 from mutualaid.core.languages import LANGUAGE_CHOICES
 from mutualaid.matching.models import MatchingPolicy
 from mutualaid.matching.selectors import (
+    RECENT_DAYS,
     active_members,
     capacity_left,
     ended_without_help,
@@ -53,7 +61,7 @@ from mutualaid.matching.selectors import (
     policy_for,
     recent_load,
 )
-from mutualaid.needs.models import LIVE_STATES, Block, Match, Need, Offer
+from mutualaid.needs.models import LIVE_STATES, OFFERED_LIVE_STATES, Block, Match, Need, Offer
 from mutualaid.networks.models import AVAILABILITY_SLOTS, Category, Member, Network
 
 if TYPE_CHECKING:
@@ -122,6 +130,11 @@ class Lookup:
         return self.helper_rows[helper_id]
 
 
+# The area weight's standard (weight 1): a need from an area where every recent need went
+# without help counts as much more as 20 km of travel, as much as the base of any need.
+AREA_STANDARD_POINTS = 20.0
+
+
 def core_policy(policy: MatchingPolicy) -> Policy:
     """The network's policy as the core's: each weight multiplies the core's standard one."""
     from mutualaid.matching.core import Policy
@@ -133,6 +146,7 @@ def core_policy(policy: MatchingPolicy) -> Policy:
         urgency_weight=standard.urgency_weight * policy.weight_urgency,
         waiting_weight=standard.waiting_weight * policy.weight_waiting,
         fairness_weight=standard.fairness_weight * policy.weight_fairness,
+        area_weight=AREA_STANDARD_POINTS * policy.weight_area,
         rotate_first=policy.rotate_first,
     )
 
@@ -195,16 +209,46 @@ def _category_bits(network: Network) -> tuple[dict[int, int], dict[str, int]]:
     return by_id, by_slug
 
 
-def open_needs(network: Network, *, only: Iterable[int] | None = None) -> list[dict[str, Any]]:
-    """Open needs of the network that nobody is helping with or being asked about."""
-    live = Match.objects.filter(need=OuterRef("pk"), state__in=LIVE_STATES)
+def open_needs(
+    network: Network, *, only: Iterable[int] | None = None, asks_per_need: int | None = None
+) -> list[dict[str, Any]]:
+    """Open needs of the network that no helper has said yes to, and that fewer helpers are
+    being asked about than `asks_per_need` (default: the network's policy)."""
+    if asks_per_need is None:
+        asks_per_need = policy_for(network).asks_per_need
+    offered = Match.objects.filter(need=OuterRef("pk"), state__in=OFFERED_LIVE_STATES)
     needs = Need.objects.filter(network=network, status=Need.Status.OPEN)
     if only is not None:
         needs = needs.filter(pk__in=list(only))
+    asked = Count("matches", filter=Q(matches__state=Match.State.SUGGESTED))
     rows: list[dict[str, Any]] = list(
-        needs.exclude(Exists(live)).order_by("pk").values(*NEED_VALUES)
+        needs.exclude(Exists(offered))
+        .annotate(asked=asked)
+        .filter(asked__lt=max(1, asks_per_need))
+        .order_by("pk")
+        .values(*NEED_VALUES)
     )
     return rows
+
+
+def area_shortfalls(network: Network, cells: list[str], *, now: datetime) -> list[float]:
+    """For needs in these cells, how poorly their areas were served lately (0..1), from the
+    network's needs posted in the last four weeks that are no longer open."""
+    from mutualaid.matching.core import area_shortfall
+
+    since = now - timedelta(days=RECENT_DAYS)
+    ended = Need.objects.filter(
+        network=network,
+        created_at__gte=since,
+        status__in=[Need.Status.MATCHED, Need.Status.DONE, Need.Status.EXPIRED],
+    ).values_list("cell", "status")
+    recent = [(cell, status) for cell, status in ended if is_valid_public_cell(cell)]
+    shortfall = area_shortfall(
+        np.array([_cell_int(c) for c in cells], dtype=np.uint64),
+        np.array([_cell_int(c) for c, _status in recent], dtype=np.uint64),
+        np.array([status != Need.Status.EXPIRED for _cell, status in recent], dtype=bool),
+    )
+    return [float(x) for x in shortfall]
 
 
 @dataclass
@@ -321,8 +365,12 @@ def problem_for_network(
         for pair in scope.filter(ended_without_help()).values_list("need_id", "helper_id")
         if pair[0] in loaded
     ]
-    if include_matched_needs:
-        declined += list(scope.filter(state__in=LIVE_STATES).values_list("need_id", "helper_id"))
+    # helpers still being asked about a need (or helping with it) are not asked again
+    declined += [
+        pair
+        for pair in scope.filter(state__in=LIVE_STATES).values_list("need_id", "helper_id")
+        if pair[0] in loaded
+    ]
     blocked = list(Block.objects.filter(network=network).values_list("blocker_id", "blocked_id"))
     blocked += [(n["requester_id"], n["requester_id"]) for n in needs]
 
@@ -340,6 +388,11 @@ def problem_for_network(
         ],
         need_requester=[n["requester_id"] for n in needs],
         need_requester_help=[float(helped[n["requester_id"]]) for n in needs],
+        need_area_shortfall=(
+            area_shortfalls(network, [n["cell"] for n in needs], now=now)
+            if policy.weight_area > 0 and needs
+            else []
+        ),
         helper_id=helper_id_list,
         helper_cell=[_cell_int(facts[pk].cell) for pk in helper_id_list],
         # Built as uint64 here: "any category" is 2**64 - 1, which a plain list would not keep.

@@ -29,11 +29,16 @@ class PolicyOut(Schema):
     weight_urgency: float
     weight_waiting: float
     weight_fairness: float
+    weight_area: float = Field(
+        description="Weight of how many recent needs in a need's neighbourhood went without "
+        "help (0: not counted)."
+    )
     helper_cap: int = Field(description="Tasks any one helper is asked for per period.")
     cap_period_days: int
     rotate_first: bool = Field(description="People with least help recently come first.")
     requester_sees_suggestions: bool
     suggestion_hours: int = Field(description="Hours a helper has to answer a suggestion.")
+    asks_per_need: int = Field(description="Helpers matching asks about one need at once.")
     batch_enabled: bool = Field(description="Matching suggests helpers every 15 minutes.")
     in_words: list[str] = Field(description="The policy in plain words, in my language.")
 

@@ -20,6 +20,9 @@ class MatchingPolicy(models.Model):
     weight_urgency = models.FloatField(_("weight of urgency"), default=1.0)
     weight_waiting = models.FloatField(_("weight of time waiting"), default=1.0)
     weight_fairness = models.FloatField(_("weight of little help received"), default=1.0)
+    # Off (0) unless members turn it on: needs from neighbourhoods where many recent needs
+    # went without help come first (the engine's area_weight, docs/matching.md).
+    weight_area = models.FloatField(_("weight of a neighbourhood's unmet needs"), default=0.0)
     # The network's cap on any one helper, on top of the helper's own weekly cap.
     helper_cap = models.PositiveSmallIntegerField(_("tasks per helper per period"), default=3)
     cap_period_days = models.PositiveSmallIntegerField(_("period (days)"), default=7)
@@ -33,6 +36,10 @@ class MatchingPolicy(models.Model):
         _("hours a helper has to answer a suggestion"), default=24
     )
     batch_enabled = models.BooleanField(_("suggest helpers automatically"), default=True)
+    # How many helpers matching asks about one need at the same time (1: one after another).
+    asks_per_need = models.PositiveSmallIntegerField(
+        _("helpers asked about one need at the same time"), default=1
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -44,13 +51,15 @@ class MatchingPolicy(models.Model):
                 & Q(weight_load__gte=0, weight_load__lte=100)
                 & Q(weight_urgency__gte=0, weight_urgency__lte=100)
                 & Q(weight_waiting__gte=0, weight_waiting__lte=100)
-                & Q(weight_fairness__gte=0, weight_fairness__lte=100),
+                & Q(weight_fairness__gte=0, weight_fairness__lte=100)
+                & Q(weight_area__gte=0, weight_area__lte=100),
                 name="matching_policy_weights_range",
             ),
             models.CheckConstraint(
                 condition=Q(helper_cap__gte=1, helper_cap__lte=50)
                 & Q(cap_period_days__gte=1, cap_period_days__lte=31)
-                & Q(suggestion_hours__gte=1, suggestion_hours__lte=336),
+                & Q(suggestion_hours__gte=1, suggestion_hours__lte=336)
+                & Q(asks_per_need__gte=1, asks_per_need__lte=5),
                 name="matching_policy_limits_range",
             ),
         ]

@@ -229,6 +229,13 @@ def policy_sentences(policy: MatchingPolicy) -> list[str]:
     ]
     if policy.weight_fairness > 0:
         sentences.append(_("People who have had the least help recently come first."))
+    if policy.weight_area > 0:
+        sentences.append(
+            _(
+                "Needs from neighbourhoods where many recent requests went without help come "
+                "first too."
+            )
+        )
     for name, topic in WEIGHT_TOPICS.items():
         level = _weight_level(float(getattr(policy, name)))
         sentences.append(_("%(topic)s %(level)s.") % {"topic": topic, "level": level})
@@ -239,6 +246,17 @@ def policy_sentences(policy: MatchingPolicy) -> list[str]:
             policy.suggestion_hours,
         )
         % {"n": policy.suggestion_hours}
+    )
+    sentences.append(
+        _("Matching asks one helper at a time about a need.")
+        if policy.asks_per_need <= 1
+        else ngettext(
+            "Matching asks up to %(n)d helper about a need at the same time.",
+            "Matching asks up to %(n)d helpers about a need at the same time; once the person "
+            "asking accepts one of them, the others are told they are no longer needed.",
+            policy.asks_per_need,
+        )
+        % {"n": policy.asks_per_need}
     )
     sentences.append(
         _("Every 15 minutes, matching suggests helpers for needs nobody is helping with yet.")

@@ -97,13 +97,21 @@ def suggestion_create(
 
 # --- Policy ---------------------------------------------------------------------------------
 
-WEIGHTS = ("weight_distance", "weight_load", "weight_urgency", "weight_waiting", "weight_fairness")
+WEIGHTS = (
+    "weight_distance",
+    "weight_load",
+    "weight_urgency",
+    "weight_waiting",
+    "weight_fairness",
+    "weight_area",
+)
 # field -> (low, high) for numbers; booleans are listed with None.
 POLICY_FIELDS: dict[str, tuple[float, float] | None] = {
     **dict.fromkeys(WEIGHTS, (0.0, 100.0)),
     "helper_cap": (1, 50),
     "cap_period_days": (1, 31),
     "suggestion_hours": (1, 336),
+    "asks_per_need": (1, 5),
     "rotate_first": None,
     "requester_sees_suggestions": None,
     "batch_enabled": None,

@@ -100,11 +100,12 @@ def run_policy(world: World, name: str, solver: Solver | None = None) -> Outcome
         return run(world, name, batch=on_a_clock(dispatch), batch_hours=every / 60.0)
     batch = engine_batch(solver or engine_solver())
     hours = world.config.batch_minutes / 60.0
+    asks = world.config.asks_per_need
     if world.config.engine_mode == "batch":
-        return run(world, name, batch=batch, batch_hours=hours)
+        return run(world, name, batch=batch, batch_hours=hours, asks_per_need=asks)
     on_free = world.config.engine_mode == "instant-all+batch"
     instant = engine_instant(engine_policy(), on_free=on_free)
-    return run(world, name, dispatch=instant, batch=batch, batch_hours=hours)
+    return run(world, name, dispatch=instant, batch=batch, batch_hours=hours, asks_per_need=asks)
 
 
 def waits(world: World, out: Outcome) -> list[float]:
@@ -288,6 +289,13 @@ def parser() -> argparse.ArgumentParser:
         help="instant+batch (the app): a new or declined need asks its best suggestion at "
         "once, and a full solve re-optimises every batch; instant-all+batch: helpers who free "
         "up are offered at once too; batch: only the periodic solve (default %(default)s)",
+    )
+    p.add_argument(
+        "--asks-per-need",
+        type=_positive(int, "asks per need"),
+        default=d.asks_per_need,
+        help="how many helpers the engine asks about one need at the same time, as the "
+        "network's setting (default %(default)s); fcfs and greedy always ask one",
     )
     p.add_argument(
         "--policies",

@@ -48,6 +48,7 @@ def unmatched_cost(p: Problem, policy: Policy, i: int) -> int:
         + policy.urgency_weight * int(p.need_urgency[i])
         + policy.waiting_weight * min(float(p.need_waiting_hours[i]), policy.waiting_cap_hours)
         + policy.fairness_weight / (1 + float(p.need_requester_help[i]))
+        + policy.area_weight * float(p.need_area_shortfall[i])
     )
     return round(points * policy.cost_scale)
 
@@ -124,6 +125,7 @@ def small_problems(draw: st.DrawFn, max_needs: int = 5, max_helpers: int = 4) ->
         need_slots=draw(st.lists(ints(0, 7), min_size=n, max_size=n)),
         need_requester=need_requester,
         need_requester_help=draw(st.lists(st.floats(0, 3), min_size=n, max_size=n)),
+        need_area_shortfall=draw(st.lists(st.floats(0, 1), min_size=n, max_size=n)),
         helper_id=helper_ids,
         helper_cell=draw(st.lists(cells, min_size=m, max_size=m)),
         helper_categories=draw(st.lists(ints(0, 15), min_size=m, max_size=m)),
@@ -143,6 +145,7 @@ policies = st.builds(
     load_weight=st.sampled_from([0.0, 0.5, 2.0]),
     rotate_first=st.booleans(),
     unmatched_base=st.sampled_from([2.0, 5.0, 20.0]),
+    area_weight=st.sampled_from([0.0, 5.0, 20.0]),
     max_candidates_per_need=st.integers(1, 3),
 )
 

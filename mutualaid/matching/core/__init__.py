@@ -21,8 +21,12 @@ Public API (documented in full in docs/matching.md)::
   languages=..., slots=..., requester=..., k=5)`` gives instant suggestions for one new need.
 - ``explain(problem, need_row, helper_row, policy)``: structured facts about one pair.
 - ``greedy`` and ``reference``: the baselines the benchmark compares against.
+- ``area_shortfall(need_cells, recent_cells, recent_met)``: how poorly each need's area was
+  served lately, the optional ``Problem.need_area_shortfall`` that ``Policy.area_weight``
+  weighs.
 """
 
+from mutualaid.matching.core.area import AREA_RESOLUTION, area_cells, area_shortfall
 from mutualaid.matching.core.baselines import greedy, reference
 from mutualaid.matching.core.candidates import Candidates, HelperIndex, Suggestions
 from mutualaid.matching.core.explain import broken_rules, explain
@@ -43,6 +47,7 @@ from mutualaid.matching.core.solver import (
 
 __all__ = [
     "ALL_SLOTS",
+    "AREA_RESOLUTION",
     "Candidates",
     "HelperIndex",
     "Policy",
@@ -54,6 +59,8 @@ __all__ = [
     "Result",
     "SolverError",
     "Suggestions",
+    "area_cells",
+    "area_shortfall",
     "broken_rules",
     "cross_borders",
     "explain",

@@ -37,6 +37,7 @@ def explain(
         problem.need_waiting_hours[i : i + 1],
         problem.need_requester_help[i : i + 1],
         policy,
+        problem.need_area_shortfall[i : i + 1],
     )
     return [
         ("distance_km", round(float(km[0]), 1)),

@@ -31,7 +31,8 @@ class Policy:
                          + (rotate_penalty if rotate_first and helper_recent_load > 0).
     Unmatched cost (points) = unmatched_base + urgency_weight * urgency
                               + waiting_weight * min(waiting_hours, waiting_cap_hours)
-                              + fairness_weight / (1 + requester_help).
+                              + fairness_weight / (1 + requester_help)
+                              + area_weight * area_shortfall.
     """
 
     distance_weight: float = 1.0
@@ -43,6 +44,7 @@ class Policy:
     waiting_weight: float = 0.1
     waiting_cap_hours: float = 336.0
     fairness_weight: float = 10.0
+    area_weight: float = 0.0
     max_candidates_per_need: int = 16
     region_resolution: int = 6
     split_rounds: int = 2
@@ -111,6 +113,7 @@ def unmatched_units(
     waiting_hours: npt.NDArray[np.float64],
     requester_help: npt.NDArray[np.float64],
     policy: Policy,
+    area_shortfall: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.int64]:
     """What leaving each need unmatched costs, in integer units."""
     points = (
@@ -119,4 +122,6 @@ def unmatched_units(
         + policy.waiting_weight * np.minimum(waiting_hours, policy.waiting_cap_hours)
         + policy.fairness_weight / (1.0 + np.asarray(requester_help, dtype=np.float64))
     )
+    if area_shortfall is not None and policy.area_weight:
+        points = points + policy.area_weight * np.asarray(area_shortfall, dtype=np.float64)
     return _to_units(points, policy.cost_scale)

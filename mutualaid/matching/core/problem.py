@@ -8,7 +8,7 @@ crashes deep inside the solver or silently gives a wrong answer.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from os import PathLike
 from typing import Any
 
@@ -46,7 +46,11 @@ PAIR_FIELDS: dict[str, type[np.generic]] = {
     "blocked_members": np.int64,
     "declined_pairs": np.int64,
 }
-ALL_FIELDS = {**NEED_FIELDS, **HELPER_FIELDS, **PAIR_FIELDS}
+# Optional per-need arrays: left out (or empty), each is all zeros, which changes nothing.
+OPTIONAL_NEED_FIELDS: dict[str, type[np.generic]] = {
+    "need_area_shortfall": np.float64,
+}
+ALL_FIELDS = {**NEED_FIELDS, **HELPER_FIELDS, **PAIR_FIELDS, **OPTIONAL_NEED_FIELDS}
 
 Array = npt.NDArray[Any]
 
@@ -166,13 +170,29 @@ class Problem:
     helper_recent_load: npt.NDArray[np.float64]
     blocked_members: npt.NDArray[np.int64]
     declined_pairs: npt.NDArray[np.int64]
+    # Optional: share of recent needs in the need's area that went without help (0..1).
+    # Empty (the default) means zeros for every need.
+    need_area_shortfall: npt.NDArray[np.float64] = field(
+        default_factory=lambda: np.zeros(0, dtype=np.float64)
+    )
 
     def __post_init__(self) -> None:
+        given, need_id = self.need_area_shortfall, self.need_id
+        if isinstance(given, np.ndarray) and not given.size and isinstance(need_id, np.ndarray):
+            zeros = np.zeros(len(need_id), dtype=np.float64)
+            object.__setattr__(self, "need_area_shortfall", zeros)
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         check_needs(values)
         check_helpers(values)
         for name in PAIR_FIELDS:
             _check_pairs(name, values[name])
+        area = _check_array("need_area_shortfall", values["need_area_shortfall"], np.float64, 1)
+        if len(area) != len(values["need_id"]):
+            raise ProblemError(
+                f"need_area_shortfall must have one value per need, got {len(area)} "
+                f"for {len(values['need_id'])} needs"
+            )
+        _check_range("need_area_shortfall", area, 0, 1)
 
     @property
     def n_needs(self) -> int:
@@ -199,6 +219,8 @@ class Problem:
         converted: dict[str, Array] = {}
         for name, dtype in ALL_FIELDS.items():
             if name not in values:
+                if name in OPTIONAL_NEED_FIELDS:
+                    continue
                 if name in PAIR_FIELDS:
                     converted[name] = no_pairs()
                     continue
@@ -220,10 +242,11 @@ class Problem:
     def load(cls, path: str | PathLike[str]) -> Problem:
         """Read an .npz written by ``save`` (or by anyone following docs/matching.md)."""
         with np.load(path, allow_pickle=False) as data:
-            missing = [name for name in ALL_FIELDS if name not in data.files]
+            required = [name for name in ALL_FIELDS if name not in OPTIONAL_NEED_FIELDS]
+            missing = [name for name in required if name not in data.files]
             if missing:
                 raise ProblemError(f"{path} lacks the fields {missing}")
-            return cls(**{name: data[name] for name in ALL_FIELDS})
+            return cls(**{name: data[name] for name in ALL_FIELDS if name in data.files})
 
 
 def _convert(name: str, value: object, dtype: type[np.generic]) -> Array:

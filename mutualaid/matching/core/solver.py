@@ -106,7 +106,11 @@ def flow_assign(cands: Candidates, unmatched: I64, capacity: npt.NDArray[np.int3
 def problem_unmatched(problem: Problem, policy: Policy) -> I64:
     """The unmatched cost of every need of the problem, in integer units."""
     return unmatched_units(
-        problem.need_urgency, problem.need_waiting_hours, problem.need_requester_help, policy
+        problem.need_urgency,
+        problem.need_waiting_hours,
+        problem.need_requester_help,
+        policy,
+        problem.need_area_shortfall,
     )
 
 

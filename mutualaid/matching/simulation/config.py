@@ -109,6 +109,9 @@ class SimConfig:
     response_hours: float = 2.0
     engine_mode: str = "instant+batch"
     batch_minutes: float = 15.0  # the app's batch task runs every 15 minutes
+    # how many helpers the engine asks about one need at the same time (the network's
+    # MatchingPolicy.asks_per_need; 1 is the app's default); fcfs and greedy always ask one
+    asks_per_need: int = 1
     # how often fcfs and greedy work their queue; 0 means at once after every event (the most
     # generous to them); the same value as batch_minutes compares the choices at one cadence
     dispatch_minutes: float = 0.0
@@ -138,6 +141,8 @@ class SimConfig:
             problems.append("accept load factor must be in (0, 1]")
         if self.response_hours <= 0 or self.batch_minutes <= 0:
             problems.append("response hours and batch minutes must be positive")
+        if not 1 <= self.asks_per_need <= 5:
+            problems.append("asks per need must be from 1 to 5")
         if self.dispatch_minutes < 0:
             problems.append("dispatch minutes must be zero (at once) or positive")
         unknown = [p for p in self.policies if p not in POLICIES]

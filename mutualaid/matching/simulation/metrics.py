@@ -72,9 +72,23 @@ def summarise(world: World, out: Outcome) -> dict[str, Any]:
         "proposals": out.proposals,
         "proposals_by_origin": dict(sorted(out.proposals_by_origin.items())),
         "declines": out.declines,
+        "withdrawn_proposals": out.withdrawn,
+        # how often helpers are asked: per helper and week, over the helper-weeks of the run
+        "asks_per_helper_week_mean": _r(out.proposals / helper_weeks(world)),
+        "asks_per_helper_week_max": max(out.asks.values(), default=0),
         "refused_proposals": out.refused,
         "unmet_reasons": out.unmet_reasons,
     }
+
+
+def helper_weeks(world: World) -> float:
+    """Helpers times the weeks in which needs were open (from the first post to the last
+    expiry), the denominator of asks per helper and week."""
+    needs = world.needs
+    if not len(needs.id):
+        return float(len(world.helpers.id))
+    weeks = max(1.0, float(needs.expires_h.max()) / (7 * 24.0))
+    return float(len(world.helpers.id)) * weeks
 
 
 def fill_rates(world: World, met: npt.NDArray[np.bool_]) -> dict[str, float]:

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from mutualaid.matching.simulation.run import State, candidates_for
-from mutualaid.matching.simulation.world import I64
+from mutualaid.matching.simulation.run import RECENT_HELP_H, State, candidates_for
+from mutualaid.matching.simulation.world import F64, I64
 
 Picker = Callable[[State, int, I64 | None], int]
 
@@ -91,8 +91,8 @@ def engine_instant(
                 index = instant_index(s, policy)
                 if index is None:
                     return
-            helper = instant_pick(s, index, need, k)
-            if helper >= 0:
+            room = s.asks_per_need - int(s.asks[need])
+            for helper in instant_picks(s, index, need, k)[:room]:
                 s.propose(need, helper, "instant")
                 index = None  # that helper's room changed: rebuild before the next need
 
@@ -123,10 +123,16 @@ def instant_index(s: State, policy: Any = None) -> Any:
 
 def instant_pick(s: State, index: Any, need: int, k: int = 5) -> int:
     """The first of the need's `k` instant suggestions the simulation's rules allow, or -1."""
+    picks = instant_picks(s, index, need, k)
+    return picks[0] if picks else -1
+
+
+def instant_picks(s: State, index: Any, need: int, k: int = 5) -> list[int]:
+    """The need's `k` instant suggestions that the simulation's rules allow, best first."""
     w, needs = s.world, s.world.needs
     req = int(needs.requester[need])
     requester_id = int(w.requester_id[req])
-    excluded = set(w.helpers.id[s.declined[need]].tolist())
+    excluded = set(w.helpers.id[s.declined[need] | s.asking[need]].tolist())
     if len(w.blocked):
         excluded |= set(w.blocked[w.blocked[:, 0] == requester_id, 1].tolist())
         excluded |= set(w.blocked[w.blocked[:, 1] == requester_id, 0].tolist())
@@ -140,10 +146,7 @@ def instant_pick(s: State, index: Any, need: int, k: int = 5) -> int:
         exclude_helper_ids=np.array(sorted(excluded), dtype=np.int64),
     )
     rows = np.searchsorted(w.helpers.id, top.helper_id)
-    for row in rows.tolist():
-        if s.can_propose(need, int(row)):
-            return int(row)
-    return -1
+    return [int(row) for row in rows.tolist() if s.can_propose(need, int(row))]
 
 
 def engine_batch(solver: Callable[[State], list[tuple[int, int]]]) -> Callable[[State], None]:
@@ -169,7 +172,7 @@ def mutualaid_pairs(s: State, policy: Any = None) -> list[tuple[int, int]]:
     need_rows, helper_rows = matchable(s)
     if not len(need_rows):
         return []
-    problem = build_problem(s, need_rows, helper_rows)
+    problem = build_problem(s, need_rows, helper_rows, policy)
     result = solve(problem, policy) if policy is not None else solve(problem)
     need_index = {int(i): k for k, i in zip(need_rows, s.world.needs.id[need_rows], strict=True)}
     helper_index = {
@@ -190,17 +193,36 @@ def matchable(s: State) -> tuple[I64, I64]:
     if not len(needs) or not len(helpers):
         return needs[:0], helpers[:0]
     grid = np.ix_(needs, helpers)
-    ok = s.world.allowed[grid] & ~s.declined[grid]
+    ok = s.world.allowed[grid] & ~s.declined[grid] & ~s.asking[grid]
     return needs[ok.any(axis=1)], helpers[ok.any(axis=0)]
 
 
-def build_problem(s: State, need_rows: I64, helper_rows: I64) -> Any:
-    """The engine's input for these waiting needs and helpers, in the current state."""
+def recent_area_shortfall(s: State, need_rows: I64) -> F64:
+    """How poorly each need's area was served lately, counted as the app's adapter counts it
+    (`mutualaid.matching.core.area_shortfall` over the needs posted in the last four weeks
+    that are no longer open: met, or expired without help; open needs are not evidence yet)."""
+    from mutualaid.matching.core import area_shortfall
+
+    w, needs = s.world, s.world.needs
+    met_at = s.out.met_at
+    met = ~np.isnan(met_at)
+    ended_at = np.where(met, met_at, needs.expires_h)
+    recent = (ended_at <= s.now) & (needs.posted_h > s.now - RECENT_HELP_H)
+    cells = w.requesters.cell[needs.requester]
+    shortfall: F64 = area_shortfall(cells[need_rows], cells[recent], met[recent])
+    return shortfall
+
+
+def build_problem(s: State, need_rows: I64, helper_rows: I64, policy: Any = None) -> Any:
+    """The engine's input for these waiting needs and helpers, in the current state. The area
+    shortfall is filled in only when the policy weighs it (as the app's adapter does)."""
     from mutualaid.matching.core import Problem
 
     w, needs, helpers = s.world, s.world.needs, s.world.helpers
     spare = s.spare()
-    declined = np.argwhere(s.declined[np.ix_(need_rows, helper_rows)])
+    # pairs declined, and pairs asked and not yet answered: never proposed (again) now
+    grid = np.ix_(need_rows, helper_rows)
+    declined = np.argwhere(s.declined[grid] | s.asking[grid])
     declined_pairs = (
         np.stack(
             [needs.id[need_rows[declined[:, 0]]], helpers.id[helper_rows[declined[:, 1]]]], axis=1
@@ -229,5 +251,10 @@ def build_problem(s: State, need_rows: I64, helper_rows: I64) -> Any:
         helper_recent_load=np.array([s.recent_load(int(h)) for h in helper_rows], dtype=np.float64),
         blocked_members=w.blocked,
         declined_pairs=declined_pairs,
+        need_area_shortfall=(
+            recent_area_shortfall(s, need_rows)
+            if policy is not None and policy.area_weight > 0
+            else np.zeros(0, dtype=np.float64)
+        ),
     )
     return problem

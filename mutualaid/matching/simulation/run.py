@@ -3,14 +3,18 @@
 Events are need arrivals, helpers' answers to proposals, finished tasks, expiries, the weekly
 reset of caps, and (for batch policies) the batch clock. A helper can be proposed to only while
 not busy with a task and while accepted tasks this week plus unanswered proposals are below the
-weekly cap; that one rule is what keeps every policy within every cap. A need has at most one
-unanswered proposal at a time. The requester accepts a helper who accepts.
+weekly cap; that one rule is what keeps every policy within every cap. A need has at most
+`asks_per_need` unanswered proposals at a time (one for fcfs and greedy; the engine follows the
+network's setting, one by default). The requester accepts the first helper who accepts, and
+the other helpers asked about that need are told at once that it is taken (the app withdraws
+their suggestions), which frees them.
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -47,24 +51,30 @@ class Outcome:
     accepted: list[tuple[int, int, float, int]] = field(default_factory=list)  # n, h, t, week
     first_asked_at: F64 | None = None  # per need, hours of its first proposal; nan if never
     proposals_by_origin: dict[str, int] = field(default_factory=dict)  # e.g. instant / batch
+    withdrawn: int = 0  # proposals made moot because another helper said yes first
+    asks: Counter[tuple[int, int]] = field(default_factory=Counter)  # (helper, week) -> asks
 
 
 class State:
     """Mutable state of one run. Policies read it and call `propose`."""
 
-    def __init__(self, world: World, policy: str) -> None:
+    def __init__(self, world: World, policy: str, asks_per_need: int = 1) -> None:
         self.world = world
         n, h = world.distance_km.shape
         self.now = 0.0
+        self.asks_per_need = asks_per_need
         self.open = np.zeros(n, dtype=bool)
-        self.pending = np.full(n, -1, dtype=np.int64)
+        self.pending = np.full(n, -1, dtype=np.int64)  # the helper asked last, while unanswered
+        self.asks = np.zeros(n, dtype=np.int64)  # unanswered proposals per need
+        self.asking = np.zeros((n, h), dtype=bool)  # unanswered (need, helper) proposals
         self.declined = np.zeros((n, h), dtype=bool)
         self.week_load = np.zeros(h, dtype=np.int64)
         self.unanswered = np.zeros(h, dtype=np.int64)
         self.busy_until = np.zeros(h, dtype=np.float64)
         self.accept_times: list[list[float]] = [[] for _ in range(h)]
         self.help_times: list[list[float]] = [[] for _ in range(len(world.requester_id))]
-        self.waiting: list[int] = []  # open needs with no unanswered proposal, oldest first
+        # open needs with fewer than asks_per_need unanswered proposals, oldest first
+        self.waiting: list[int] = []
         self.events: list[tuple[float, int, int, int, int]] = []
         self._seq = 0
         self.out = Outcome(policy, np.full(n, np.nan), np.full(n, -1, dtype=np.int64))
@@ -88,11 +98,17 @@ class State:
     def eligible(self, need: int, helpers: I64 | None = None) -> Bool:
         """Hard rules for one need against all helpers (or a subset, by index)."""
         if helpers is None:
-            ok: Bool = self.world.allowed[need] & ~self.declined[need] & self.available()
+            ok: Bool = (
+                self.world.allowed[need]
+                & ~self.declined[need]
+                & ~self.asking[need]
+                & self.available()
+            )
             return ok
         sub: Bool = (
             self.world.allowed[need, helpers]
             & ~self.declined[need, helpers]
+            & ~self.asking[need, helpers]
             & self.available()[helpers]
         )
         return sub
@@ -106,7 +122,8 @@ class State:
     def can_propose(self, need: int, helper: int) -> bool:
         return bool(
             self.open[need]
-            and self.pending[need] < 0
+            and self.asks[need] < self.asks_per_need
+            and not self.asking[need, helper]
             and self.available()[helper]
             and self.world.allowed[need, helper]
             and not self.declined[need, helper]
@@ -117,15 +134,19 @@ class State:
         if not self.can_propose(need, helper):
             raise RuleBroken(f"need {need} may not be proposed to helper {helper} now")
         self.pending[need] = helper
+        self.asks[need] += 1
+        self.asking[need, helper] = True
         self.unanswered[helper] += 1
         self.out.proposals += 1
+        self.out.asks[(helper, int(self.now // WEEK_H))] += 1
         if origin:
             by = self.out.proposals_by_origin
             by[origin] = by.get(origin, 0) + 1
         asked = self.out.first_asked_at
         if asked is not None and np.isnan(asked[need]):
             asked[need] = self.now
-        self._remove_waiting(need)
+        if self.asks[need] >= self.asks_per_need:
+            self._remove_waiting(need)
         self.schedule(self.now + float(self.world.response_h[need, helper]), RESPONSE, need, helper)
 
     # --- the loop ---
@@ -139,7 +160,9 @@ class State:
             del self.waiting[i]
 
     def _add_waiting(self, need: int) -> None:
-        bisect.insort(self.waiting, need)
+        i = bisect.bisect_left(self.waiting, need)
+        if i == len(self.waiting) or self.waiting[i] != need:
+            self.waiting.insert(i, need)
 
 
 Dispatch = Callable[[State, list[int], list[int]], None]
@@ -151,9 +174,10 @@ Batch = Callable[[State], None]
 
 
 def run(world: World, policy: str, dispatch: Dispatch | None = None,
-        batch: Batch | None = None, batch_hours: float = 1.0) -> Outcome:  # fmt: skip
+        batch: Batch | None = None, batch_hours: float = 1.0,
+        asks_per_need: int = 1) -> Outcome:  # fmt: skip
     """Play every event of `world` under one policy and return what happened."""
-    s = State(world, policy)
+    s = State(world, policy, asks_per_need)
     needs = world.needs
     for i, t in enumerate(needs.posted_h):
         s.schedule(float(t), ARRIVE, i)
@@ -210,8 +234,13 @@ def _apply(s: State, kind: int, a: int, b: int) -> tuple[list[int], list[int]]:
 def _answer(s: State, need: int, helper: int) -> tuple[list[int], list[int]]:
     """A helper answers a proposal, with the pair's shared random draw."""
     w = s.world
+    if not s.asking[need, helper]:  # withdrawn: another helper said yes first
+        return [], []
     s.unanswered[helper] -= 1
-    s.pending[need] = -1
+    s.asks[need] -= 1
+    s.asking[need, helper] = False
+    if s.pending[need] == helper:
+        s.pending[need] = -1
     if not s.open[need]:  # expired while the helper was thinking
         return [], [helper]
     p = w.accept_probability(float(w.distance_km[need, helper]), int(s.week_load[helper]))
@@ -221,6 +250,14 @@ def _answer(s: State, need: int, helper: int) -> tuple[list[int], list[int]]:
         s._add_waiting(need)
         return [need], [helper]
     s.open[need] = False
+    s._remove_waiting(need)
+    others = np.flatnonzero(s.asking[need])
+    if len(others):  # the other helpers asked are told at once that it is taken
+        s.asking[need, others] = False
+        s.unanswered[others] -= 1
+        s.asks[need] = 0
+        s.pending[need] = -1
+        s.out.withdrawn += len(others)
     s.week_load[helper] += 1
     s.busy_until[helper] = max(s.busy_until[helper], s.now) + float(w.needs.task_hours[need])
     s.schedule(float(s.busy_until[helper]), TASK_DONE, helper)
@@ -229,7 +266,7 @@ def _answer(s: State, need: int, helper: int) -> tuple[list[int], list[int]]:
     s.out.met_at[need] = s.now
     s.out.helper[need] = helper
     s.out.accepted.append((need, helper, s.now, int(s.now // WEEK_H)))
-    return [], []
+    return [], [int(h) for h in others]
 
 
 def candidates_for(s: State, new: Iterable[int], freed: list[int]) -> list[tuple[int, I64 | None]]:
@@ -245,7 +282,7 @@ def candidates_for(s: State, new: Iterable[int], freed: list[int]) -> list[tuple
         f = np.sort(np.asarray(freed, dtype=np.int64))
         rows = np.asarray(s.waiting, dtype=np.int64)
         grid = np.ix_(rows, f)
-        reach = (s.world.allowed[grid] & ~s.declined[grid]).any(axis=1)
+        reach = (s.world.allowed[grid] & ~s.declined[grid] & ~s.asking[grid]).any(axis=1)
         hits = set(rows[reach].tolist())
     else:
         f, hits = np.zeros(0, dtype=np.int64), set()
