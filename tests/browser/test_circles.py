@@ -75,3 +75,69 @@ def test_a_member_joins_a_circle_agrees_and_shares_under_a_pseudonym(
     # and the danger link is one tap away on every page.
     expect(reader.get_by_role("link", name="If you are in danger")).to_be_visible()
     assert len(axe_check.checked) >= 6
+
+
+def test_a_facilitator_invites_welcomes_pauses_and_changes_the_settings(
+    live_server, new_page, axe_check
+):
+    # Given Nia's circle of one, and Dev, a member of the network outside it,
+    organiser = UserFactory(email="organiser@example.org")
+    network = network_services.network_create(
+        founder=organiser,
+        founder_display_name="Olu",
+        name="Fruitvale Mutual Aid",
+        area_name="Oakland",
+        center_lat=37.7748,
+        center_lng=-122.2243,
+        neighbourhoods=[("Fruitvale", 37.7748, -122.2243)],
+    )
+    nia = _member(network, "nia@example.org", "Nia")
+    circle = care.circle_create(actor=nia, name="Grief circle", agreement="Stays here.")
+    _member(network, "dev@example.org", "Dev")
+    base = live_server.url
+    circle_url = f"{base}/n/{network.slug}/circles/{circle.pk}/"
+    page = new_page()
+    page.set_default_timeout(10_000)
+    _sign_in(page, base, "nia@example.org", axe_check)
+
+    # when Nia opens it, the post form says honestly that a small circle can guess,
+    page.goto(circle_url)
+    axe_check(page)
+    expect(page.get_by_text("others may be able to guess who wrote a post")).to_be_visible()
+
+    # she invites Dev by name and welcomes him,
+    page.get_by_label("Who to invite").select_option(label="Dev")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Invite", exact=True).click()
+    axe_check(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Welcome Dev").click()
+    axe_check(page)
+    assert CircleMembership.objects.get(member__display_name="Dev").state == "active"
+
+    # she pauses him with a reason,
+    page.locator("summary", has_text="Pause or remove Dev").click()
+    page.get_by_label("Reason for pausing").fill("Taking a rest")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Pause", exact=True).click()
+    axe_check(page)
+    expect(page.get_by_role("button", name="Welcome Dev back")).to_be_visible()
+
+    # and she changes how often the facilitator role is handed on.
+    with page.expect_navigation():
+        page.get_by_role("link", name="Change the circle's settings").click()
+    axe_check(page)
+    page.get_by_label("Facilitators hand the role on every (days)").fill("14")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    axe_check(page)
+    circle.refresh_from_db()
+    assert circle.rotation_days == 14
+
+    # Then the circle log shows both acts, naming nobody.
+    page.goto(circle_url + "log/")
+    axe_check(page)
+    log = page.locator("main").inner_text()
+    assert "Taking a rest" in log
+    assert "changed the circle's settings" in log
+    assert "Dev" not in log
