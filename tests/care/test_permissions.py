@@ -258,3 +258,46 @@ def test_the_footer_links_to_the_crisis_page_for_everyone(circle, client):
 )
 def test_the_api_lists_exactly_the_models_choices(literal, values):
     assert sorted(get_args(literal)) == sorted(values)
+
+
+@pytest.mark.parametrize("role", sorted(set(ROLES) - INSIDE))
+def test_outside_roles_cannot_invite_manage_members_or_change_settings(world, role):
+    client = Client()
+    client.force_login(world["people"][role].user)
+    circle = world["circle"]
+    base = f"/n/{circle.network.slug}/circles/{circle.pk}"
+    target = CircleMembership.objects.get(circle=circle, member=world["author"])
+    invitee = MemberFactory(network=circle.network)
+    assert client.get(f"{base}/settings/").status_code in {302, 404}
+    for path, data in [
+        (f"{base}/invite/", {"member": invitee.pk}),
+        (f"{base}/willing/", {"willing": "0"}),
+        (f"{base}/settings/", {"name": "Taken", "retention_days": 0, "rotation_days": 9}),
+        (f"{base}/members/{target.pk}/remove/", {"reason": "intrusion"}),
+        (f"{base}/members/{target.pk}/pause/", {"reason": "intrusion"}),
+    ]:
+        assert client.post(path, data).status_code in {302, 404}
+    circle.refresh_from_db()
+    assert (circle.name, circle.rotation_days) == ("Grief circle", 30)
+    assert not CircleMembership.objects.filter(member=invitee).exists()
+    target.refresh_from_db()
+    assert target.state == "active"
+
+
+@pytest.mark.parametrize("role", sorted(set(ROLES) - INSIDE))
+def test_the_new_api_operations_are_closed_to_outside_roles(world, role):
+    api = api_client_for(world["people"][role])
+    circle = world["circle"]
+    target = CircleMembership.objects.get(circle=circle, member=world["author"])
+    invitee = MemberFactory(network=circle.network)
+    base = f"/care/circles/{circle.pk}"
+    assert api.get(f"{base}/members").status_code == 404
+    assert api.get(f"{base}/waiting").status_code == 404
+    assert api.post(f"{base}/invitations", {"member_id": invitee.pk}).status_code == 404
+    assert api.post(f"{base}/members/{target.pk}/remove", {"reason": "x"}).status_code == 404
+    assert api.patch(f"{base}/settings", {"name": "Taken"}).status_code == 404
+    assert api.post(f"{base}/willing", {"willing": False}).status_code == 404
+    circle.refresh_from_db()
+    assert circle.name == "Grief circle"
+    assert not CircleMembership.objects.filter(member=invitee).exists()
+    assert CircleMembership.objects.get(pk=target.pk).state == "active"
