@@ -168,3 +168,8 @@ def test_the_listening_home_links_to_the_listener_pages_only_for_listeners(
     queue = _url("queue", network)
     assert queue in client_for(listener).get(_url("home", network)).content.decode()
     assert queue not in client_for(asker).get(_url("home", network)).content.decode()
+
+
+def test_the_circles_page_links_to_listening(asker, network):
+    page = client_for(asker).get(reverse("care:circle_list", kwargs={"slug": network.slug}))
+    assert _url("home", network) in page.content.decode()

@@ -1,0 +1,51 @@
+"""The debrief circle closes to a former listener at once, wherever mutualaid.care checks
+access. `debrief_access_allowed` is the hook; these tests pin where care must call it.
+
+The integration lines live in mutualaid/care (owned elsewhere): until they are added these
+are expected failures (strict, so the marker must go once the hook is in)."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from mutualaid.care import selectors as care_selectors
+from mutualaid.care import services as care_services
+from mutualaid.care.listening import services
+from mutualaid.core.errors import NotFound
+from tests.care.listening.conftest import drop_listener
+
+PENDING = pytest.mark.xfail(
+    reason="needs the one-line debrief_access_allowed call in mutualaid/care", strict=True
+)
+
+
+@pytest.fixture
+def debrief(listener, second_listener):
+    circle = services.debrief_join(actor=listener)
+    services.debrief_join(actor=second_listener)
+    care_services.agreement_accept(actor=second_listener, circle=circle, version=1)
+    return circle
+
+
+def test_a_current_listener_opens_the_debrief_circle(debrief, second_listener):
+    assert care_selectors.access_membership(second_listener, debrief.pk).state == "active"
+    client = Client()
+    client.force_login(second_listener.user)
+    url = reverse(
+        "care:circle_detail", kwargs={"slug": debrief.network.slug, "circle_id": debrief.pk}
+    )
+    assert "Threads" in client.get(url).content.decode()
+
+
+@PENDING
+def test_a_former_listener_cannot_open_the_debrief_circle_through_care(debrief, second_listener):
+    drop_listener(second_listener)
+    with pytest.raises(NotFound):
+        care_selectors.access_membership(second_listener, debrief.pk)
+
+
+@PENDING
+def test_a_former_listener_cannot_post_in_the_debrief_circle(debrief, second_listener):
+    drop_listener(second_listener)
+    with pytest.raises(NotFound):
+        care_services.post_create(actor=second_listener, circle=debrief, body="still here")
