@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import StringConstraints
 
@@ -28,7 +29,7 @@ from mutualaid.core.api import (
     member_of,
     responses,
 )
-from mutualaid.core.errors import NotFound
+from mutualaid.core.errors import InvalidInput, NotFound
 from mutualaid.networks.models import Member
 
 router = Router(tags=["care"])
@@ -220,7 +221,8 @@ def care_teams_create(
     def create() -> dict[str, Any]:
         if payload.recipient == "member":
             if payload.recipient_id is None:
-                raise NotFound()
+                message = _("Give the member at the centre of the team.")
+                raise InvalidInput(message, fields={"recipient_id": [message]})
             recipient: Member | None = _network_member(request, payload.recipient_id)
         else:
             recipient = member if payload.recipient == "me" else None

@@ -12,6 +12,7 @@ Races are settled by conditional updates and unique constraints. Notices go out 
 and never carry an address, a door code or a slot's details.
 """
 
+import zoneinfo
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
@@ -24,7 +25,7 @@ from mutualaid.care.teams import tasks
 from mutualaid.care.teams.models import SHARED_DETAILS, CareTeam, Slot, TeamMembership
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.validation import clean_text
-from mutualaid.networks.models import Member
+from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import require
 
 TeamState = CareTeam.State
@@ -91,8 +92,8 @@ def _open_for_planning(team: CareTeam) -> None:
         raise Conflict(_("The person at the centre has not accepted this team yet."))
 
 
-def _closes_on(value: date | None) -> date | None:
-    if value is not None and value < timezone.localdate():
+def _closes_on(value: date | None, network: Network) -> date | None:
+    if value is not None and value < _today(network):
         message = _("Choose a closing date that is today or later.")
         raise InvalidInput(message, fields={"closes_on": [message]})
     return value
@@ -129,7 +130,7 @@ def team_create(
         recipient=recipient,
         created_by=actor,
         state=TeamState.PROPOSED if for_someone_else else TeamState.ACTIVE,
-        closes_on=_closes_on(closes_on),
+        closes_on=_closes_on(closes_on, actor.network),
     )
     TeamMembership.objects.create(
         team=team, member=actor, state=MemberState.ACTIVE, is_coordinator=True
@@ -275,7 +276,7 @@ def team_closes_on_set(*, actor: Member, team: CareTeam, closes_on: date | None)
     _controller(actor, team)
     _not_closed(team)
     CareTeam.objects.filter(pk=team.pk).exclude(state=TeamState.CLOSED).update(
-        closes_on=_closes_on(closes_on), updated_at=timezone.now()
+        closes_on=_closes_on(closes_on, actor.network), updated_at=timezone.now()
     )
     return _refresh(team)
 
@@ -546,14 +547,31 @@ def slots_flag_empty_sweep(*, now: datetime | None = None) -> int:
     return flagged
 
 
-def teams_close_due_sweep(*, today: date | None = None) -> int:
-    """Close every team whose closing date has passed (it stays open through that day)."""
-    today = today or timezone.localdate()
-    due = CareTeam.objects.filter(closes_on__lt=today).exclude(state=TeamState.CLOSED)
+def _today(network: Network, now: datetime | None = None) -> date:
+    try:
+        zone = zoneinfo.ZoneInfo(network.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return timezone.localdate(now or timezone.now(), zone)
+
+
+def teams_close_due_sweep(*, now: datetime | None = None) -> int:
+    """Close every team whose closing date has passed in its network's zone (it stays open
+    through that day)."""
+    now = now or timezone.now()
+    # A day ahead of UTC covers every zone; each candidate is then checked in its own zone.
+    due = (
+        CareTeam.objects.filter(closes_on__lt=now.date() + timedelta(days=1))
+        .exclude(state=TeamState.CLOSED)
+        .select_related("network")
+        .only("pk", "closes_on", "network__timezone")
+    )
     closed = 0
-    for team_id in list(due.values_list("pk", flat=True)):
+    for team in list(due):
+        if team.closes_on is None or team.closes_on >= _today(team.network, now):
+            continue
         with transaction.atomic():
-            closed += _close(team_id, timezone.now())
+            closed += _close(team.pk, now)
     return closed
 
 

@@ -144,9 +144,10 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     if place.is_controller:
         team = place.team
         private = selectors.team_private_values(place=place)
-        context["share_form"] = ShareForm(
+        share_form = ShareForm(
             initial=private | {f: getattr(team, f) for f in selectors.share_flags()}
         )
+        context["share_pairs"] = [(share_form[n], share_form[f"share_{n}"]) for n in SHARED_DETAILS]
         context["closes_form"] = ClosesOnForm(initial={"closes_on": team.closes_on})
     return render(request, "care_teams/team_detail.html", context)
 

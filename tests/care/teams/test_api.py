@@ -170,3 +170,12 @@ def test_every_team_operation_is_named(client):
     assert len(operations) >= 20
     assert all(op.get("operationId", "").startswith("care_team") for op in operations)
     assert services.SlotTaken.code == "slot_taken"
+
+
+def test_a_team_for_a_member_without_saying_who_is_a_clear_400(recipient):
+    response = api_client_for(recipient).post(
+        "/care/teams", {"name": "For someone", "recipient": "member"}
+    )
+    assert response.status_code == 400
+    assert "recipient_id" in response.json()["fields"]
+    assert not CareTeam.objects.exists()

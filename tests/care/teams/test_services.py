@@ -1,7 +1,8 @@
 """Care teams through their services: setting up, the recipient's controls, members, slots,
 sign-ups, and the daily and hourly sweeps."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -318,8 +319,8 @@ def test_closing_deletes_the_sensitive_details_at_once(team, recipient, neighbou
 def test_a_team_closes_by_itself_after_its_closing_date(team, recipient):
     services.team_closes_on_set(actor=recipient, team=team, closes_on=timezone.localdate())
     assert services.teams_close_due_sweep() == 0  # open through its last day
-    tomorrow = timezone.localdate() + timedelta(days=1)
-    assert services.teams_close_due_sweep(today=tomorrow) == 1
+    tomorrow = timezone.now() + timedelta(days=1)
+    assert services.teams_close_due_sweep(now=tomorrow) == 1
     row = CareTeam.objects.get(pk=team.pk)
     assert row.state == CareTeam.State.CLOSED
     assert row.address is None
@@ -389,3 +390,21 @@ def test_the_data_export_lists_the_members_own_part(team, recipient, neighbour, 
     assert theirs["teams_at_centre"] == []
     assert SECRET_ADDRESS not in str(theirs)
     assert mine["teams_at_centre"][0]["address"] == SECRET_ADDRESS
+
+
+def test_the_closing_date_is_read_in_the_networks_zone(team, recipient):
+    # given a team in a network eleven hours behind UTC, closing on its local "today"
+    network = team.network
+    network.timezone = "Pacific/Pago_Pago"
+    network.save(update_fields=["timezone"])
+    zone = ZoneInfo("Pacific/Pago_Pago")
+    last_day = timezone.localtime(timezone.now(), zone).date()
+    services.team_closes_on_set(actor=recipient, team=team, closes_on=last_day)
+    next_day_utc = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=UTC)
+
+    # when it is already the next day in UTC but still the last day there, it stays open
+    assert services.teams_close_due_sweep(now=next_day_utc + timedelta(hours=5)) == 0
+    assert CareTeam.objects.get(pk=team.pk).state == CareTeam.State.ACTIVE
+    # and once the last day is over there, it closes
+    assert services.teams_close_due_sweep(now=next_day_utc + timedelta(hours=12)) == 1
+    assert CareTeam.objects.get(pk=team.pk).state == CareTeam.State.CLOSED
