@@ -116,10 +116,18 @@ def circle_is_small(*, circle: Circle) -> bool:
 
 
 def invitable_members(*, circle: Circle) -> QuerySet[Member]:
-    """The network's active members who have no place in the circle yet, by display name."""
+    """The network's active members who are not active in the circle, by display name.
+
+    Only the active roster (which members see anyway) is left out: leaving out those who asked,
+    were invited, paused or removed too would tell every member who they are. Inviting one of
+    them is refused by the service with the same words for each."""
     return (
         members_active(network=circle.network)
-        .exclude(circle_memberships__circle=circle)
+        .exclude(
+            pk__in=CircleMembership.objects.filter(
+                circle=circle, state=CircleMembership.State.ACTIVE
+            ).values("member_id")
+        )
         .only("id", "display_name")
         .order_by("display_name", "pk")
     )

@@ -242,9 +242,16 @@ def membership_invite(*, actor: Member, circle: Circle, member: Member) -> Circl
         raise NotFound()
     if member.inactive_since is not None:
         raise InvalidInput(_("Only active members of the network can be invited."))
+    # One message whatever their place (asked, invited, paused, removed): which one is not
+    # the inviter's to learn.
+    cannot = _("This person already has a place in this circle, or cannot be invited to it.")
     if CircleMembership.objects.filter(circle=circle, member=member).exists():
-        raise Conflict(_("This person is already in the circle, or has been invited."))
-    membership = _new_membership(circle=circle, member=member, state=State.INVITED)
+        raise Conflict(cannot)
+    try:
+        with transaction.atomic():
+            membership = _new_membership(circle=circle, member=member, state=State.INVITED)
+    except Conflict:
+        raise Conflict(cannot) from None
     for facilitator in CircleMembership.objects.filter(
         circle=circle, state=State.ACTIVE, is_facilitator=True
     ):

@@ -284,3 +284,35 @@ def test_only_a_current_facilitator_updates_a_circle(circle, poster):
         )
     circle.refresh_from_db()
     assert (circle.name, circle.retention_days) == ("Grief circle", 7)
+
+
+def test_the_invitation_list_does_not_give_away_who_was_paused_or_asked(circle, facilitator):
+    # Given Pat, paused in the circle, and Ray, who asked to join,
+    pat = MemberFactory(network=circle.network, display_name="Pat Paused")
+    join(circle, pat, facilitator)
+    services.membership_pause(
+        actor=facilitator,
+        membership=CircleMembership.objects.get(circle=circle, member=pat),
+        reason="A rest",
+    )
+    ray = MemberFactory(network=circle.network, display_name="Ray Requested")
+    services.membership_request(actor=ray, circle=circle)
+    # and Mo, an ordinary member of the circle,
+    mo = MemberFactory(network=circle.network, display_name="Mo Member")
+    join(circle, mo, facilitator)
+
+    # then Mo's invitation list holds them like anyone outside the circle,
+    page = client_for(mo).get(_url("care:circle_detail", circle)).content.decode()
+    invite = page.split('id="invite-heading"')[1].split("</section>")[0]
+    assert "Pat Paused" in invite
+    assert "Ray Requested" in invite
+    # and inviting either gets the same words, and changes nothing.
+    messages = []
+    for person in (pat, ray):
+        response = client_for(mo).post(
+            _url("care:circle_invite", circle), {"member": person.pk}, follow=True
+        )
+        messages.append(response.content.decode().count("cannot be invited to it"))
+    assert messages == [1, 1]
+    assert _state(circle, pat) == State.PAUSED
+    assert _state(circle, ray) == State.REQUESTED
