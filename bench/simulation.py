@@ -61,6 +61,7 @@ def run_cell(cell: dict) -> dict:
         batch_minutes=cell["batch_minutes"],
         engine_mode=cell["engine_mode"],
         asks_per_need=cell["asks_per_need"],
+        ask_next_after_hours=cell["ask_next_after_hours"],
         dispatch_minutes=cell["dispatch_minutes"],
     )
     started = time.perf_counter()
@@ -143,6 +144,13 @@ def main() -> int:
         default=SimConfig().asks_per_need,
         help="helpers the engine asks about one need at once (default %(default)s)",
     )
+    p.add_argument(
+        "--ask-next-after-hours",
+        type=float,
+        default=SimConfig().ask_next_after_hours,
+        help="with --asks-per-need above 1, ask one more helper after this many hours "
+        "unanswered (default %(default)s: all at once)",
+    )
     p.add_argument("--jobs", type=int, default=2, help="cells run in parallel")
     args = p.parse_args()
     grid = list(
@@ -156,6 +164,7 @@ def main() -> int:
         {"rate": r, "curve": c, "geography": g, "seed": args.seed + i, "weeks": args.weeks,
          "helpers": args.helpers, "batch_minutes": args.batch_minutes,
          "engine_mode": args.engine_mode, "asks_per_need": args.asks_per_need,
+         "ask_next_after_hours": args.ask_next_after_hours,
          "dispatch_minutes": args.dispatch_minutes}
         for i, (r, c, g) in enumerate(grid)
     ]  # fmt: skip
@@ -174,6 +183,7 @@ def main() -> int:
             "helpers": args.helpers,
             "engine_mode": args.engine_mode,
             "asks_per_need": args.asks_per_need,
+            "ask_next_after_hours": args.ask_next_after_hours,
             "batch_minutes": args.batch_minutes,
             "dispatch_minutes": args.dispatch_minutes,
         },

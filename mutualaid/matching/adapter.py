@@ -8,9 +8,11 @@ How the database becomes arrays (the array format itself is in docs/matching.md)
 
 - **Needs**: open needs that no helper has said yes to (no match offered, accepted or in
   progress) and that fewer helpers are being asked about than the network's `asks_per_need`
-  (1 by default: a need with any live suggestion waits for its answer), whose category is
-  among the network's first 64 categories (by creation order) and whose cell is a valid
-  public cell.
+  (1 by default: a need with any live suggestion waits for its answer; with
+  `ask_next_after_hours`, a need whose last suggestion is younger than that waits too), whose
+  category is
+  among the network's first 64 categories (by creation order) and whose cell is a valid public
+  cell.
 - **Categories a helper fits**: the category of each of their active offers; the categories
   their profile skills point to (`SKILL_CATEGORIES`); and every category if they have an
   active "time" offer without a category ("I can give time, for anything"). A member with none
@@ -45,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 import h3
 import numpy as np
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from mutualaid.core.errors import DomainError, InvalidInput
@@ -210,24 +212,33 @@ def _category_bits(network: Network) -> tuple[dict[int, int], dict[str, int]]:
 
 
 def open_needs(
-    network: Network, *, only: Iterable[int] | None = None, asks_per_need: int | None = None
+    network: Network,
+    *,
+    only: Iterable[int] | None = None,
+    policy: MatchingPolicy | None = None,
+    now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Open needs of the network that no helper has said yes to, and that fewer helpers are
-    being asked about than `asks_per_need` (default: the network's policy)."""
-    if asks_per_need is None:
-        asks_per_need = policy_for(network).asks_per_need
+    being asked about than the policy's `asks_per_need` (default: the network's policy); with
+    `ask_next_after_hours`, only when the last helper asked has had that long to answer."""
+    policy = policy or policy_for(network)
+    now = now or timezone.now()
     offered = Match.objects.filter(need=OuterRef("pk"), state__in=OFFERED_LIVE_STATES)
     needs = Need.objects.filter(network=network, status=Need.Status.OPEN)
     if only is not None:
         needs = needs.filter(pk__in=list(only))
-    asked = Count("matches", filter=Q(matches__state=Match.State.SUGGESTED))
-    rows: list[dict[str, Any]] = list(
+    suggested = Q(matches__state=Match.State.SUGGESTED)
+    needs = (
         needs.exclude(Exists(offered))
-        .annotate(asked=asked)
-        .filter(asked__lt=max(1, asks_per_need))
-        .order_by("pk")
-        .values(*NEED_VALUES)
+        .annotate(asked=Count("matches", filter=suggested))
+        .filter(asked__lt=max(1, policy.asks_per_need))
     )
+    if policy.asks_per_need > 1 and policy.ask_next_after_hours > 0:
+        since = now - timedelta(hours=policy.ask_next_after_hours)
+        needs = needs.annotate(last_asked=Max("matches__created_at", filter=suggested)).filter(
+            Q(asked=0) | Q(last_asked__lte=since)
+        )
+    rows: list[dict[str, Any]] = list(needs.order_by("pk").values(*NEED_VALUES))
     return rows
 
 
@@ -335,7 +346,7 @@ def problem_for_network(
             Need.objects.filter(pk__in=need_ids, status=Need.Status.OPEN).values(*NEED_VALUES)
         )
     else:
-        needs = open_needs(network, only=need_ids)
+        needs = open_needs(network, only=need_ids, policy=policy, now=now)
     needs = [n for n in needs if n["category_id"] in by_id and is_valid_public_cell(n["cell"])]
     helped = help_received(network, now=now)
 

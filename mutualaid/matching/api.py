@@ -39,6 +39,10 @@ class PolicyOut(Schema):
     requester_sees_suggestions: bool
     suggestion_hours: int = Field(description="Hours a helper has to answer a suggestion.")
     asks_per_need: int = Field(description="Helpers matching asks about one need at once.")
+    ask_next_after_hours: int = Field(
+        description="With several asks: hours the last helper asked has to answer before one "
+        "more is asked (0: all at once)."
+    )
     batch_enabled: bool = Field(description="Matching suggests helpers every 15 minutes.")
     in_words: list[str] = Field(description="The policy in plain words, in my language.")
 

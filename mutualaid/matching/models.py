@@ -40,6 +40,11 @@ class MatchingPolicy(models.Model):
     asks_per_need = models.PositiveSmallIntegerField(
         _("helpers asked about one need at the same time"), default=1
     )
+    # With asks_per_need above 1: 0 asks them all at once; otherwise one more helper is asked
+    # only when the last one asked has not answered for this many hours.
+    ask_next_after_hours = models.PositiveSmallIntegerField(
+        _("hours before asking one more helper"), default=0
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -59,7 +64,8 @@ class MatchingPolicy(models.Model):
                 condition=Q(helper_cap__gte=1, helper_cap__lte=50)
                 & Q(cap_period_days__gte=1, cap_period_days__lte=31)
                 & Q(suggestion_hours__gte=1, suggestion_hours__lte=336)
-                & Q(asks_per_need__gte=1, asks_per_need__lte=5),
+                & Q(asks_per_need__gte=1, asks_per_need__lte=5)
+                & Q(ask_next_after_hours__lte=168),
                 name="matching_policy_limits_range",
             ),
         ]

@@ -258,6 +258,15 @@ def policy_sentences(policy: MatchingPolicy) -> list[str]:
         )
         % {"n": policy.asks_per_need}
     )
+    if policy.asks_per_need > 1 and policy.ask_next_after_hours > 0:
+        sentences.append(
+            ngettext(
+                "One more helper is asked only when the last one has not answered for %(n)d hour.",
+                "One more helper is asked only when the last one has not answered for %(n)d hours.",
+                policy.ask_next_after_hours,
+            )
+            % {"n": policy.ask_next_after_hours}
+        )
     sentences.append(
         _("Every 15 minutes, matching suggests helpers for needs nobody is helping with yet.")
         if policy.batch_enabled

@@ -112,6 +112,7 @@ POLICY_FIELDS: dict[str, tuple[float, float] | None] = {
     "cap_period_days": (1, 31),
     "suggestion_hours": (1, 336),
     "asks_per_need": (1, 5),
+    "ask_next_after_hours": (0, 168),
     "rotate_first": None,
     "requester_sees_suggestions": None,
     "batch_enabled": None,

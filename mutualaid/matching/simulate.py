@@ -100,12 +100,15 @@ def run_policy(world: World, name: str, solver: Solver | None = None) -> Outcome
         return run(world, name, batch=on_a_clock(dispatch), batch_hours=every / 60.0)
     batch = engine_batch(solver or engine_solver())
     hours = world.config.batch_minutes / 60.0
-    asks = world.config.asks_per_need
-    if world.config.engine_mode == "batch":
-        return run(world, name, batch=batch, batch_hours=hours, asks_per_need=asks)
-    on_free = world.config.engine_mode == "instant-all+batch"
-    instant = engine_instant(engine_policy(), on_free=on_free)
-    return run(world, name, dispatch=instant, batch=batch, batch_hours=hours, asks_per_need=asks)
+    asks, after = world.config.asks_per_need, world.config.ask_next_after_hours
+    instant = None
+    if world.config.engine_mode != "batch":
+        on_free = world.config.engine_mode == "instant-all+batch"
+        instant = engine_instant(engine_policy(), on_free=on_free)
+    return run(
+        world, name, dispatch=instant, batch=batch, batch_hours=hours,
+        asks_per_need=asks, ask_next_after_h=after,
+    )  # fmt: skip
 
 
 def waits(world: World, out: Outcome) -> list[float]:
@@ -296,6 +299,13 @@ def parser() -> argparse.ArgumentParser:
         default=d.asks_per_need,
         help="how many helpers the engine asks about one need at the same time, as the "
         "network's setting (default %(default)s); fcfs and greedy always ask one",
+    )
+    p.add_argument(
+        "--ask-next-after-hours",
+        type=_non_negative,
+        default=d.ask_next_after_hours,
+        help="with --asks-per-need above 1: ask one more helper when the last has not "
+        "answered for this many hours (default %(default)s: ask them all at once)",
     )
     p.add_argument(
         "--policies",

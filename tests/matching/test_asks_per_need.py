@@ -134,3 +134,34 @@ def test_the_policy_in_words_and_in_the_api_says_both_settings(network, bystande
     assert body["asks_per_need"] == 2
     assert any(s.startswith("Matching asks up to 2 helpers") for s in body["in_words"])
     assert any("neighbourhoods where many recent requests" in s for s in body["in_words"])
+
+
+def test_with_ask_next_after_hours_one_more_helper_is_asked_only_after_that_long(
+    database, network, need
+):
+    policy_change(network=network, changes={"asks_per_need": 2, "ask_next_after_hours": 3})
+    first = a_helper(network, category=need.category)
+    a_helper(network, category=need.category)
+    asked = suggestion_create(need=need, helper=first)
+
+    # one hour later the first helper still has time to answer: nobody else is asked
+    in_an_hour = timezone.now() + timedelta(hours=1)
+    assert adapter.problem_for_network(network, now=in_an_hour)[0].n_needs == 0
+    assert matching_run(network=network, now=in_an_hour).proposed == 0
+
+    # three hours after the first ask, one more helper is asked
+    Match.objects.filter(pk=asked.pk).update(created_at=timezone.now() - timedelta(hours=3))
+    assert matching_run(network=network).proposed == 1
+    assert Match.objects.filter(need=need, state=Match.State.SUGGESTED).count() == 2
+
+
+def test_ask_next_after_hours_is_checked_and_said_in_words(network, bystander):
+    with pytest.raises(InvalidInput, match="from 0 to 168"):
+        policy_change(network=network, changes={"ask_next_after_hours": 200})
+    policy_change(network=network, changes={"asks_per_need": 2, "ask_next_after_hours": 4})
+    body = api_client_for(bystander).get("/matching/policy").json()
+    assert body["ask_next_after_hours"] == 4
+    assert (
+        "One more helper is asked only when the last one has not answered for 4 hours."
+        in (body["in_words"])
+    )

@@ -13,6 +13,7 @@ from mutualaid.matching.simulation import run as run_module
 from mutualaid.matching.simulation.config import SimConfig
 from mutualaid.matching.simulation.policies import (
     build_problem,
+    engine_batch,
     engine_instant,
     fcfs,
     recent_area_shortfall,
@@ -110,3 +111,23 @@ def test_the_engine_sees_the_area_shortfall_only_when_it_weighs_it() -> None:
     off = build_problem(s, rows, helpers, sim.engine_policy())
     assert on.need_area_shortfall.tolist() == shortfall.tolist()
     assert not off.need_area_shortfall.any()
+
+
+def test_with_ask_next_after_hours_the_next_helper_is_asked_only_when_the_first_is_slow() -> None:
+    # given two helpers who would both say yes; the first asked takes 5 hours to answer
+    world = tiny_world([[1.0, 2.0]], posted=[1.0], cap=[1, 1])
+    world.response_h[0, 0] = 5.0
+    instant = engine_instant(sim.engine_policy())
+    batch = engine_batch(sim.engine_solver())
+
+    out = run_module.run(
+        world, "mutualaid", dispatch=instant, batch=batch, batch_hours=0.5,
+        asks_per_need=2, ask_next_after_h=2.0,
+    )  # fmt: skip
+
+    # then the second is asked by the first batch two hours after the first ask (hour 3),
+    # answers an hour later, and the first helper's ask is withdrawn
+    assert out.proposals == 2
+    assert out.met_at.tolist() == [4.0]
+    assert out.helper.tolist() == [1]
+    assert out.withdrawn == 1

@@ -112,6 +112,9 @@ class SimConfig:
     # how many helpers the engine asks about one need at the same time (the network's
     # MatchingPolicy.asks_per_need; 1 is the app's default); fcfs and greedy always ask one
     asks_per_need: int = 1
+    # with more than one ask per need: 0 asks them all at once; otherwise one more helper is
+    # asked when the last has not answered for this many hours (MatchingPolicy.ask_next_after_hours)
+    ask_next_after_hours: float = 0.0
     # how often fcfs and greedy work their queue; 0 means at once after every event (the most
     # generous to them); the same value as batch_minutes compares the choices at one cadence
     dispatch_minutes: float = 0.0
@@ -143,6 +146,8 @@ class SimConfig:
             problems.append("response hours and batch minutes must be positive")
         if not 1 <= self.asks_per_need <= 5:
             problems.append("asks per need must be from 1 to 5")
+        if self.ask_next_after_hours < 0:
+            problems.append("ask-next-after hours must be zero (at once) or positive")
         if self.dispatch_minutes < 0:
             problems.append("dispatch minutes must be zero (at once) or positive")
         unknown = [p for p in self.policies if p not in POLICIES]

@@ -91,7 +91,7 @@ def engine_instant(
                 index = instant_index(s, policy)
                 if index is None:
                     return
-            room = s.asks_per_need - int(s.asks[need])
+            room = s.room(need)
             for helper in instant_picks(s, index, need, k)[:room]:
                 s.propose(need, helper, "instant")
                 index = None  # that helper's room changed: rebuild before the next need
@@ -188,7 +188,7 @@ def matchable(s: State) -> tuple[I64, I64]:
     """Waiting needs and helpers with spare capacity that have at least one pair the hard rules
     allow between them. Only these go to the engine: a need or helper outside every allowed pair
     cannot be matched, so leaving it out changes no result and saves the engine's search time."""
-    needs = np.asarray(s.waiting, dtype=np.int64)
+    needs = np.asarray([n for n in s.waiting if s.room(n) > 0], dtype=np.int64)
     helpers = np.flatnonzero(s.spare() > 0).astype(np.int64)
     if not len(needs) or not len(helpers):
         return needs[:0], helpers[:0]

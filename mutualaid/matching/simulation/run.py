@@ -5,7 +5,8 @@ reset of caps, and (for batch policies) the batch clock. A helper can be propose
 not busy with a task and while accepted tasks this week plus unanswered proposals are below the
 weekly cap; that one rule is what keeps every policy within every cap. A need has at most
 `asks_per_need` unanswered proposals at a time (one for fcfs and greedy; the engine follows the
-network's setting, one by default). The requester accepts the first helper who accepts, and
+network's setting, one by default; with `ask_next_after_h` > 0 one more helper is asked only when
+the last ask has gone that long unanswered). The requester accepts the first helper who accepts, and
 the other helpers asked about that need are told at once that it is taken (the app withdraws
 their suggestions), which frees them.
 """
@@ -58,11 +59,15 @@ class Outcome:
 class State:
     """Mutable state of one run. Policies read it and call `propose`."""
 
-    def __init__(self, world: World, policy: str, asks_per_need: int = 1) -> None:
+    def __init__(
+        self, world: World, policy: str, asks_per_need: int = 1, ask_next_after_h: float = 0.0
+    ) -> None:
         self.world = world
         n, h = world.distance_km.shape
         self.now = 0.0
         self.asks_per_need = asks_per_need
+        self.ask_next_after_h = ask_next_after_h
+        self.last_ask_at = np.zeros(n, dtype=np.float64)
         self.open = np.zeros(n, dtype=bool)
         self.pending = np.full(n, -1, dtype=np.int64)  # the helper asked last, while unanswered
         self.asks = np.zeros(n, dtype=np.int64)  # unanswered proposals per need
@@ -119,10 +124,23 @@ class State:
     def recent_load(self, helper: int) -> float:
         return float(sum(1 for t in self.accept_times[helper] if self.now - t < RECENT_LOAD_H))
 
+    def room(self, need: int) -> int:
+        """How many more helpers may be asked about this need right now: up to
+        asks_per_need at once, or, with ask_next_after_h, one more only when the last ask has
+        gone that long unanswered."""
+        free = self.asks_per_need - int(self.asks[need])
+        if free <= 0:
+            return 0
+        if self.ask_next_after_h <= 0:
+            return free
+        if self.asks[need] == 0 or self.now - self.last_ask_at[need] >= self.ask_next_after_h:
+            return 1
+        return 0
+
     def can_propose(self, need: int, helper: int) -> bool:
         return bool(
             self.open[need]
-            and self.asks[need] < self.asks_per_need
+            and self.room(need) > 0
             and not self.asking[need, helper]
             and self.available()[helper]
             and self.world.allowed[need, helper]
@@ -135,6 +153,7 @@ class State:
             raise RuleBroken(f"need {need} may not be proposed to helper {helper} now")
         self.pending[need] = helper
         self.asks[need] += 1
+        self.last_ask_at[need] = self.now
         self.asking[need, helper] = True
         self.unanswered[helper] += 1
         self.out.proposals += 1
@@ -175,9 +194,9 @@ Batch = Callable[[State], None]
 
 def run(world: World, policy: str, dispatch: Dispatch | None = None,
         batch: Batch | None = None, batch_hours: float = 1.0,
-        asks_per_need: int = 1) -> Outcome:  # fmt: skip
+        asks_per_need: int = 1, ask_next_after_h: float = 0.0) -> Outcome:  # fmt: skip
     """Play every event of `world` under one policy and return what happened."""
-    s = State(world, policy, asks_per_need)
+    s = State(world, policy, asks_per_need, ask_next_after_h)
     needs = world.needs
     for i, t in enumerate(needs.posted_h):
         s.schedule(float(t), ARRIVE, i)
