@@ -228,17 +228,24 @@ def listening_data_export(*, member: Member) -> dict[str, object]:
                     "created_at": _iso(r.created_at),
                     "taken_at": _iso(r.taken_at),
                     "closed_at": _iso(r.closed_at),
+                    "delete_after": _iso(r.delete_after),
                     "messages": [
                         {
                             "side": m.side,
                             "kind": m.kind,
                             "body": m.body,
                             "created_at": _iso(m.created_at),
+                            "expires_at": _iso(m.expires_at),
                         }
                         for m in r.messages.all()
                     ],
                     "notes": [
-                        {"body": n.body, "created_at": _iso(n.created_at)} for n in r.notes.all()
+                        {
+                            "body": n.body,
+                            "created_at": _iso(n.created_at),
+                            "expires_at": _iso(n.expires_at),
+                        }
+                        for n in r.notes.all()
                     ],
                 }
                 for r in requests
@@ -249,6 +256,7 @@ def listening_data_export(*, member: Member) -> dict[str, object]:
                 "weekly_cap": own.weekly_cap,
                 "languages": own.languages,
                 "available": own.available,
+                "updated_at": _iso(own.updated_at),
             },
             "conversations_taken": ListenRequest.objects.filter(listener=member).count(),
         }
