@@ -180,42 +180,56 @@ def invitable_members(*, place: Seat) -> QuerySet[Member]:
     )
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 def care_teams_data_export(*, member: Member) -> dict[str, object]:
-    """The member's own part in care teams, for "download my data": their memberships, the
-    slots they signed up for (when and what kind, not the recipient's details), and, for the
-    person at the centre, the details of their own teams."""
+    """The member's own part in care teams, for "download my data": each team they are or
+    were on, with the slots they took there (when and what kind; a slot's address and details
+    are the recipient's, not theirs), and the teams they hold the controls of (at the centre,
+    or set up for someone without an account), with the details they wrote."""
     memberships = TeamMembership.objects.filter(member=member).select_related("team")
-    centre = CareTeam.objects.filter(recipient=member)
+    taken: dict[int, list[dict[str, object]]] = {}
+    for s in Slot.objects.filter(volunteer=member).defer(*PRIVATE_SLOT_FIELDS):
+        taken.setdefault(s.team_id, []).append(
+            {
+                "kind": s.kind,
+                "starts_at": s.starts_at.isoformat(),
+                "ends_at": s.ends_at.isoformat(),
+                "cancelled": s.cancelled,
+                "signed_up_at": _iso(s.signed_up_at),
+                "reminded_at": _iso(s.reminded_at),
+            }
+        )
+    controlled = CareTeam.objects.filter(
+        Q(recipient=member) | Q(recipient__isnull=True, created_by=member)
+    )
     return {
-        "memberships": [
+        "care_teams": [
             {
                 "team": m.team.name,
                 "state": m.state,
                 "is_coordinator": m.is_coordinator,
                 "created_at": m.created_at.isoformat(),
                 "updated_at": m.updated_at.isoformat(),
+                "slots": taken.get(m.team_id, []),
             }
             for m in memberships
         ],
-        "slots": [
-            {
-                "team": s.team.name,
-                "kind": s.kind,
-                "starts_at": s.starts_at.isoformat(),
-                "ends_at": s.ends_at.isoformat(),
-                "signed_up_at": s.signed_up_at.isoformat() if s.signed_up_at else None,
-            }
-            for s in Slot.objects.filter(volunteer=member).select_related("team")
-        ],
-        "teams_at_centre": [
+        "care_teams_controlled": [
             {
                 "name": t.name,
                 "purpose": t.purpose,
+                "at_the_centre": t.recipient_id == member.pk,
                 "state": t.state,
                 "closes_on": t.closes_on.isoformat() if t.closes_on else None,
                 **{name: getattr(t, name) or "" for name in SHARED_DETAILS},
                 **{flag: getattr(t, flag) for flag in share_flags()},
+                "closed_at": _iso(t.closed_at),
+                "created_at": t.created_at.isoformat(),
+                "updated_at": t.updated_at.isoformat(),
             }
-            for t in centre
+            for t in controlled
         ],
     }

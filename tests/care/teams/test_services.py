@@ -386,10 +386,16 @@ def test_the_data_export_lists_the_members_own_part(team, recipient, neighbour, 
     services.slot_sign_up(actor=neighbour, slot=slot)
     theirs = selectors.care_teams_data_export(member=neighbour)
     mine = selectors.care_teams_data_export(member=recipient)
-    assert [s["kind"] for s in theirs["slots"]] == ["meal"]
-    assert theirs["teams_at_centre"] == []
-    assert SECRET_ADDRESS not in str(theirs)
-    assert mine["teams_at_centre"][0]["address"] == SECRET_ADDRESS
+    [membership] = theirs["care_teams"]
+    assert membership["team"] == "Meals for Rosa"
+    assert [s["kind"] for s in membership["slots"]] == ["meal"]
+    assert theirs["care_teams_controlled"] == []
+    for secret in SECRETS:
+        assert secret not in str(theirs)
+    [controlled] = mine["care_teams_controlled"]
+    assert controlled["address"] == SECRET_ADDRESS
+    assert controlled["at_the_centre"] is True
+    assert controlled["share_door_code"] is False
 
 
 def test_the_closing_date_is_read_in_the_networks_zone(team, recipient):
