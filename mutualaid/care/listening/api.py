@@ -266,8 +266,11 @@ def listening_settings(request: HttpRequest) -> Any:
 )
 def listening_settings_update(request: HttpRequest, payload: ListenerSettingsIn) -> Any:
     """Set my weekly cap (1 to 20), the languages I listen in (none: all) and whether I am
-    told about new requests."""
-    return services.listener_settings_update(actor=member_of(request), **payload.dict())
+    told about new requests (404 for members who are not listeners)."""
+    member = member_of(request)
+    if not selectors.is_listener(member):
+        raise NotFound()
+    return services.listener_settings_update(actor=member, **payload.dict())
 
 
 # --- One conversation -----------------------------------------------------------------------

@@ -151,7 +151,7 @@ def test_bad_listener_settings_are_refused(listener, payload):
 def test_settings_are_for_listeners_only(asker):
     api = api_client_for(asker)
     assert api.get("/care/listening/settings").status_code == 404
-    assert _put(api, "/care/listening/settings", {"weekly_cap": 3}).status_code == 403
+    assert _put(api, "/care/listening/settings", {"weekly_cap": 3}).status_code == 404
 
 
 def test_withdraw_through_the_api(open_request, asker, listener):
