@@ -53,15 +53,17 @@ def _teams() -> QuerySet[CareTeam]:
 
 def teams_of(*, member: Member) -> QuerySet[CareTeam]:
     """Teams the member is on, is invited to, or is asked to be at the centre of."""
+    mine = TeamMembership.objects.filter(member=member)
+    active = mine.filter(state=Active).values("team_id")
+    invited = mine.filter(state=TeamMembership.State.INVITED).values("team_id")
     return (
         _teams()
         .filter(network_id=member.network_id)
         .filter(
-            Q(memberships__member=member, memberships__state__in=[Active, "invited"])
+            Q(pk__in=active)
+            | (Q(pk__in=invited) & ~Q(state=CareTeam.State.CLOSED))
             | Q(recipient=member, state=CareTeam.State.PROPOSED)
         )
-        .exclude(Q(state=CareTeam.State.CLOSED) & ~Q(memberships__state=Active))
-        .distinct()
         .order_by("state", "name", "pk")
     )
 

@@ -150,3 +150,16 @@ def test_a_team_member_cannot_use_the_recipients_controls(team, neighbour, actio
     response = client_for(neighbour).post(_url("team_step", team, action=action), follow=True)
     assert "Only the person at the centre" in response.content.decode()
     assert CareTeam.objects.get(pk=team.pk).state == CareTeam.State.ACTIVE
+
+
+def test_my_teams_keeps_a_closed_team_for_its_members_only(team, recipient, neighbour):
+    services.team_close(actor=recipient, team=team)
+    url = reverse("care_teams:team_list", kwargs={"slug": team.network.slug})
+    assert "Meals for Rosa" in client_for(neighbour).get(url).content.decode()
+    assert (
+        "Meals for Rosa"
+        not in client_for(MemberFactory(network=team.network)).get(url).content.decode()
+    )
+    page = client_for(neighbour).get(_url("team_detail", team)).content.decode()
+    assert "The team has closed." in page
+    assert SECRET_ADDRESS not in page
