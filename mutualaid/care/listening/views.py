@@ -132,6 +132,7 @@ def conversation(request: HttpRequest, request_id: int) -> HttpResponse:
     listen_request = found.request
     context = {
         "conversation": found,
+        "listener": selectors.is_listener(_member(request)),
         "listen_request": listen_request,
         "requester_name": selectors.requester_shown_as(listen_request),
         "listener_name": selectors.listener_shown_as(listen_request),
