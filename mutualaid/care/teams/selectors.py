@@ -190,7 +190,7 @@ def care_teams_data_export(*, member: Member) -> dict[str, object]:
     """The member's own part in care teams, for "download my data": each team they are or
     were on, with the slots they took there (when and what kind; a slot's address and details
     are the recipient's, not theirs), and the teams they hold the controls of (at the centre,
-    or set up for someone without an account), with the details they wrote."""
+    or set up for someone without an account), with the details and the calendar's slots."""
     memberships = TeamMembership.objects.filter(member=member).select_related("team")
     taken: dict[int, list[dict[str, object]]] = {}
     for s in Slot.objects.filter(volunteer=member).defer(*PRIVATE_SLOT_FIELDS):
@@ -231,7 +231,19 @@ def care_teams_data_export(*, member: Member) -> dict[str, object]:
                 "closed_at": _iso(t.closed_at),
                 "created_at": t.created_at.isoformat(),
                 "updated_at": t.updated_at.isoformat(),
+                "slots": [
+                    {
+                        "kind": s.kind,
+                        "starts_at": s.starts_at.isoformat(),
+                        "ends_at": s.ends_at.isoformat(),
+                        "address": s.address or "",
+                        "details": s.details or "",
+                        "cancelled": s.cancelled,
+                        "created_at": s.created_at.isoformat(),
+                    }
+                    for s in t.slots.all()
+                ],
             }
-            for t in controlled
+            for t in controlled.prefetch_related("slots")
         ],
     }

@@ -396,6 +396,7 @@ def test_the_data_export_lists_the_members_own_part(team, recipient, neighbour, 
     assert controlled["address"] == SECRET_ADDRESS
     assert controlled["at_the_centre"] is True
     assert controlled["share_door_code"] is False
+    assert [s["address"] for s in controlled["slots"]] == [SECRET_SLOT_ADDRESS]
 
 
 def test_the_closing_date_is_read_in_the_networks_zone(team, recipient):
