@@ -173,3 +173,16 @@ def test_the_listening_home_links_to_the_listener_pages_only_for_listeners(
 def test_the_circles_page_links_to_listening(asker, network):
     page = client_for(asker).get(reverse("care:circle_list", kwargs={"slug": network.slug}))
     assert _url("home", network) in page.content.decode()
+
+
+def test_times_are_shown_in_the_networks_zone(taken, listener, network):
+    network.timezone = "Asia/Tokyo"
+    network.save(update_fields=["timezone"])
+    from zoneinfo import ZoneInfo
+
+    from django.utils import formats, timezone
+
+    message = ListenMessage.objects.filter(request=taken).first()
+    local = timezone.localtime(message.created_at, ZoneInfo("Asia/Tokyo"))
+    page = client_for(listener).get(_url("conversation", network, request_id=taken.pk))
+    assert formats.date_format(local, "DATETIME_FORMAT") in page.content.decode()
