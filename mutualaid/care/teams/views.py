@@ -135,7 +135,7 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
         return render(request, "care_teams/team_outside.html", context)
     details = selectors.team_details(place=place)
     context |= {
-        "slots": selectors.slots(place=place, since=timezone.now()),
+        "slots": selectors.slots(place=place, since=timezone.now())[:300],
         "roster": selectors.roster(place=place),
         "details": _labelled(details),
     }

@@ -415,3 +415,23 @@ def test_the_closing_date_is_read_in_the_networks_zone(team, recipient):
     # and once the last day is over there, it closes
     assert services.teams_close_due_sweep(now=next_day_utc + timedelta(hours=12)) == 1
     assert CareTeam.objects.get(pk=team.pk).state == CareTeam.State.CLOSED
+
+
+def test_a_closed_team_takes_no_new_slots_members_or_details(team, recipient):
+    services.team_close(actor=recipient, team=team)
+    with pytest.raises(Conflict):
+        services.slot_create(
+            actor=recipient, team=team, kind="meal", starts_at=soon(2), ends_at=soon(3)
+        )
+    with pytest.raises(Conflict):
+        services.membership_invite(
+            actor=recipient, team=team, member=MemberFactory(network=team.network)
+        )
+    with pytest.raises(Conflict):
+        services.team_share_set(actor=recipient, team=team, address="back again")
+    with pytest.raises(Conflict):
+        services.team_resume(actor=recipient, team=team)
+    row = CareTeam.objects.get(pk=team.pk)
+    assert row.address is None
+    assert not Slot.objects.filter(team=team).exists()
+    assert TeamMembership.objects.filter(team=team).count() == 1
