@@ -47,6 +47,15 @@ def access_circle(member: Member | None, circle_id: int) -> Circle:
     return circle
 
 
+def circle_opens_to(member: Member | None, circle: Circle) -> bool:
+    """Whether an active membership still opens the circle. A listeners' debrief circle opens
+    only to members who are listeners right now (mutualaid.care.listening decides); any other
+    circle, to every active member."""
+    from mutualaid.care.listening.selectors import debrief_access_allowed
+
+    return debrief_access_allowed(member, circle)
+
+
 def access_membership(member: Member | None, circle_id: int) -> CircleMembership:
     """The member's active membership of the circle: the key to everything inside it."""
     if member is None:
@@ -56,7 +65,7 @@ def access_membership(member: Member | None, circle_id: int) -> CircleMembership
         .filter(circle_id=circle_id, member=member, state=CircleMembership.State.ACTIVE)
         .first()
     )
-    if membership is None:
+    if membership is None or not circle_opens_to(member, membership.circle):
         raise NotFound()
     return membership
 

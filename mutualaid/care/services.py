@@ -25,7 +25,7 @@ from mutualaid.care.models import (
     Reaction,
 )
 from mutualaid.care.pseudonyms import pseudonym_for
-from mutualaid.care.selectors import agreement_current
+from mutualaid.care.selectors import agreement_current, circle_opens_to
 from mutualaid.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.validation import clean_text
 from mutualaid.networks.models import Member
@@ -59,7 +59,7 @@ def _active(actor: Member, circle: Circle) -> CircleMembership:
     membership = CircleMembership.objects.filter(
         circle=circle, member=actor, state=State.ACTIVE
     ).first()
-    if membership is None:
+    if membership is None or not circle_opens_to(actor, circle):
         raise NotFound()
     return membership
 

@@ -86,6 +86,8 @@ def circle_detail(request: HttpRequest, circle_id: int) -> HttpResponse:
     except NotFound as err:
         raise Http404 from err
     own = selectors.membership_of(member=member, circle=circle)
+    if own is not None and not selectors.circle_opens_to(member, circle):
+        raise Http404
     context: dict[str, object] = {
         "circle": circle,
         "own": own,
