@@ -250,7 +250,7 @@ def listening_data_export(*, member: Member) -> dict[str, object]:
                 }
                 for r in requests
             ],
-            "listener_settings": None
+            "listener_settings": {}
             if own is None
             else {
                 "weekly_cap": own.weekly_cap,

@@ -487,3 +487,12 @@ def test_the_data_export_holds_the_requesters_own_requests(taken, asker, listene
     theirs = selectors.listening_data_export(member=listener)["listening"]
     assert theirs["requests"] == []
     assert theirs["conversations_taken"] == 1
+
+
+def test_the_data_export_holds_the_listeners_own_settings(listener):
+    assert selectors.listening_data_export(member=listener)["listening"]["listener_settings"] == {}
+    services.listener_settings_update(
+        actor=listener, weekly_cap=4, languages=["es"], available=False
+    )
+    own = selectors.listening_data_export(member=listener)["listening"]["listener_settings"]
+    assert (own["weekly_cap"], own["languages"], own["available"]) == (4, ["es"], False)
