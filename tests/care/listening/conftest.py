@@ -15,10 +15,13 @@ SECRET_NOTE = "Follow up on sleep; suggested the pantry"
 
 
 def make_listener(member: Member) -> Member:
-    """Give the member the network's listener role, as a trust count or a decision would."""
+    """Give the member the network's listener role, as a trust count would (a later recount
+    takes it away again unless enough members trust them). Safe to repeat."""
     governance_setup_network(network=member.network)
     role = Role.objects.get(network=member.network, slug="listener")
-    RoleHolding.objects.create(role=role, member=member, granted_at=timezone.now())
+    RoleHolding.objects.get_or_create(
+        role=role, member=member, defaults={"granted_at": timezone.now()}
+    )
     permissions_forget(member)
     return member
 
