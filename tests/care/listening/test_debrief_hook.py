@@ -1,8 +1,5 @@
 """The debrief circle closes to a former listener at once, wherever mutualaid.care checks
-access. `debrief_access_allowed` is the hook; these tests pin where care must call it.
-
-The integration lines live in mutualaid/care (owned elsewhere): until they are added these
-are expected failures (strict, so the marker must go once the hook is in)."""
+access: care's access checks call `debrief_access_allowed`, and these tests pin that they do."""
 
 import pytest
 from django.test import Client
@@ -13,10 +10,6 @@ from mutualaid.care import services as care_services
 from mutualaid.care.listening import services
 from mutualaid.core.errors import NotFound
 from tests.care.listening.conftest import drop_listener
-
-PENDING = pytest.mark.xfail(
-    reason="needs the one-line debrief_access_allowed call in mutualaid/care", strict=True
-)
 
 
 @pytest.fixture
@@ -37,15 +30,24 @@ def test_a_current_listener_opens_the_debrief_circle(debrief, second_listener):
     assert "Threads" in client.get(url).content.decode()
 
 
-@PENDING
 def test_a_former_listener_cannot_open_the_debrief_circle_through_care(debrief, second_listener):
     drop_listener(second_listener)
     with pytest.raises(NotFound):
         care_selectors.access_membership(second_listener, debrief.pk)
 
 
-@PENDING
 def test_a_former_listener_cannot_post_in_the_debrief_circle(debrief, second_listener):
     drop_listener(second_listener)
     with pytest.raises(NotFound):
         care_services.post_create(actor=second_listener, circle=debrief, body="still here")
+
+
+def test_a_former_listener_gets_a_404_for_the_debrief_circle_page(debrief, second_listener):
+    client = Client()
+    client.force_login(second_listener.user)
+    url = reverse(
+        "care:circle_detail", kwargs={"slug": debrief.network.slug, "circle_id": debrief.pk}
+    )
+    assert client.get(url).status_code == 200
+    drop_listener(second_listener)
+    assert client.get(url).status_code == 404
