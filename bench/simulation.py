@@ -8,6 +8,12 @@ holds in each cell, and how many cells meet each goal.
 
     .venv/bin/python bench/simulation.py [--weeks 4] [--helpers 300] [--jobs 2]
         [--engine-mode instant+batch|instant-all+batch|batch] [--batch-minutes 15]
+        [--asks-per-need 1] [--ask-next-after-hours 0]
+
+Each policy also reports how often helpers are asked (asks per helper and week, mean and the
+most in any one helper-week) and, for the engine, how many asks ended "no longer needed"
+because another helper said yes first (`withdrawn_proposals`). docs/matching.md has the grid's
+results for each setting.
 """
 
 import argparse
