@@ -18,6 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from mutualaid.care import services as care_services
+from mutualaid.care.listening import services as listening_services
+from mutualaid.care.teams import services as team_services
 from mutualaid.governance.conflict import concern_open_vote, concern_raise
 from mutualaid.governance.services import proposal_open
 from mutualaid.library import services as library_services
@@ -119,6 +121,24 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "care:circle_create": MEMBERS,
     "care:circle_detail": MEMBERS,
     "care:circle_log": {"requester", "accepted_helper"},
+    # The circle's settings are its facilitators' (the requester started it).
+    "care:circle_settings": {"requester"},
+    # Listening: any member asks; only the requester reads their conversation (no listener
+    # has taken it). The queue, listener settings and debrief are for listeners, which none
+    # of these roles is.
+    "care_listening:home": MEMBERS,
+    "care_listening:queue": set(),
+    "care_listening:settings": set(),
+    "care_listening:debrief": set(),
+    "care_listening:conversation": {"requester"},
+    # Care teams: listed and set up by any member; a team and its slots open only to its
+    # active members (the requester at its centre, and the helper who joined); only
+    # coordinators add slots.
+    "care_teams:team_list": MEMBERS,
+    "care_teams:team_create": MEMBERS,
+    "care_teams:team_detail": {"requester", "accepted_helper"},
+    "care_teams:slot_detail": {"requester", "accepted_helper"},
+    "care_teams:slot_create": {"requester"},
 }
 # POST-only routes: a GET never succeeds, for anyone.
 POST_ONLY = {
@@ -169,8 +189,26 @@ POST_ONLY = {
     "care:post_flag",
     "care:post_hide",
     "care:membership_step",
+    "care:circle_invite",
+    "care:membership_willing",
+    "care_listening:ask",
+    "care_listening:take",
+    "care_listening:message_create",
+    "care_listening:note_create",
+    "care_listening:consent",
+    "care_listening:share_email",
+    "care_listening:close",
+    "care_listening:withdraw",
     "fund:policy_propose",
     "fund:transaction_reverse",
+    "care_teams:team_answer",
+    "care_teams:team_step",
+    "care_teams:team_leave",
+    "care_teams:team_share",
+    "care_teams:team_closes_on",
+    "care_teams:team_invite",
+    "care_teams:membership_step",
+    "care_teams:slot_step",
 }
 # Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
 OUTSIDE = ("admin:", "api:", "account_", "mfa_", "set_language", "javascript-catalog")
@@ -246,6 +284,20 @@ def world(
     care_services.membership_accept(actor=requester, membership=joining)
     care_services.agreement_accept(actor=helper, circle=circle, version=1)
     post = care_services.post_create(actor=helper, circle=circle, body="A hard week")
+    listening = listening_services.listen_request_create(
+        actor=requester, language="en", preferred_time="evenings"
+    )
+    team = team_services.team_create(actor=requester, name="Meals", recipient=requester)
+    team_services.membership_invite(actor=requester, team=team, member=helper)
+    team_joined = team_services.membership_accept(actor=helper, team=team)
+    team_slot = team_services.slot_create(
+        actor=requester,
+        team=team,
+        kind="meal",
+        starts_at=timezone.now() + timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=1, hours=1),
+        address=SECRET_ADDRESS,
+    )
     members = {
         "outsider": outsider,
         "bystander": bystander,
@@ -303,6 +355,22 @@ def world(
         | {"token": library_services.library_feed_token(network=network), "thing_id": thing.pk},
         "care:circle_detail": slug | {"circle_id": circle.pk},
         "care:circle_log": slug | {"circle_id": circle.pk},
+        "care:circle_settings": slug | {"circle_id": circle.pk},
+        "care:circle_invite": slug | {"circle_id": circle.pk},
+        "care:membership_willing": slug | {"circle_id": circle.pk},
+        **{
+            f"care_listening:{name}": slug | {"request_id": listening.pk}
+            for name in (
+                "conversation",
+                "take",
+                "message_create",
+                "note_create",
+                "consent",
+                "share_email",
+                "close",
+                "withdraw",
+            )
+        },
         "care:circle_join": slug | {"circle_id": circle.pk},
         "care:agreement_accept": slug | {"circle_id": circle.pk},
         "care:agreement_revise": slug | {"circle_id": circle.pk},
@@ -314,6 +382,19 @@ def world(
         "care:post_hide": slug | {"circle_id": circle.pk, "post_id": post.pk},
         "care:membership_step": slug
         | {"circle_id": circle.pk, "membership_id": joining.pk, "action": "pause"},
+        "care_teams:team_detail": slug | {"team_id": team.pk},
+        "care_teams:team_answer": slug | {"team_id": team.pk, "action": "accept"},
+        "care_teams:team_step": slug | {"team_id": team.pk, "action": "pause"},
+        "care_teams:team_leave": slug | {"team_id": team.pk},
+        "care_teams:team_share": slug | {"team_id": team.pk},
+        "care_teams:team_closes_on": slug | {"team_id": team.pk},
+        "care_teams:team_invite": slug | {"team_id": team.pk},
+        "care_teams:membership_step": slug
+        | {"team_id": team.pk, "membership_id": team_joined.pk, "action": "remove"},
+        "care_teams:slot_create": slug | {"team_id": team.pk},
+        "care_teams:slot_detail": slug | {"team_id": team.pk, "slot_id": team_slot.pk},
+        "care_teams:slot_step": slug
+        | {"team_id": team.pk, "slot_id": team_slot.pk, "action": "sign-up"},
         "fund:report_plot": slug | {"fmt": "png"},
         "fund:public_report_plot": slug | {"fmt": "svg"},
         "fund:receipt": slug | {"receipt_id": 1},
@@ -334,6 +415,8 @@ def world(
                 "library:",
                 "fund:",
                 "care:",
+                "care_teams:",
+                "care_listening:",
             )
         ):
             kwargs.setdefault(name, slug)
