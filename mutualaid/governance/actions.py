@@ -6,9 +6,10 @@ when it is applied, because the network may have changed in between. Applying ca
 services every other door uses, with the proposal as the authority instead of a member.
 
 The types: `admit_member`, `role_create`, `role_change_threshold`, `role_renew` (a new term
-for a role's holders), `agreement_adopt`, `disaster_mode`, `concern_start` (start the
-conflict-resolution process for a member, with the proposal's words as the concern) and
-`matching_policy_change` (matching weights and limits, through `matching.services`) and
+for a role's holders), `role_grant` / `role_remove` (a role given by decision, such as a
+trained listener, for one named member), `agreement_adopt`, `disaster_mode`, `concern_start`
+(start the conflict-resolution process for a member, with the proposal's words as the
+concern) and `matching_policy_change` (matching weights and limits, through `matching.services`) and
 `fair_share_change` (a pantry fair-share rule, through `pantry.services`).
 
 Not here yet, on purpose: changing the fund policy. It arrives with the app that owns it;
@@ -253,6 +254,54 @@ def _role_renew_apply(proposal: Proposal, params: Params) -> object:
     )
 
 
+# --- role_grant / role_remove (roles given by decision) ---------------------------------------
+
+
+def _decision_clean(network: Network, params: Params, *, granting: bool) -> Params:
+    slug = _slug(params, "role")
+    role = Role.objects.filter(network=network, slug=slug).first()
+    if role is None:
+        raise InvalidInput(_("This network has no such role."))
+    if role.granted_by != Role.GrantedBy.DECISION:
+        raise InvalidInput(_("This role is given by trust, not by a decision."))
+    member_id = _int(params, "member", low=1, high=2**62)
+    if not Member.objects.filter(pk=member_id, network=network).exists():
+        raise InvalidInput(_("There is no member with that number in this network."))
+    holds = RoleHolding.objects.filter(role=role, member_id=member_id, lapsed_at__isnull=True)
+    if granting and holds.exists():
+        raise InvalidInput(_("This member already holds the role."))
+    if not granting and not holds.exists():
+        raise InvalidInput(_("This member does not hold the role."))
+    return {"role": slug, "member": member_id}
+
+
+def _role_grant_clean(network: Network, params: Params) -> Params:
+    return _decision_clean(network, params, granting=True)
+
+
+def _role_remove_clean(network: Network, params: Params) -> Params:
+    return _decision_clean(network, params, granting=False)
+
+
+def _decision_apply(proposal: Proposal, params: Params) -> tuple[Role, Member]:
+    role = Role.objects.get(network=proposal.network, slug=params["role"])
+    return role, Member.objects.get(pk=params["member"], network=proposal.network)
+
+
+def _role_grant_apply(proposal: Proposal, params: Params) -> object:
+    role, member = _decision_apply(proposal, params)
+    return services.role_grant_by_decision(
+        role=role, member=member, proposal=proposal, reason=_reason(proposal)
+    )
+
+
+def _role_remove_apply(proposal: Proposal, params: Params) -> object:
+    role, member = _decision_apply(proposal, params)
+    return services.role_remove_by_decision(
+        role=role, member=member, proposal=proposal, reason=_reason(proposal)
+    )
+
+
 # --- concern_start ----------------------------------------------------------------------------
 
 
@@ -352,6 +401,8 @@ REGISTRY: Final[dict[str, ActionType]] = {
     "agreement_adopt": ActionType(_agreement_clean, _agreement_apply),
     "disaster_mode": ActionType(_disaster_clean, _disaster_apply),
     "role_renew": ActionType(_role_renew_clean, _role_renew_apply),
+    "role_grant": ActionType(_role_grant_clean, _role_grant_apply),
+    "role_remove": ActionType(_role_remove_clean, _role_remove_apply),
     "concern_start": ActionType(_concern_clean, _concern_apply),
     "matching_policy_change": ActionType(_matching_clean, _matching_apply),
     "fair_share_change": ActionType(_fair_share_clean, _fair_share_apply),

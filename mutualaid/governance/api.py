@@ -241,6 +241,8 @@ ActionType = Literal[
     "role_create",
     "role_change_threshold",
     "role_renew",
+    "role_grant",
+    "role_remove",
     "agreement_adopt",
     "disaster_mode",
     "concern_start",

@@ -54,6 +54,8 @@ ACTION_CHOICES = [
     ("disaster_off", _("Switch disaster mode off")),
     ("role_change_threshold", _("Change how much trust a role needs")),
     ("role_renew", _("Renew a role's holders for another term")),
+    ("role_grant", _("Give a member a role that is given by decision (such as listener)")),
+    ("role_remove", _("Take a role that is given by decision away from a member")),
     ("concern_start", _("Start the conflict-resolution process about a member")),
     ("matching_policy_change", _("Change how matching weighs things and limits helpers")),
     ("agreement_adopt", _("Adopt an agreement, or a new version of one")),
@@ -121,7 +123,10 @@ class ProposalForm(PageForm):
     )
     role = forms.ChoiceField(label=_("Role"), required=False)
     member = forms.TypedChoiceField(
-        label=_("Member the concern is about"), required=False, coerce=int, empty_value=None
+        label=_("Member (the concern is about, or the role goes to)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
     )
     threshold_fraction = forms.DecimalField(
         label=_("Share of active members whose trust is needed (0 to 1)"),
@@ -220,6 +225,8 @@ class ProposalForm(PageForm):
             return {"type": kind, "params": {"role": data["role"]}}
         if kind == "concern_start":
             return {"type": kind, "params": {"member": data["member"]}}
+        if kind in ("role_grant", "role_remove"):
+            return {"type": kind, "params": {"role": data["role"], "member": data["member"]}}
         if kind == "agreement_adopt":
             review_on = data["agreement_review_on"]
             return {

@@ -36,7 +36,14 @@ class Trust(models.Model):
 
 
 class Role(models.Model):
-    """A set of permissions a network hands to members its members trust enough."""
+    """A set of permissions a network hands to members its members trust enough, or, for a
+    role given by decision (a trained listener), to the members a passed proposal names."""
+
+    class GrantedBy(models.TextChoices):
+        TRUST = "trust", _("by trust")
+        # Trust says "I trust this person", not "I know they did the training", so a role
+        # that needs a skill is given and taken away by the network's decisions only.
+        DECISION = "decision", _("by a decision of the network")
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="roles")
     slug = models.SlugField(max_length=60)
@@ -51,6 +58,9 @@ class Role(models.Model):
     threshold_cap = models.PositiveSmallIntegerField(_("never more trust needed than"), default=3)
     threshold_min = models.PositiveSmallIntegerField(_("never less trust needed than"), default=1)
     term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True, blank=True)
+    granted_by = models.CharField(
+        _("given"), max_length=16, choices=GrantedBy.choices, default=GrantedBy.TRUST
+    )
 
     class Meta:
         ordering = ["network", "slug"]

@@ -70,7 +70,8 @@ DEFAULT_ROLES: Final[dict[str, dict[str, Any]]] = {
         "threshold_min": 1,
         "term_months": 6,
     },
-    # Members who did the network's listener training, trusted by those who know they did.
+    # Members who did the network's listener training: given by a passed proposal that names
+    # them (trust alone says nothing about training), for a year at a time.
     "listener": {
         "name": gettext_lazy("Listener"),
         "permissions": ["care.listen"],
@@ -78,6 +79,7 @@ DEFAULT_ROLES: Final[dict[str, dict[str, Any]]] = {
         "threshold_cap": 2,
         "threshold_min": 1,
         "term_months": 12,
+        "granted_by": "decision",
     },
 }
 assert all(set(r["permissions"]) <= ALL_PERMISSIONS for r in DEFAULT_ROLES.values())  # noqa: S101
@@ -175,6 +177,13 @@ def roles_recompute(
     for role in governance_setup_network(network=network):
         needed = role.trust_needed(active)
         why = {"role": role.slug, "trust": trusted_by, "needed": needed, "reason": reason}
+        if role.granted_by == Role.GrantedBy.DECISION:
+            # Trust neither gives nor takes these; only going inactive ends them.
+            if not is_active and RoleHolding.objects.filter(role=role, member=member).delete()[0]:
+                history_record(
+                    actor=actor, action="role.lost", target=member, network=network, **why
+                )
+            continue
         if is_active and trusted_by >= needed:
             if _role_grant(role=role, member=member, now=now):
                 history_record(
@@ -426,7 +435,10 @@ def role_renew(
     renewed = []
     for holding in holdings.order_by("pk"):
         member = holding.member
-        if member.inactive_since is not None or trust_received_count(member) < needed:
+        by_trust = role.granted_by == Role.GrantedBy.TRUST
+        if member.inactive_since is not None or (
+            by_trust and trust_received_count(member) < needed
+        ):
             continue
         # Conditional on the holding still being the one read: a lapse or another renewal
         # in between wins, and this one skips it.
@@ -447,6 +459,77 @@ def role_renew(
     if not renewed:
         raise Conflict(_("Nobody who holds this role can be renewed any more."))
     return renewed
+
+
+def _decision_role(role: Role, member: Member) -> None:
+    if role.granted_by != Role.GrantedBy.DECISION:
+        raise InvalidInput(_("This role is given by trust, not by a decision."))
+    if member.network_id != role.network_id:
+        raise InvalidInput(_("There is no member with that number in this network."))
+
+
+@transaction.atomic
+def role_grant_by_decision(
+    *,
+    role: Role,
+    member: Member,
+    actor: Member | None = None,
+    proposal: Proposal | None = None,
+    reason: str = "",
+) -> RoleHolding:
+    """Give a member a role that is given by decision (a trained listener), for a full term
+    from now. A holding whose term lapsed starts again. Refused for a role given by trust,
+    an inactive member, or one who holds it already."""
+    _authorise(actor=actor, proposal=proposal, network=role.network)
+    _decision_role(role, member)
+    if Member.objects.filter(pk=member.pk, inactive_since__isnull=False).exists():
+        raise Conflict(
+            _("%(name)s is inactive; they can be named once they are back.")
+            % {"name": member.display_name}
+        )
+    now = timezone.now()
+    expires_at = _add_months(now, role.term_months) if role.term_months else None
+    if not _role_grant(role=role, member=member, now=now):
+        restarted = RoleHolding.objects.filter(
+            role=role, member=member, lapsed_at__isnull=False
+        ).update(granted_at=now, expires_at=expires_at, lapsed_at=None, term_reminded_at=None)
+        if not restarted:
+            raise Conflict(_("%(name)s already holds this role.") % {"name": member.display_name})
+    history_record(
+        actor=actor,
+        network=role.network,
+        action="role.gained",
+        target=member,
+        role=role.slug,
+        **_why(proposal, reason or "decision"),
+    )
+    permissions_forget(member)
+    return RoleHolding.objects.get(role=role, member=member)
+
+
+@transaction.atomic
+def role_remove_by_decision(
+    *,
+    role: Role,
+    member: Member,
+    actor: Member | None = None,
+    proposal: Proposal | None = None,
+    reason: str = "",
+) -> None:
+    """Take a role given by decision away from a member; their access ends at once."""
+    _authorise(actor=actor, proposal=proposal, network=role.network)
+    _decision_role(role, member)
+    if not RoleHolding.objects.filter(role=role, member=member).delete()[0]:
+        raise Conflict(_("%(name)s does not hold this role.") % {"name": member.display_name})
+    history_record(
+        actor=actor,
+        network=role.network,
+        action="role.lost",
+        target=member,
+        role=role.slug,
+        **_why(proposal, reason or "decision"),
+    )
+    permissions_forget(member)
 
 
 @transaction.atomic

@@ -83,6 +83,11 @@ def _share_words(fraction: Decimal) -> str:
 
 
 def threshold_words(role: Role, needed: int) -> str:
+    if role.granted_by == Role.GrantedBy.DECISION:
+        return _(
+            "Given to a named member by a proposal the network passes (for example once they "
+            "have done the training), and taken away the same way. Trust alone does not give it."
+        )
     return _(
         "Trusted by %(share)s of the active members, at least %(min)s and at most %(cap)s: "
         "%(needed)s now."
@@ -293,6 +298,19 @@ def action_words(action: dict[str, Any]) -> str:
         return _("Renew the role “%(role)s” for another full term.") % {
             "role": params.get("role", "")
         }
+    if kind in ("role_grant", "role_remove"):
+        member_id = params.get("member")
+        name = (
+            Member.objects.filter(pk=member_id).values_list("display_name", flat=True).first()
+            if isinstance(member_id, int)
+            else None
+        ) or _("a former member")
+        words = (
+            _("Give %(name)s the role “%(role)s”.")
+            if kind == "role_grant"
+            else _("Take the role “%(role)s” away from %(name)s.")
+        )
+        return words % {"name": name, "role": params.get("role", "")}
     if kind == "concern_start":
         member_id = params.get("member")
         name = (

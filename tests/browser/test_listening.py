@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from mutualaid.care.listening.models import ListenRequest
-from mutualaid.governance.services import trust_give
+from mutualaid.governance.models import Role
+from mutualaid.governance.services import role_grant_by_decision
 from mutualaid.networks import services as network_services
 from mutualaid.networks.models import Member
 from tests.browser.test_core_loop import _member, _sign_in
@@ -37,7 +38,10 @@ def test_a_member_asks_pseudonymously_a_listener_takes_it_and_keeps_a_consented_
     lou_member = _member(network, "lou@example.org", "Lou")
     _member(network, "dev@example.org", "Dev")
     olu = Member.objects.get(network=network, user=organiser)
-    trust_give(actor=olu, receiver=lou_member)  # Olu knows Lou did the training
+    # the network decided Lou did the training (Olu, still the founding organiser, records it)
+    role_grant_by_decision(
+        role=Role.objects.get(network=network, slug="listener"), member=lou_member, actor=olu
+    )
     base = live_server.url
     home = f"{base}/n/{network.slug}/care/listening/"
 

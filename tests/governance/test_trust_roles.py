@@ -271,6 +271,7 @@ def test_two_network_setups_make_the_default_roles_once():
     governance_setup_network(network=network)
     assert sorted(Role.objects.filter(network=network).values_list("slug", flat=True)) == [
         "coordinator",
+        "listener",
         "moderator",
     ]
 

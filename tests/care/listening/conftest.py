@@ -15,8 +15,8 @@ SECRET_NOTE = "Follow up on sleep; suggested the pantry"
 
 
 def make_listener(member: Member) -> Member:
-    """Give the member the network's listener role, as a trust count would (a later recount
-    takes it away again unless enough members trust them). Safe to repeat."""
+    """Give the member the network's listener role, as a passed proposal naming them does
+    (tests/governance/test_roles_by_decision.py takes that road). Safe to repeat."""
     governance_setup_network(network=member.network)
     role = Role.objects.get(network=member.network, slug="listener")
     RoleHolding.objects.get_or_create(

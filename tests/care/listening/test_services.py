@@ -19,7 +19,13 @@ from mutualaid.care.listening.models import (
 )
 from mutualaid.care.models import CircleMembership
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from mutualaid.governance.services import trust_give, trust_revoke
+from mutualaid.governance.models import Role
+from mutualaid.governance.services import (
+    governance_setup_network,
+    role_grant_by_decision,
+    trust_give,
+    trust_revoke,
+)
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import can
 from tests.care.listening.conftest import (
@@ -44,19 +50,22 @@ def test_an_organiser_is_not_a_listener_without_the_role(network):
     assert not selectors.is_listener(organiser)
 
 
-def test_trust_from_a_member_who_knows_the_training_makes_a_listener_and_revoking_undoes_it(
-    network, asker
-):
-    # given a member trusted by one other member of a small network
+def test_trust_alone_does_not_make_a_listener_a_decision_does(network, asker):
+    # given a member trusted by another member of a small network
     trained = MemberFactory(network=network, display_name="Tam Trained")
     trust_give(actor=asker, receiver=trained)
     trained = Member.objects.get(pk=trained.pk)
-    # then they hold care.listen through the listener role
-    assert selectors.is_listener(trained)
-    # when the trust is taken back, the role and the permission go at once
-    trust_revoke(actor=asker, receiver=trained)
-    trained = Member.objects.get(pk=trained.pk)
+    # then trust says nothing about training: no listener yet
     assert not selectors.is_listener(trained)
+    # when the network names them (the proposal's action is this service)
+    governance_setup_network(network=network)
+    role = Role.objects.get(network=network, slug="listener")
+    organiser = MemberFactory(network=network, role=Member.Role.FOUNDING_ORGANISER)
+    role_grant_by_decision(role=role, member=trained, actor=organiser)
+    assert selectors.is_listener(Member.objects.get(pk=trained.pk))
+    # and taking the trust back does not undo the decision
+    trust_revoke(actor=asker, receiver=trained)
+    assert selectors.is_listener(Member.objects.get(pk=trained.pk))
 
 
 # --- Asking ---------------------------------------------------------------------------------

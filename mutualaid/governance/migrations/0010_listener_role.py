@@ -1,6 +1,6 @@
 """Data only: every existing network gets the default "listener" role (trained listeners, who
-hold `care.listen`), as new networks do. A frozen copy of the rule: migrations never import
-app code. Going back removes the role only where nobody holds it."""
+hold `care.listen`, given by decision), as new networks do. A frozen copy of the rule:
+migrations never import app code. Going back removes the role only where nobody holds it."""
 
 from decimal import Decimal
 
@@ -14,6 +14,7 @@ LISTENER = {
     "threshold_cap": 2,
     "threshold_min": 1,
     "term_months": 12,
+    "granted_by": "decision",
 }
 
 
@@ -38,7 +39,7 @@ def remove_unheld_listener_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("governance", "0008_forget_anonymous_proposal_voters"),
+        ("governance", "0009_role_granted_by"),
         ("networks", "0001_initial"),
     ]
 
