@@ -12,7 +12,9 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import User
 from django.db.models import Q
 
+from mutualaid.care.listening.selectors import listening_data_export
 from mutualaid.care.selectors import care_data_export
+from mutualaid.care.teams.selectors import care_teams_data_export
 from mutualaid.core.models import HistoryEntry
 from mutualaid.fund.selectors import fund_data_export
 from mutualaid.library.selectors import library_data_export
@@ -132,6 +134,8 @@ def _membership(member: Member) -> dict[str, Any]:
         **library_data_export(member=member),
         **fund_data_export(member=member),
         **care_data_export(member=member),
+        **listening_data_export(member=member),
+        **care_teams_data_export(member=member),
         **pantry_data_export(member=member),
         "history": [
             {

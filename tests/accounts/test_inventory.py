@@ -24,7 +24,16 @@ from django.utils import timezone
 
 from mutualaid.accounts.selectors import account_data_export
 from mutualaid.care import services as care
+from mutualaid.care.listening import services as listening
+from mutualaid.care.listening.models import (
+    ListenerSettings,
+    ListenMessage,
+    ListenNote,
+    ListenRequest,
+)
 from mutualaid.care.models import CircleMembership, Flag, Post, Reaction
+from mutualaid.care.teams import services as care_teams
+from mutualaid.care.teams.models import CareTeam, Slot, TeamMembership
 from mutualaid.core.models import HistoryEntry, IdempotencyRecord
 from mutualaid.fund.models import Approval, FundRequest, Payout, Receipt
 from mutualaid.governance import conflict
@@ -39,6 +48,7 @@ from mutualaid.networks.models import ApiToken, Application, ApplicationVote, Me
 from mutualaid.pantry import services as pantry
 from mutualaid.pantry.models import Distribution, DistributionLine, Household
 from tests.api.conftest import ApiClient
+from tests.care.listening.conftest import make_listener
 from tests.conftest import SECRET_ADDRESS, SECRET_PHONE
 from tests.factories import CENTER_CELL, NEARBY_CELL, MemberFactory, NeedFactory, UserFactory
 from tests.fund.conftest import fund_everything
@@ -77,6 +87,13 @@ INVENTORIED = [
     Post,
     Flag,
     Reaction,
+    ListenRequest,
+    ListenMessage,
+    ListenNote,
+    ListenerSettings,
+    CareTeam,
+    TeamMembership,
+    Slot,
     Household,
     Distribution,
     DistributionLine,
@@ -310,6 +327,44 @@ def member_with_everything() -> Member:
     theirs = care.post_create(actor=neighbour, circle=circle, body="Welcome")
     care.reaction_toggle(actor=member, post=theirs, kind="heart")
     care.post_flag(actor=member, post=theirs, reason="Not sure about this")
+    # Listening: the member asks, the neighbour (a listener) takes it, they talk, a consented
+    # note; the member is a listener too, with settings and a conversation taken.
+    make_listener(neighbour)
+    make_listener(member)
+    asked = listening.listen_request_create(
+        actor=member, language="en", preferred_time="evenings", about="My sister"
+    )
+    listening.listen_request_take(actor=neighbour, request=asked)
+    asked.refresh_from_db()
+    listening.listen_message_create(actor=member, request=asked, body="Hard week")
+    listening.listen_message_create(actor=neighbour, request=asked, body="I hear you")
+    listening.listen_consent_set(actor=member, request=asked, consent=True)
+    listening.listen_note_create(actor=neighbour, request=asked, body="Check in")
+    listening.listener_settings_update(actor=member, weekly_cap=2, languages=["en"], available=True)
+    theirs_asked = listening.listen_request_create(
+        actor=neighbour, language="en", preferred_time="mornings"
+    )
+    listening.listen_request_take(actor=member, request=theirs_asked)
+    # A care team around the member, with details shared and a slot they took themselves.
+    team = care_teams.team_create(actor=member, name="After surgery", recipient=member)
+    care_teams.team_share_set(
+        actor=member,
+        team=team,
+        dietary_needs="No nuts",
+        address=SECRET_ADDRESS,
+        door_code="1234",
+        notes="Ring twice",
+        share_address=True,
+    )
+    slot = care_teams.slot_create(
+        actor=member,
+        team=team,
+        kind="meal",
+        starts_at=timezone.now() + timedelta(days=2),
+        ends_at=timezone.now() + timedelta(days=2, hours=1),
+        details="Soup",
+    )
+    care_teams.slot_sign_up(actor=member, slot=slot)
     return Member.objects.get(pk=member.pk)
 
 
