@@ -663,6 +663,16 @@ def care_sweep() -> None:
     click.echo(f"Circles whose facilitators were rotated: {rotated}")
 
 
+@care.command("reindex")
+def care_reindex() -> None:
+    """Rebuild every circle's search index, after MUTUALAID_PSEUDONYM_KEY changed (until then,
+    earlier posts do not turn up in search)."""
+    _django()
+    from mutualaid.care.services import posts_reindex
+
+    click.echo(f"Posts indexed: {posts_reindex()}")
+
+
 @care.group("crisis")
 def care_crisis() -> None:
     """The crisis lines and services a network lists in every circle and its footer."""

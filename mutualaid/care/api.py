@@ -37,6 +37,7 @@ Retention = Literal[0, 7, 30, 90]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=10000), PlainText]
 Note = Annotated[str, StringConstraints(max_length=200), PlainText]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=500), PlainText]
+SearchQuery = Annotated[str, StringConstraints(max_length=200), PlainText]
 
 
 class CircleOut(Schema):
@@ -253,9 +254,13 @@ def care_agreement_accept(request: HttpRequest, circle_id: PathId, payload: Agre
     response=responses(list[ThreadOut]),
     operation_id="care_posts",
 )
-def care_posts(request: HttpRequest, circle_id: PathId) -> Any:
-    """Threads, newest first, each under its pseudonym."""
-    return list(selectors.threads(membership=_inside(request, circle_id))[:100])
+def care_posts(request: HttpRequest, circle_id: PathId, q: SearchQuery = "") -> Any:
+    """Threads, newest first, each under its pseudonym. With `q`, only the threads where one
+    post holds every word of it (case and accents aside)."""
+    own = _inside(request, circle_id)
+    if q.strip():
+        return list(selectors.threads_matching(membership=own, query=q)[:100])
+    return list(selectors.threads(membership=own)[:100])
 
 
 @router.post(

@@ -142,6 +142,23 @@ class Post(models.Model):
         return f"post #{self.pk}"
 
 
+class PostSearchTerm(models.Model):
+    """One word of a post, as a keyed hash (see mutualaid/care/search.py): what lets members
+    search a circle while the post's text stays encrypted. Deleted with its post."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="search_terms")
+    term = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "term"], name="post_search_term_once")
+        ]
+        indexes = [models.Index(fields=["term"], name="post_search_term_idx")]
+
+    def __str__(self) -> str:
+        return f"search term of post #{self.post_id}"
+
+
 class Reaction(models.Model):
     class Kind(models.TextChoices):
         HEART = "heart", _("sending care")

@@ -5,7 +5,8 @@ organiser who is not in the circle all get the same NotFound for its content. Po
 never select the author link; pages and the API show the stored pseudonym only.
 """
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mutualaid.care.models import (
@@ -17,6 +18,7 @@ from mutualaid.care.models import (
     Flag,
     Post,
 )
+from mutualaid.care.search import query_terms
 from mutualaid.core.errors import NotFound
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.selectors import members_active
@@ -105,6 +107,21 @@ def threads(*, membership: CircleMembership) -> QuerySet[Post]:
 # Below this many active members, a roster of names beside pseudonymous posts lets people guess
 # who wrote what; the post form says so.
 SMALL_CIRCLE = 4
+
+
+def threads_matching(*, membership: CircleMembership, query: str) -> QuerySet[Post]:
+    """The threads whose post, or one of whose visible replies, holds every word of the query
+    (through the blind index: the posts are never decrypted to search). No words, no threads."""
+    terms = query_terms(circle_id=membership.circle_id, query=query)
+    if not terms:
+        return threads(membership=membership).none()
+    visible = (Q(hidden=False) | Q(author=membership)) & _unexpired()
+    matching = Post.objects.filter(visible, circle_id=membership.circle_id)
+    for term in terms:
+        # One join per word, so every word must be in the same post.
+        matching = matching.filter(search_terms__term=term)
+    hits = matching.annotate(thread=Coalesce(F("parent_id"), F("pk"))).values("thread")
+    return threads(membership=membership).filter(pk__in=hits)
 
 
 def circle_roster(*, circle: Circle) -> QuerySet[CircleMembership]:

@@ -22,9 +22,11 @@ from mutualaid.care.models import (
     CrisisResource,
     Flag,
     Post,
+    PostSearchTerm,
     Reaction,
 )
 from mutualaid.care.pseudonyms import pseudonym_for
+from mutualaid.care.search import terms_for
 from mutualaid.care.selectors import agreement_current, circle_opens_to
 from mutualaid.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.validation import clean_text
@@ -407,6 +409,13 @@ def _expires(circle: Circle, now: datetime) -> datetime | None:
     return now + timedelta(days=circle.retention_days) if circle.retention_days else None
 
 
+def _indexed(post: Post) -> Post:
+    """Write the post's blind search index in the same transaction as the post."""
+    terms = terms_for(circle_id=post.circle_id, texts=[post.body or "", post.content_note or ""])
+    PostSearchTerm.objects.bulk_create([PostSearchTerm(post=post, term=t) for t in terms])
+    return post
+
+
 def _poster(actor: Member, circle: Circle) -> CircleMembership:
     membership = _active(actor, circle)
     current = agreement_current(circle=circle)
@@ -420,7 +429,7 @@ def post_create(*, actor: Member, circle: Circle, body: str, content_note: str =
     """Share something under the circle pseudonym; needs the current agreement accepted."""
     membership = _poster(actor, circle)
     now = timezone.now()
-    return Post.objects.create(
+    post = Post.objects.create(
         circle=circle,
         author=membership,
         kind=Post.Kind.POST,
@@ -429,6 +438,7 @@ def post_create(*, actor: Member, circle: Circle, body: str, content_note: str =
         body=clean_text(body, field="body", max_length=10000),
         expires_at=_expires(circle, now),
     )
+    return _indexed(post)
 
 
 @transaction.atomic
@@ -440,7 +450,7 @@ def reply_create(
     if post.parent_id is not None or post.hidden:
         raise NotFound()
     now = timezone.now()
-    return Post.objects.create(
+    reply = Post.objects.create(
         circle=post.circle,
         author=membership,
         parent=post,
@@ -450,6 +460,7 @@ def reply_create(
         body="" if hear_you else clean_text(body, field="body", max_length=10000),
         expires_at=_expires(post.circle, now),
     )
+    return _indexed(reply)
 
 
 @transaction.atomic
@@ -512,13 +523,30 @@ def post_delete(*, actor: Member, post: Post) -> None:
     Post.objects.filter(pk=post.pk).delete()
 
 
+def posts_reindex(*, batch_size: int = 500) -> int:
+    """Rebuild the blind search index of every post under the current key, one batch of posts
+    per transaction. Returns how many posts were indexed."""
+    done = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(Post.objects.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
+            if not batch:
+                return done
+            PostSearchTerm.objects.filter(post__in=batch).delete()
+            for post in batch:
+                _indexed(post)
+        done += len(batch)
+        last_pk = batch[-1].pk
+
+
 def posts_expire_sweep(*, now: datetime | None = None) -> int:
     """Delete, for real, every post whose circle's retention has run out (replies go with
-    their thread). Returns how many rows were deleted."""
+    their thread, and the search index with them). Returns how many posts were deleted."""
     now = now or timezone.now()
     with transaction.atomic():
-        deleted, _by_model = Post.objects.filter(expires_at__lte=now).delete()
-    return deleted
+        _total, by_model = Post.objects.filter(expires_at__lte=now).delete()
+    return by_model.get(Post._meta.label, 0)
 
 
 # --- Crisis resources -----------------------------------------------------------------------

@@ -31,7 +31,7 @@ from mutualaid.care.listening.models import (
     ListenNote,
     ListenRequest,
 )
-from mutualaid.care.models import CircleMembership, Flag, Post, Reaction
+from mutualaid.care.models import CircleMembership, Flag, Post, PostSearchTerm, Reaction
 from mutualaid.care.teams import services as care_teams
 from mutualaid.care.teams.models import CareTeam, Slot, TeamMembership
 from mutualaid.core.models import HistoryEntry, IdempotencyRecord
@@ -87,6 +87,7 @@ INVENTORIED = [
     Post,
     Flag,
     Reaction,
+    PostSearchTerm,
     ListenRequest,
     ListenMessage,
     ListenNote,
