@@ -10,9 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from mutualaid.care.teams.models import CareTeam, Slot
-from mutualaid.networks import services as network_services
-from tests.browser.test_core_loop import _member, _sign_in
-from tests.factories import UserFactory
+from tests.browser.people import fruitvale_network, member_in, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,26 +28,17 @@ def test_a_recipient_sets_up_a_team_and_a_neighbour_takes_a_meal_slot(
     live_server, new_page, axe_check
 ):
     # Given a network with Rosa, her neighbour Nina, and Olga who is not on the team,
-    organiser = UserFactory(email="organiser@example.org")
-    network = network_services.network_create(
-        founder=organiser,
-        founder_display_name="Olu",
-        name="Fruitvale Mutual Aid",
-        area_name="Oakland",
-        center_lat=37.7748,
-        center_lng=-122.2243,
-        neighbourhoods=[("Fruitvale", 37.7748, -122.2243)],
-    )
-    _member(network, "rosa@example.org", "Rosa")
-    _member(network, "nina@example.org", "Nina")
-    _member(network, "olga@example.org", "Olga")
+    network = fruitvale_network()
+    member_in(network, "rosa@example.org", "Rosa")
+    member_in(network, "nina@example.org", "Nina")
+    member_in(network, "olga@example.org", "Olga")
     base = live_server.url
     teams_url = f"{base}/n/{network.slug}/care-teams/"
 
     # when Rosa sets up a care team around herself,
     rosa = new_page()
     rosa.set_default_timeout(10_000)
-    _sign_in(rosa, base, "rosa@example.org", axe_check)
+    sign_in(rosa, base, "rosa@example.org", axe_check)
     rosa.goto(teams_url)
     axe_check(rosa)
     with rosa.expect_navigation():
@@ -74,7 +63,7 @@ def test_a_recipient_sets_up_a_team_and_a_neighbour_takes_a_meal_slot(
     # who joins from her list of teams,
     nina = new_page()
     nina.set_default_timeout(10_000)
-    _sign_in(nina, base, "nina@example.org", axe_check)
+    sign_in(nina, base, "nina@example.org", axe_check)
     nina.goto(teams_url)
     axe_check(nina)
     with nina.expect_navigation():
@@ -116,7 +105,7 @@ def test_a_recipient_sets_up_a_team_and_a_neighbour_takes_a_meal_slot(
     # while Olga, a member of the network outside the team, never sees it.
     olga = new_page()
     olga.set_default_timeout(10_000)
-    _sign_in(olga, base, "olga@example.org", axe_check)
+    sign_in(olga, base, "olga@example.org", axe_check)
     olga.goto(teams_url)
     axe_check(olga)
     expect(olga.get_by_text("Meals for Rosa")).to_have_count(0)

@@ -5,9 +5,7 @@ from playwright.sync_api import expect
 
 from mutualaid.care import services as care
 from mutualaid.care.models import CircleMembership
-from mutualaid.networks import services as network_services
-from tests.browser.test_core_loop import _member, _sign_in
-from tests.factories import UserFactory
+from tests.browser.people import fruitvale_network, member_in, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,24 +16,15 @@ def test_a_member_joins_a_circle_agrees_and_shares_under_a_pseudonym(
     live_server, new_page, axe_check
 ):
     # Given a network with a grief circle that Nia facilitates,
-    organiser = UserFactory(email="organiser@example.org")
-    network = network_services.network_create(
-        founder=organiser,
-        founder_display_name="Olu",
-        name="Fruitvale Mutual Aid",
-        area_name="Oakland",
-        center_lat=37.7748,
-        center_lng=-122.2243,
-        neighbourhoods=[("Fruitvale", 37.7748, -122.2243)],
-    )
-    nia = _member(network, "nia@example.org", "Nia")
+    network = fruitvale_network()
+    nia = member_in(network, "nia@example.org", "Nia")
     circle = care.circle_create(
         actor=nia,
         name="Grief circle",
         agreement="What is shared here stays here.",
     )
     # and Dev, who asked to join and was welcomed,
-    dev = _member(network, "dev@example.org", "Dev")
+    dev = member_in(network, "dev@example.org", "Dev")
     care.membership_accept(actor=nia, membership=care.membership_request(actor=dev, circle=circle))
     base = live_server.url
     circle_url = f"{base}/n/{network.slug}/circles/{circle.pk}/"
@@ -43,7 +32,7 @@ def test_a_member_joins_a_circle_agrees_and_shares_under_a_pseudonym(
     # when Dev opens the circle, he must accept its agreement before he can share,
     page = new_page()
     page.set_default_timeout(10_000)
-    _sign_in(page, base, "dev@example.org", axe_check)
+    sign_in(page, base, "dev@example.org", axe_check)
     page.goto(circle_url)
     axe_check(page)
     expect(page.get_by_label("What you want to share")).to_have_count(0)
@@ -61,7 +50,7 @@ def test_a_member_joins_a_circle_agrees_and_shares_under_a_pseudonym(
     # and Nia, the facilitator, sees the note first and the post behind it, under a pseudonym,
     reader = new_page()
     reader.set_default_timeout(10_000)
-    _sign_in(reader, base, "nia@example.org", axe_check)
+    sign_in(reader, base, "nia@example.org", axe_check)
     reader.goto(circle_url)
     axe_check(reader)
     post = reader.locator("article.post", has_text="mentions loss")
@@ -81,24 +70,15 @@ def test_a_facilitator_invites_welcomes_pauses_and_changes_the_settings(
     live_server, new_page, axe_check
 ):
     # Given Nia's circle of one, and Dev, a member of the network outside it,
-    organiser = UserFactory(email="organiser@example.org")
-    network = network_services.network_create(
-        founder=organiser,
-        founder_display_name="Olu",
-        name="Fruitvale Mutual Aid",
-        area_name="Oakland",
-        center_lat=37.7748,
-        center_lng=-122.2243,
-        neighbourhoods=[("Fruitvale", 37.7748, -122.2243)],
-    )
-    nia = _member(network, "nia@example.org", "Nia")
+    network = fruitvale_network()
+    nia = member_in(network, "nia@example.org", "Nia")
     circle = care.circle_create(actor=nia, name="Grief circle", agreement="Stays here.")
-    _member(network, "dev@example.org", "Dev")
+    member_in(network, "dev@example.org", "Dev")
     base = live_server.url
     circle_url = f"{base}/n/{network.slug}/circles/{circle.pk}/"
     page = new_page()
     page.set_default_timeout(10_000)
-    _sign_in(page, base, "nia@example.org", axe_check)
+    sign_in(page, base, "nia@example.org", axe_check)
 
     # when Nia opens it, the post form says honestly that a small circle can guess,
     page.goto(circle_url)

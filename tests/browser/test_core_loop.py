@@ -6,47 +6,20 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from mutualaid.networks import services as network_services
 from mutualaid.networks.models import Member
-from tests.factories import UserFactory
+from tests.browser.people import PASSWORD, fruitvale_network, member_in, sign_in
 
 ADDRESS = "742 Evergreen Terrace, Apt 2"
 PHONE = "+1 510 555 0142"
-PASSWORD = "correct horse battery"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _sign_in(page, base_url, email, axe_check):
-    page.goto(base_url + "/accounts/login/")
-    axe_check(page)
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign In").click()
-
-
-def _member(network, email, name):
-    user = UserFactory(email=email)
-    return network_services._member_create(
-        network=network, user=user, display_name=name, how="invitation"
-    )
-
-
 def test_a_newcomer_asks_for_help_and_a_neighbour_helps(live_server, new_page, axe_check):
     # Given a network with two members already in it,
-    organiser = UserFactory(email="organiser@example.org")
-    network = network_services.network_create(
-        founder=organiser,
-        founder_display_name="Olu",
-        name="Fruitvale Mutual Aid",
-        area_name="Oakland",
-        center_lat=37.7748,
-        center_lng=-122.2243,
-        neighbourhoods=[("Fruitvale", 37.7748, -122.2243), ("Dimond", 37.8000, -122.2130)],
-    )
-    _member(network, "hugo@example.org", "Hugo")
-    _member(network, "bea@example.org", "Bea")
+    network = fruitvale_network()
+    member_in(network, "hugo@example.org", "Hugo")
+    member_in(network, "bea@example.org", "Bea")
     base = live_server.url
     invite = f"{base}/n/{network.slug}/join/{network.invite_code}/"
 
@@ -96,7 +69,7 @@ def test_a_newcomer_asks_for_help_and_a_neighbour_helps(live_server, new_page, a
     # then a second member finds it and offers to help, without seeing the address yet,
     hugo = new_page()
     hugo.set_default_timeout(10_000)
-    _sign_in(hugo, base, "hugo@example.org", axe_check)
+    sign_in(hugo, base, "hugo@example.org", axe_check)
     hugo.goto(f"{base}/n/{network.slug}/needs/")
     axe_check(hugo)
     card = hugo.locator(".need-card", has_text="Groceries for my family")
@@ -125,7 +98,7 @@ def test_a_newcomer_asks_for_help_and_a_neighbour_helps(live_server, new_page, a
 
     # and a third member never does,
     bea = new_page()
-    _sign_in(bea, base, "bea@example.org", axe_check)
+    sign_in(bea, base, "bea@example.org", axe_check)
     bea.goto(need_url)
     axe_check(bea)
     assert ADDRESS not in bea.content()

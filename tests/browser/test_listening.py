@@ -8,10 +8,8 @@ from playwright.sync_api import expect
 from mutualaid.care.listening.models import ListenRequest
 from mutualaid.governance.models import Role
 from mutualaid.governance.services import role_grant_by_decision
-from mutualaid.networks import services as network_services
 from mutualaid.networks.models import Member
-from tests.browser.test_core_loop import _member, _sign_in
-from tests.factories import UserFactory
+from tests.browser.people import ORGANISER_EMAIL, fruitvale_network, member_in, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,19 +23,10 @@ def test_a_member_asks_pseudonymously_a_listener_takes_it_and_keeps_a_consented_
     live_server, new_page, axe_check
 ):
     # Given a network where Lou did the listener training, and Dev, a member,
-    organiser = UserFactory(email="organiser@example.org")
-    network = network_services.network_create(
-        founder=organiser,
-        founder_display_name="Olu",
-        name="Fruitvale Mutual Aid",
-        area_name="Oakland",
-        center_lat=37.7748,
-        center_lng=-122.2243,
-        neighbourhoods=[("Fruitvale", 37.7748, -122.2243)],
-    )
-    lou_member = _member(network, "lou@example.org", "Lou")
-    _member(network, "dev@example.org", "Dev")
-    olu = Member.objects.get(network=network, user=organiser)
+    network = fruitvale_network()
+    lou_member = member_in(network, "lou@example.org", "Lou")
+    member_in(network, "dev@example.org", "Dev")
+    olu = Member.objects.get(network=network, user__email=ORGANISER_EMAIL)
     # the network decided Lou did the training (Olu, still the founding organiser, records it)
     role_grant_by_decision(
         role=Role.objects.get(network=network, slug="listener"), member=lou_member, actor=olu
@@ -48,7 +37,7 @@ def test_a_member_asks_pseudonymously_a_listener_takes_it_and_keeps_a_consented_
     # when Dev asks for a conversation under a pseudonym,
     dev = new_page()
     dev.set_default_timeout(10_000)
-    _sign_in(dev, base, "dev@example.org", axe_check)
+    sign_in(dev, base, "dev@example.org", axe_check)
     dev.goto(home)
     axe_check(dev)
     dev.get_by_label("Language you would like to talk in").select_option("en")
@@ -65,7 +54,7 @@ def test_a_member_asks_pseudonymously_a_listener_takes_it_and_keeps_a_consented_
     # then Lou sees it in the queue without who asked, and takes it,
     lou = new_page()
     lou.set_default_timeout(10_000)
-    _sign_in(lou, base, "lou@example.org", axe_check)
+    sign_in(lou, base, "lou@example.org", axe_check)
     lou.goto(f"{home}queue/")
     axe_check(lou)
     waiting = lou.locator("article.listen-request")
