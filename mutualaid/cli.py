@@ -653,14 +653,23 @@ def care() -> None:
 @care.command("sweep")
 def care_sweep() -> None:
     """Run now what the worker runs on schedule: delete posts past their circle's retention,
-    and hand the facilitator role on where it is due."""
+    hand the facilitator role on where it is due, delete listening conversations past their
+    retention, close care teams whose closing date passed and delete those closed long ago."""
     _django()
+    from mutualaid.care.listening.services import listening_expire_sweep
     from mutualaid.care.services import facilitators_rotate_sweep, posts_expire_sweep
+    from mutualaid.care.teams.services import teams_close_due_sweep, teams_delete_closed_sweep
 
     deleted = posts_expire_sweep()
     rotated = facilitators_rotate_sweep()
+    listening = listening_expire_sweep()
+    closed = teams_close_due_sweep()
+    teams_deleted = teams_delete_closed_sweep()
     click.echo(f"Posts deleted (retention ran out): {deleted}")
     click.echo(f"Circles whose facilitators were rotated: {rotated}")
+    click.echo(f"Listening rows deleted (retention ran out): {listening}")
+    click.echo(f"Care teams closed (closing date passed): {closed}")
+    click.echo(f"Care team rows deleted (closed 30 days ago): {teams_deleted}")
 
 
 @care.command("reindex")

@@ -43,7 +43,21 @@ def test_sweep_with_nothing_due_changes_nothing(circle, poster):
     result = care("sweep")
     assert "Posts deleted (retention ran out): 0" in result.output
     assert "Circles whose facilitators were rotated: 0" in result.output
+    assert "Listening rows deleted (retention ran out): 0" in result.output
+    assert "Care teams closed (closing date passed): 0" in result.output
     assert Post.objects.count() == 1
+
+
+def test_sweep_closes_a_care_team_whose_closing_date_passed(network):
+    from mutualaid.care.teams import services as teams
+    from mutualaid.care.teams.models import CareTeam
+
+    rosa = MemberFactory(network=network)
+    team = teams.team_create(actor=rosa, name="After surgery", recipient=rosa)
+    CareTeam.objects.filter(pk=team.pk).update(closes_on=timezone.now().date() - timedelta(days=2))
+    result = care("sweep")
+    assert "Care teams closed (closing date passed): 1" in result.output
+    assert CareTeam.objects.get(pk=team.pk).state == CareTeam.State.CLOSED
 
 
 def test_an_organiser_adds_a_crisis_line_and_lists_it(network):
