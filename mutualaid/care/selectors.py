@@ -33,8 +33,14 @@ POST_FIELDS = ("id", "circle_id", "parent_id", "kind", "pseudonym", "content_not
 
 
 def circles_visible(*, member: Member) -> QuerySet[Circle]:
-    """The network's circles by name and purpose, so members can ask to join."""
-    return Circle.objects.filter(network=member.network_id)
+    """The network's circles by name and purpose, so members can ask to join; the listeners'
+    debrief circle only to listeners."""
+    from mutualaid.care.listening.selectors import is_listener
+
+    circles = Circle.objects.filter(network=member.network_id)
+    if not is_listener(member):
+        circles = circles.exclude(debrief__isnull=False)
+    return circles
 
 
 def membership_of(*, member: Member, circle: Circle) -> CircleMembership | None:
@@ -42,9 +48,12 @@ def membership_of(*, member: Member, circle: Circle) -> CircleMembership | None:
 
 
 def access_circle(member: Member | None, circle_id: int) -> Circle:
-    """The circle, if the member may see its name (any member of its network)."""
+    """The circle, if the member may see its name (any member of its network; the debrief
+    circle, only listeners)."""
     circle = Circle.objects.filter(pk=circle_id).first()
     if circle is None or member is None or circle.network_id != member.network_id:
+        raise NotFound()
+    if not circle_opens_to(member, circle):
         raise NotFound()
     return circle
 

@@ -225,7 +225,7 @@ def agreement_accept(*, actor: Member, circle: Circle, version: int) -> CircleMe
 @transaction.atomic
 def membership_request(*, actor: Member, circle: Circle) -> CircleMembership:
     """Ask to join; a current facilitator accepts."""
-    if circle.network_id != actor.network_id:
+    if circle.network_id != actor.network_id or not circle_opens_to(actor, circle):
         raise NotFound()
     require(actor, "network.view_members", actor.network)
     membership = _new_membership(circle=circle, member=actor, state=State.REQUESTED)
@@ -247,6 +247,8 @@ def membership_invite(*, actor: Member, circle: Circle, member: Member) -> Circl
     # One message whatever their place (asked, invited, paused, removed): which one is not
     # the inviter's to learn.
     cannot = _("This person already has a place in this circle, or cannot be invited to it.")
+    if not circle_opens_to(member, circle):
+        raise Conflict(cannot)  # the listeners' debrief circle takes listeners only
     if CircleMembership.objects.filter(circle=circle, member=member).exists():
         raise Conflict(cannot)
     try:

@@ -8,8 +8,9 @@ from django.urls import reverse
 from mutualaid.care import selectors as care_selectors
 from mutualaid.care import services as care_services
 from mutualaid.care.listening import services
-from mutualaid.core.errors import NotFound
+from mutualaid.core.errors import Conflict, NotFound
 from tests.care.listening.conftest import drop_listener
+from tests.factories import MemberFactory
 
 
 @pytest.fixture
@@ -51,3 +52,20 @@ def test_a_former_listener_gets_a_404_for_the_debrief_circle_page(debrief, secon
     assert client.get(url).status_code == 200
     drop_listener(second_listener)
     assert client.get(url).status_code == 404
+
+
+def test_members_who_are_not_listeners_neither_see_nor_join_the_debrief_circle(debrief, listener):
+    member = MemberFactory(network=debrief.network)
+    # not in their list of circles, a 404 for its page, and no way to ask or be invited
+    assert debrief not in care_selectors.circles_visible(member=member)
+    assert debrief in care_selectors.circles_visible(member=listener)
+    client = Client()
+    client.force_login(member.user)
+    url = reverse(
+        "care:circle_detail", kwargs={"slug": debrief.network.slug, "circle_id": debrief.pk}
+    )
+    assert client.get(url).status_code == 404
+    with pytest.raises(NotFound):
+        care_services.membership_request(actor=member, circle=debrief)
+    with pytest.raises(Conflict):
+        care_services.membership_invite(actor=listener, circle=debrief, member=member)
