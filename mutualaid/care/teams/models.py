@@ -10,6 +10,7 @@ moment the team closes.
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
 
 from mutualaid.networks.models import Member, Network
@@ -21,9 +22,10 @@ SHARED_DETAILS = ("dietary_needs", "address", "door_code", "notes")
 class CareTeam(models.Model):
     class State(models.TextChoices):
         PROPOSED = "proposed", _("waiting for the recipient to accept")
-        ACTIVE = "active", _("active")
-        PAUSED = "paused", _("paused")
-        CLOSED = "closed", _("closed")
+        # A context of their own: in Spanish a team is masculine, a need feminine.
+        ACTIVE = "active", pgettext_lazy("care team", "active")
+        PAUSED = "paused", pgettext_lazy("care team", "paused")
+        CLOSED = "closed", pgettext_lazy("care team", "closed")
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="care_teams")
     name = models.CharField(_("name"), max_length=120)
