@@ -125,11 +125,14 @@ def _role_create_clean(network: Network, params: Params) -> Params:
     permissions = params.get("permissions")
     if not isinstance(permissions, list) or not set(permissions) <= ALL_PERMISSIONS:
         raise InvalidInput(_("Some of these permissions do not exist."))
+    granted_by = params.get("granted_by") or Role.GrantedBy.TRUST
+    services.role_permissions_check(permissions, str(granted_by))
     term = params.get("term_months")
     return {
         "slug": slug,
         "name": clean_text(str(params.get("name", "")), field="name", max_length=80),
         "permissions": sorted(set(permissions)),
+        "granted_by": str(granted_by),
         "term_months": None if term is None else _int(params, "term_months", low=1, high=120),
         **_threshold(params),
     }
@@ -145,6 +148,7 @@ def _role_create_apply(proposal: Proposal, params: Params) -> object:
         threshold_cap=params["threshold_cap"],
         threshold_min=params["threshold_min"],
         term_months=params["term_months"],
+        granted_by=params.get("granted_by", Role.GrantedBy.TRUST),
         proposal=proposal,
         reason=_reason(proposal),
     )

@@ -48,7 +48,12 @@ from mutualaid.governance.selectors import (
     trust_received_count,
 )
 from mutualaid.networks.models import Member, Network
-from mutualaid.networks.permissions import ALL_PERMISSIONS, permissions_forget, require
+from mutualaid.networks.permissions import (
+    ALL_PERMISSIONS,
+    ROLE_ONLY_PERMISSIONS,
+    permissions_forget,
+    require,
+)
 
 COORDINATOR: Final = "coordinator"
 
@@ -327,6 +332,19 @@ def _check_threshold(fraction: Decimal, cap: int, minimum: int) -> None:
         raise InvalidInput(_("The trust needed must be at least 1, and the cap at least that."))
 
 
+def role_permissions_check(permissions: Sequence[str], granted_by: str) -> None:
+    if not set(permissions) <= ALL_PERMISSIONS:
+        raise InvalidInput(_("Some of these permissions do not exist."))
+    if granted_by not in Role.GrantedBy.values:
+        raise InvalidInput(_("A role is given by trust or by a decision."))
+    # Trust says "I trust this person", not "they did the training": a permission that needs
+    # training (listening) comes only with a role the network gives by decision.
+    if granted_by == Role.GrantedBy.TRUST and set(permissions) & ROLE_ONLY_PERMISSIONS:
+        raise InvalidInput(
+            _("Listening needs training, so a role that allows it is given by decision, not trust.")
+        )
+
+
 @transaction.atomic
 def role_create(
     *,
@@ -338,14 +356,14 @@ def role_create(
     threshold_cap: int,
     threshold_min: int = 1,
     term_months: int | None = None,
+    granted_by: str = Role.GrantedBy.TRUST,
     actor: Member | None = None,
     proposal: Proposal | None = None,
     reason: str = "",
 ) -> Role:
-    """Create a role the network's members can earn by trust."""
+    """Create a role the network's members earn by trust, or one given by decision."""
     _authorise(actor=actor, proposal=proposal, network=network)
-    if not set(permissions) <= ALL_PERMISSIONS:
-        raise InvalidInput(_("Some of these permissions do not exist."))
+    role_permissions_check(permissions, granted_by)
     _check_threshold(threshold_fraction, threshold_cap, threshold_min)
     try:
         with transaction.atomic():
@@ -358,6 +376,7 @@ def role_create(
                 threshold_cap=threshold_cap,
                 threshold_min=threshold_min,
                 term_months=term_months,
+                granted_by=granted_by,
             )
     except IntegrityError:
         raise Conflict(_("A role with this name already exists.")) from None

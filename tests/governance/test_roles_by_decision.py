@@ -152,3 +152,34 @@ def test_granting_twice_or_removing_what_is_not_held_is_refused(network, trained
                 deadline=timezone.now() + timedelta(days=3),
                 action={"type": kind, "params": {"role": "listener", "member": trained.pk}},
             )
+
+
+def test_a_role_that_allows_listening_cannot_be_given_by_trust(network, trained):
+    governance_setup_network(network=network)
+    action = {
+        "type": "role_create",
+        "params": {
+            "slug": "helpers",
+            "name": "Helpers",
+            "permissions": ["care.listen"],
+            "threshold_fraction": "0.1",
+            "threshold_cap": 1,
+            "threshold_min": 1,
+        },
+    }
+    author = MemberFactory(network=network)
+    with pytest.raises(InvalidInput, match="given by decision"):
+        proposal_open(
+            actor=author,
+            title="Helpers",
+            body="",
+            method="consent",
+            deadline=timezone.now() + timedelta(days=3),
+            action=action,
+        )
+    # given by decision, the same role is created, and trust still gives nobody it
+    action["params"]["granted_by"] = "decision"
+    proposal = decide(author, [MemberFactory(network=network)], action)
+    assert proposal.status == Proposal.Status.PASSED, proposal.apply_error
+    trust_give(actor=author, receiver=trained)
+    assert not can(fresh(trained), "care.listen", network)
