@@ -87,6 +87,10 @@ class CircleMembership(models.Model):
     willing_to_facilitate = models.BooleanField(default=True)
     facilitator_since = models.DateTimeField(null=True, blank=True)
     pause_reason = models.CharField(max_length=500, blank=True)
+    # A facilitator removed them, or they left while paused: only the facilitators' decision
+    # ends that, so no door that lets members in by themselves (the listeners' debrief
+    # circle) may undo it.
+    removed_by_facilitator = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -275,6 +275,7 @@ def care_data_export(*, member: Member) -> dict[str, object]:
                 if m.facilitator_since
                 else None,
                 "pause_reason": m.pause_reason,
+                "removed_by_facilitator": m.removed_by_facilitator,
                 "created_at": m.created_at.isoformat(),
                 "updated_at": m.updated_at.isoformat(),
                 "posts": [

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -324,7 +325,14 @@ def membership_remove(
     updated = (
         CircleMembership.objects.filter(pk=membership.pk)
         .exclude(state=State.REMOVED)
-        .update(state=State.REMOVED, is_facilitator=False, updated_at=timezone.now())
+        .update(
+            state=State.REMOVED,
+            is_facilitator=False,
+            removed_by_facilitator=Case(
+                When(state=State.PAUSED, then=Value(True)), default=Value(not leaving)
+            ),
+            updated_at=timezone.now(),
+        )
     )
     if not updated:
         raise Conflict(_("This member already left the circle."))

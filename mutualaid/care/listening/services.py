@@ -326,7 +326,7 @@ def _debrief_create(actor: Member) -> Circle | None:
 def debrief_join(*, actor: Member) -> Circle:
     """A current listener joins the network's debrief circle directly (starting it if there
     is none yet). Like any circle, they accept its agreement before posting. A place that a
-    facilitator paused stays paused."""
+    facilitator paused stays paused, and one a facilitator removed stays removed."""
     require(actor, "care.listen", actor.network)
     circle = debrief_circle_of(network=actor.network)
     if circle is None:
@@ -343,8 +343,11 @@ def debrief_join(*, actor: Member) -> Circle:
         )
     elif membership.state == CircleMembership.State.PAUSED:
         raise Conflict(_("A facilitator has paused your place in the debrief circle."))
+    elif membership.removed_by_facilitator:
+        raise Conflict(_("A facilitator removed you from the debrief circle."))
     elif membership.state != CircleMembership.State.ACTIVE:
-        CircleMembership.objects.filter(pk=membership.pk).update(
+        # Left by themselves, or tidied away while they were not a listener: back in.
+        CircleMembership.objects.filter(pk=membership.pk, removed_by_facilitator=False).update(
             state=CircleMembership.State.ACTIVE, updated_at=timezone.now()
         )
     return circle

@@ -9,7 +9,7 @@ from mutualaid.care import selectors as care_selectors
 from mutualaid.care import services as care_services
 from mutualaid.care.listening import services
 from mutualaid.core.errors import Conflict, NotFound
-from tests.care.listening.conftest import drop_listener
+from tests.care.listening.conftest import drop_listener, make_listener
 from tests.factories import MemberFactory
 
 
@@ -69,3 +69,29 @@ def test_members_who_are_not_listeners_neither_see_nor_join_the_debrief_circle(d
         care_services.membership_request(actor=member, circle=debrief)
     with pytest.raises(Conflict):
         care_services.membership_invite(actor=listener, circle=debrief, member=member)
+
+
+def test_a_listener_a_facilitator_removed_or_paused_cannot_let_themselves_back_in(
+    debrief, listener, second_listener
+):
+    third = make_listener(MemberFactory(network=debrief.network))
+    services.debrief_join(actor=third)
+    # a facilitator removes the second listener and pauses the third
+    removed = care_selectors.membership_of(member=second_listener, circle=debrief)
+    care_services.membership_remove(actor=listener, membership=removed, reason="Broke it")
+    paused = care_selectors.membership_of(member=third, circle=debrief)
+    care_services.membership_pause(actor=listener, membership=paused, reason="A break")
+    # joining again is refused, and so is leaving while paused and then joining
+    with pytest.raises(Conflict, match="removed you"):
+        services.debrief_join(actor=second_listener)
+    care_services.membership_remove(actor=third, membership=paused)
+    with pytest.raises(Conflict, match="removed you"):
+        services.debrief_join(actor=third)
+    assert care_selectors.membership_of(member=third, circle=debrief).state == "removed"
+
+
+def test_a_listener_who_left_by_themselves_can_join_again(debrief, second_listener):
+    own = care_selectors.membership_of(member=second_listener, circle=debrief)
+    care_services.membership_remove(actor=second_listener, membership=own)
+    services.debrief_join(actor=second_listener)
+    assert care_selectors.membership_of(member=second_listener, circle=debrief).state == "active"
