@@ -50,6 +50,10 @@ class TeamNotActive(Conflict):
     )
 
 
+# How far ahead a slot may start (and what keeps a far-off date out of the database).
+PLANNING_HORIZON = timedelta(days=730)
+
+
 def _after_commit(task: Callable[..., object], *args: object) -> None:
     transaction.on_commit(lambda: task(*args))
 
@@ -81,14 +85,27 @@ def _coordinator(actor: Member, team: CareTeam) -> TeamMembership:
     return membership
 
 
-def _not_closed(team: CareTeam) -> None:
-    if team.state == TeamState.CLOSED:
+def _state_now(team: CareTeam) -> str:
+    """The team's state read again under a row lock, inside the caller's transaction: the
+    object a page loaded may be stale, and a team closed a moment ago (its details wiped)
+    must not take new ones. Closing updates the same row, so the two run one after the other."""
+    state = (
+        CareTeam.objects.select_for_update()
+        .filter(pk=team.pk)
+        .values_list("state", flat=True)
+        .first()
+    )
+    if state is None or state == TeamState.CLOSED:
         raise Conflict(_("This team has closed."))
+    return state
+
+
+def _not_closed(team: CareTeam) -> None:
+    _state_now(team)
 
 
 def _open_for_planning(team: CareTeam) -> None:
-    _not_closed(team)
-    if team.state == TeamState.PROPOSED:
+    if _state_now(team) == TeamState.PROPOSED:
         raise Conflict(_("The person at the centre has not accepted this team yet."))
 
 
@@ -291,6 +308,11 @@ def membership_invite(*, actor: Member, team: CareTeam, member: Member) -> TeamM
     _open_for_planning(team)
     if member.network_id != team.network_id:
         raise NotFound()
+    removed = TeamMembership.objects.filter(team=team, member=member, state=MemberState.REMOVED)
+    if removed.exists() and not _is_controller(actor, team):
+        raise PermissionDenied(
+            _("Only the person at the centre can invite back someone they removed.")
+        )
     again = (
         TeamMembership.objects.filter(team=team, member=member)
         .filter(state__in=[MemberState.REMOVED, MemberState.LEFT])
@@ -425,6 +447,9 @@ def slot_create(
     if ends_at <= timezone.now():
         message = _("This slot would already be over. Choose a time still to come.")
         raise InvalidInput(message, fields={"ends_at": [message]})
+    if starts_at > timezone.now() + PLANNING_HORIZON:
+        message = _("Slots can be planned up to two years ahead.")
+        raise InvalidInput(message, fields={"starts_at": [message]})
     return Slot.objects.create(
         team=team,
         kind=kind,

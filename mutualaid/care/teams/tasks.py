@@ -98,13 +98,14 @@ def notify_slot(event: str, slot_id: int, member_id: int) -> None:
     )
     params = {"team": slot.team.name, "kind": slot.get_kind_display(), "when": _when(slot, network)}
     if event == "reminder":
-        subject = _("Reminder: your %(kind)s slot with %(team)s, %(when)s")
+        # Subjects stay general: a mailbox list shows them to anyone looking at the screen.
+        subject = _("Reminder: your care team slot is coming up")
         body = _(
             "Thank you for taking the %(kind)s slot with %(team)s on %(when)s. See the slot in "
             "the app for the details."
         )
     else:
-        subject = _("Nobody has taken a %(kind)s slot with %(team)s yet")
+        subject = _("A care team slot still needs someone")
         body = _(
             "The %(kind)s slot with %(team)s on %(when)s still needs someone. See the slot in "
             "the app if you can take it."

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from mutualaid.care.teams import selectors, services
@@ -17,6 +18,7 @@ from tests.care.teams.conftest import (
     SECRET_DOOR_CODE,
     SECRET_SLOT_ADDRESS,
     SECRET_SLOT_DETAILS,
+    join,
     soon,
 )
 from tests.factories import MemberFactory
@@ -370,7 +372,7 @@ def test_an_empty_slot_in_the_next_two_days_is_flagged_to_the_team_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.slots_flag_empty_sweep() == 1
         assert services.slots_flag_empty_sweep() == 0
-    flagged = [m for m in mailoutbox if "Nobody has taken" in m.subject]
+    flagged = [m for m in mailoutbox if "still needs someone" in m.subject]
     assert sorted(m.to[0] for m in flagged) == sorted([recipient.user.email, neighbour.user.email])
     _no_secret_in(mailoutbox)
 
@@ -435,3 +437,59 @@ def test_a_closed_team_takes_no_new_slots_members_or_details(team, recipient):
     assert row.address is None
     assert not Slot.objects.filter(team=team).exists()
     assert TeamMembership.objects.filter(team=team).count() == 1
+
+
+# --- Review findings: stale objects, re-invitations, far-off dates ---------------------------
+
+
+def test_a_team_closed_after_the_page_loaded_takes_no_new_slot_or_details(team, recipient):
+    stale = CareTeam.objects.get(pk=team.pk)  # what a page loaded before the team closed
+    services.team_close(actor=recipient, team=team)
+    with pytest.raises(Conflict, match="closed"):
+        services.slot_create(
+            actor=recipient,
+            team=stale,
+            kind="meal",
+            starts_at=soon(24),
+            ends_at=soon(25),
+            address="1 Secret Rd",
+        )
+    with pytest.raises(Conflict, match="closed"):
+        services.team_share_set(actor=recipient, team=stale, address="1 Secret Rd")
+    assert not Slot.objects.filter(team=team, address__isnull=False).exists()
+    assert CareTeam.objects.get(pk=team.pk).address is None
+
+
+def test_only_the_person_at_the_centre_invites_back_someone_they_removed(
+    team, recipient, neighbour
+):
+    coordinator = MemberFactory(network=team.network)
+    services.membership_set_coordinator(
+        actor=recipient, membership=join(team, coordinator, recipient), coordinator=True
+    )
+    services.membership_remove(
+        actor=recipient, membership=TeamMembership.objects.get(team=team, member=neighbour)
+    )
+    with pytest.raises(PermissionDenied):
+        services.membership_invite(actor=coordinator, team=team, member=neighbour)
+    assert TeamMembership.objects.get(team=team, member=neighbour).state == "removed"
+    services.membership_invite(actor=recipient, team=team, member=neighbour)
+    assert TeamMembership.objects.get(team=team, member=neighbour).state == "invited"
+
+
+def test_a_slot_far_in_the_future_is_a_clear_error_by_page_too(team, recipient, client):
+    with pytest.raises(InvalidInput, match="two years"):
+        services.slot_create(
+            actor=recipient,
+            team=team,
+            kind="meal",
+            starts_at=soon(24 * 800),
+            ends_at=soon(24 * 800 + 1),
+        )
+    client.force_login(recipient.user)
+    url = reverse("care_teams:slot_create", kwargs={"slug": team.network.slug, "team_id": team.pk})
+    response = client.post(
+        url, {"kind": "meal", "starts_at": "9999-12-31T22:00", "ends_at": "9999-12-31T23:59"}
+    )
+    assert response.status_code in (200, 400)
+    assert not Slot.objects.filter(team=team, starts_at__year__gt=3000).exists()
