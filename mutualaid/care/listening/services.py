@@ -15,6 +15,7 @@ from typing import Final
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -80,8 +81,9 @@ def _after_commit(task: Callable[..., object], *args: object) -> None:
 
 def listen_pseudonym(*, request_id: int, member_id: int) -> str:
     """A name for the person who asked, for this one request: an HMAC of (request, member)
-    under settings.PSEUDONYM_KEY, in its own space ("listen:") so it never equals the same
-    member's name in a circle."""
+    under settings.PSEUDONYM_KEY, in its own space ("listen:"), so it cannot be worked out
+    from the member's circle names (with 1,600 names, it matches one only by chance, as it
+    may match anyone else's)."""
     key = str(settings.PSEUDONYM_KEY).encode()
     digest = hmac.new(key, f"listen:{request_id}:{member_id}".encode(), hashlib.sha256).digest()
     return f"{ADJECTIVES[digest[0] % len(ADJECTIVES)]} {ANIMALS[digest[1] % len(ANIMALS)]}"
@@ -269,10 +271,11 @@ def listen_note_create(*, actor: Member, request: ListenRequest, body: str) -> L
     if not conversation.is_listener:
         raise PermissionDenied(_("Only the listener keeps notes."))
     body = clean_text(body, field="body", max_length=NOTE_MAX)
-    # Read the consent again under this transaction: it may have just been taken back.
+    # A conditional update, not a read: it locks the request row, so a consent being taken
+    # back at this moment either waits for this note (and deletes it) or is seen here.
     consented = ListenRequest.objects.filter(
         pk=request.pk, notes_consent=True, state__in=[State.TAKEN, State.CLOSED]
-    ).exists()
+    ).update(notes_consent=True)
     if not consented:
         raise PermissionDenied(_("Notes need the consent of the person who asked."))
     return ListenNote.objects.create(
@@ -379,11 +382,30 @@ def debrief_prune(*, network_id: int | None = None) -> int:
 # --- Retention ------------------------------------------------------------------------------
 
 
+def _close_quiet_conversations(now: datetime) -> int:
+    """A conversation nobody wrote in for its whole retention period is over: it closes as if
+    one of the two had closed it, and goes a retention period later with "what it's about"
+    (otherwise a taken request nobody closed would stay for ever)."""
+    closed = 0
+    for days in ListenRequest.Retention.values:
+        cutoff = now - timedelta(days=days)
+        recent = ListenMessage.objects.filter(request=OuterRef("pk"), created_at__gt=cutoff)
+        closed += (
+            ListenRequest.objects.filter(
+                state=State.TAKEN, retention_days=days, taken_at__lte=cutoff
+            )
+            .exclude(Exists(recent))
+            .update(state=State.CLOSED, closed_at=now, delete_after=now + timedelta(days=days))
+        )
+    return closed
+
+
 def listening_expire_sweep(*, now: datetime | None = None) -> int:
     """Delete, for real, messages and notes past their retention and requests whose time is
     up (closed, withdrawn, or never taken). Returns how many rows were deleted."""
     now = now or timezone.now()
     with transaction.atomic():
+        _close_quiet_conversations(now)
         messages, _m = ListenMessage.objects.filter(expires_at__lte=now).delete()
         notes, _n = ListenNote.objects.filter(expires_at__lte=now).delete()
         requests, _r = ListenRequest.objects.filter(delete_after__lte=now).delete()

@@ -452,8 +452,10 @@ def test_expired_messages_and_notes_and_closed_requests_are_deleted_for_real(
         assert cursor.fetchone()[0] == 0
         cursor.execute("SELECT COUNT(*) FROM care_listening_listennote")
         assert cursor.fetchone()[0] == 0
+    # and the conversation, quiet for its whole retention, closed by itself
+    request.refresh_from_db()
+    assert request.state == ListenRequest.State.CLOSED
     # and a closed request goes once its retention passed after closing
-    services.listen_request_close(actor=asker, request=request)
     monkeypatch.setattr(timezone, "now", lambda: start + timedelta(days=14))
     assert services.listening_expire_sweep() == 1
     with connection.cursor() as cursor:
@@ -505,3 +507,26 @@ def test_the_data_export_holds_the_listeners_own_settings(listener):
     )
     own = selectors.listening_data_export(member=listener)["listening"]["listener_settings"]
     assert (own["weekly_cap"], own["languages"], own["available"]) == (4, ["es"], False)
+
+
+def test_a_conversation_someone_still_writes_in_stays_open(asker, listener, monkeypatch):
+    start = timezone.now().replace(microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: start)
+    request = services.listen_request_create(
+        actor=asker, language="en", preferred_time="now", retention_days=7
+    )
+    services.listen_request_take(actor=listener, request=request)
+    request.refresh_from_db()
+    monkeypatch.setattr(timezone, "now", lambda: start + timedelta(days=6))
+    services.listen_message_create(actor=asker, request=request, body="Still here")
+    monkeypatch.setattr(timezone, "now", lambda: start + timedelta(days=8))
+    services.listening_expire_sweep()
+    request.refresh_from_db()
+    assert request.state == ListenRequest.State.TAKEN
+    # a week after the last message it closes, and a week after that it is gone
+    monkeypatch.setattr(timezone, "now", lambda: start + timedelta(days=13))
+    services.listening_expire_sweep()
+    assert ListenRequest.objects.get(pk=request.pk).state == ListenRequest.State.CLOSED
+    monkeypatch.setattr(timezone, "now", lambda: start + timedelta(days=20))
+    services.listening_expire_sweep()
+    assert not ListenRequest.objects.filter(pk=request.pk).exists()
