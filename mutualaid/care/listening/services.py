@@ -52,6 +52,7 @@ MESSAGE_MAX: Final = 4000
 NOTE_MAX: Final = 2000
 ABOUT_MAX: Final = 500
 TIME_MAX: Final = 120
+OPEN_REQUESTS_MAX: Final = 3
 
 DEBRIEF_AGREEMENT: Final = gettext_lazy(
     "This circle is for listeners to debrief after conversations.\n"
@@ -118,6 +119,15 @@ def listen_request_create(
     if retention_days not in ListenRequest.Retention.values:
         message = _("Choose how long messages are kept.")
         raise InvalidInput(message, fields={"retention_days": [message]})
+    # Each request emails every available listener: a few waiting at once is the most one
+    # person needs. The member's row is locked so two requests at once count each other.
+    Member.objects.select_for_update().filter(pk=actor.pk).values_list("pk").first()
+    waiting = ListenRequest.objects.filter(requester=actor, state=State.OPEN).count()
+    if waiting >= OPEN_REQUESTS_MAX:
+        raise Conflict(
+            _("You already have %(n)s requests waiting for a listener. Withdraw one first.")
+            % {"n": waiting}
+        )
     now = timezone.now()
     request = ListenRequest.objects.create(
         network=actor.network,

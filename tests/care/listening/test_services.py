@@ -191,7 +191,9 @@ def test_taking_over_the_weekly_cap_is_refused_clearly(asker, listener, monkeypa
     # given a listener whose cap is two conversations a week
     services.listener_settings_update(actor=listener, weekly_cap=2, languages=[], available=True)
     requests = [
-        services.listen_request_create(actor=asker, language="en", preferred_time=str(i))
+        services.listen_request_create(
+            actor=MemberFactory(network=asker.network), language="en", preferred_time=str(i)
+        )
         for i in range(4)
     ]
     start = timezone.now()
@@ -530,3 +532,11 @@ def test_a_conversation_someone_still_writes_in_stays_open(asker, listener, monk
     monkeypatch.setattr(timezone, "now", lambda: start + timedelta(days=20))
     services.listening_expire_sweep()
     assert not ListenRequest.objects.filter(pk=request.pk).exists()
+
+
+def test_a_member_has_at_most_three_requests_waiting_at_once(asker):
+    for _ in range(3):
+        services.listen_request_create(actor=asker, language="en", preferred_time="any")
+    with pytest.raises(Conflict, match="3 requests waiting"):
+        services.listen_request_create(actor=asker, language="en", preferred_time="any")
+    assert ListenRequest.objects.filter(requester=asker).count() == 3
