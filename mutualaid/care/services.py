@@ -261,6 +261,7 @@ def membership_invite(*, actor: Member, circle: Circle, member: Member) -> Circl
         circle=circle, state=State.ACTIVE, is_facilitator=True
     ):
         _after_commit(tasks.notify_facilitator, "invited", facilitator.pk)
+    _after_commit(tasks.notify_member, "invited", membership.pk)
     return membership
 
 
@@ -275,6 +276,7 @@ def membership_accept(*, actor: Member, membership: CircleMembership) -> CircleM
     if not updated:
         raise Conflict(_("This request was already answered."))
     _log(membership.circle, CircleLogEntry.Action.MEMBER_ACCEPTED)
+    _after_commit(tasks.notify_member, "welcomed", membership.pk)
     membership.refresh_from_db()
     return membership
 

@@ -49,6 +49,50 @@ def notify_facilitator(event: str, membership_id: int) -> None:
         )
 
 
+@db_task(retries=3, retry_delay=60)
+def notify_member(event: str, membership_id: int) -> None:
+    """Tell a person about their own place in a circle: they were invited (they can decline
+    on its page), or a facilitator welcomed them in. Nothing else about the circle."""
+    from mutualaid.care.models import CircleMembership
+
+    states = {"invited": CircleMembership.State.INVITED, "welcomed": CircleMembership.State.ACTIVE}
+    if event not in states:
+        return
+    membership = (
+        CircleMembership.objects.select_related("circle__network", "member__user")
+        .filter(pk=membership_id, state=states[event])
+        .first()
+    )
+    if membership is None:
+        return  # declined, left or removed since: nothing to say
+    circle = membership.circle
+    path = reverse(
+        "care:circle_detail", kwargs={"slug": circle.network.slug, "circle_id": circle.pk}
+    )
+    # The subject stays general: a mailbox list shows it to anyone looking at the screen.
+    subjects = {
+        "invited": _("You were invited to a peer-support circle"),
+        "welcomed": _("You were welcomed into a peer-support circle"),
+    }
+    bodies = {
+        "invited": _(
+            "A member invited you to %(circle)s. Its facilitators will welcome you; if you "
+            "would rather not join, you can decline on its page."
+        ),
+        "welcomed": _(
+            "You are now a member of %(circle)s. Read and accept its agreement on its page "
+            "before you share anything; you can leave at any time."
+        ),
+    }
+    email_member(
+        membership.member,
+        subject=subjects[event],
+        body=bodies[event],
+        params={"circle": circle.name},
+        path=path,
+    )
+
+
 @db_periodic_task(crontab(minute="*/10"))
 def expire_posts() -> int:
     from mutualaid.care.services import posts_expire_sweep

@@ -108,9 +108,27 @@ def test_facilitators_are_told_of_an_invitation_without_who(
     ines = MemberFactory(network=circle.network, display_name="Ines Invited")
     with django_capture_on_commit_callbacks(execute=True):
         services.membership_invite(actor=poster, circle=circle, member=ines)
-    assert [m.to for m in mailoutbox] == [[facilitator.user.email]]
-    assert "Ines" not in mailoutbox[0].subject + mailoutbox[0].body
-    assert poster.display_name not in mailoutbox[0].body
+    [told] = [m for m in mailoutbox if m.to == [facilitator.user.email]]
+    assert "Ines" not in told.subject + told.body
+    assert poster.display_name not in told.body
+
+
+def test_the_invited_person_is_told_and_told_again_when_welcomed(
+    circle, facilitator, poster, django_capture_on_commit_callbacks, mailoutbox
+):
+    ines = MemberFactory(network=circle.network, display_name="Ines Invited")
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = services.membership_invite(actor=poster, circle=circle, member=ines)
+    [invitation] = [m for m in mailoutbox if m.to == [ines.user.email]]
+    assert "invited" in invitation.subject
+    assert circle.name not in invitation.subject  # a mailbox list shows subjects
+    assert "decline" in invitation.body
+    assert poster.display_name not in invitation.body  # who invited is not said
+    with django_capture_on_commit_callbacks(execute=True):
+        services.membership_accept(actor=facilitator, membership=invited)
+    welcomed = [m for m in mailoutbox if m.to == [ines.user.email] and "welcomed" in m.subject]
+    assert len(welcomed) == 1
+    assert "agreement" in welcomed[0].body
 
 
 # --- Pausing, welcoming back, removing --------------------------------------------------------
