@@ -258,9 +258,7 @@ def care_posts(request: HttpRequest, circle_id: PathId, q: SearchQuery = "") -> 
     """Threads, newest first, each under its pseudonym. With `q`, only the threads where one
     post holds every word of it (case and accents aside)."""
     own = _inside(request, circle_id)
-    if q.strip():
-        return list(selectors.threads_matching(membership=own, query=q)[:100])
-    return list(selectors.threads(membership=own)[:100])
+    return list(selectors.threads_searched(membership=own, query=q)[:100])
 
 
 @router.post(

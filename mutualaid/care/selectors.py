@@ -133,6 +133,14 @@ def threads_matching(*, membership: CircleMembership, query: str) -> QuerySet[Po
     return threads(membership=membership).filter(pk__in=hits)
 
 
+def threads_searched(*, membership: CircleMembership, query: str = "") -> QuerySet[Post]:
+    """What a member reading the circle sees: every thread when nothing is searched for,
+    otherwise the threads that match (one rule for the page and the API)."""
+    if not query.strip():
+        return threads(membership=membership)
+    return threads_matching(membership=membership, query=query)
+
+
 def circle_roster(*, circle: Circle) -> QuerySet[CircleMembership]:
     """Who is in the circle, by display name: never beside a pseudonym, and sorted by name,
     never by joining order or id, which the order of first posts could be lined up against."""

@@ -6,7 +6,6 @@ Posts are shown under their pseudonym, never beside a member's name.
 """
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -25,7 +24,7 @@ from mutualaid.care.forms import (
     ReplyForm,
     WillingForm,
 )
-from mutualaid.care.models import CircleMembership, Post
+from mutualaid.care.models import CircleMembership
 from mutualaid.core.errors import DomainError, NotFound
 from mutualaid.networks.decorators import member_page, network_page
 from mutualaid.networks.models import Member
@@ -100,7 +99,9 @@ def circle_detail(request: HttpRequest, circle_id: int) -> HttpResponse:
     context |= {
         "agreement": agreement,
         "agreed": agreement is not None and own.agreed_version == agreement.version,
-        "threads": _threads(request, own)[:100],
+        "threads": selectors.threads_searched(membership=own, query=request.GET.get("q", "")[:200])[
+            :100
+        ],
         "query": request.GET.get("q", "")[:200],
         "roster": selectors.circle_roster(circle=circle),
         "small_circle": selectors.circle_is_small(circle=circle),
@@ -112,13 +113,6 @@ def circle_detail(request: HttpRequest, circle_id: int) -> HttpResponse:
         "reactions": ReactionForm.base_fields["kind"].choices,  # type: ignore[attr-defined]
     }
     return render(request, "care/circle_detail.html", context)
-
-
-def _threads(request: HttpRequest, own: CircleMembership) -> QuerySet[Post]:
-    query = request.GET.get("q", "")[:200]
-    if query.strip():
-        return selectors.threads_matching(membership=own, query=query)
-    return selectors.threads(membership=own)
 
 
 @require_GET
