@@ -39,6 +39,7 @@ How the database becomes arrays (the array format itself is in docs/matching.md)
 
 from __future__ import annotations
 
+import hashlib
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -313,18 +314,94 @@ def _helper_facts(
     return facts
 
 
+def helper_arrays(
+    network: Network,
+    *,
+    now: datetime,
+    policy: MatchingPolicy,
+    by_id: dict[int, int],
+    by_slug: dict[str, int],
+) -> dict[str, Any]:
+    """Every member who could take a task now, as the `helper_*` arrays of a `Problem`."""
+    members: list[dict[str, Any]] = list(active_members(network).values(*HELPER_VALUES))
+    facts = _helper_facts(network, members, by_id, by_slug)
+    own_caps = {m["pk"]: m["weekly_task_cap"] for m in members if facts[m["pk"]].categories}
+    room = capacity_left(own_caps, policy=policy, now=now, network=network)
+    helpers = [
+        m
+        for m in members
+        if m["pk"] in own_caps
+        and room[m["pk"]] > 0
+        and is_valid_public_cell(facts[m["pk"]].cell or "")
+    ]
+    load = recent_load(network, now=now)
+    ids = [m["pk"] for m in helpers]
+    return {
+        "helper_id": np.array(ids, dtype=np.int64),
+        "helper_cell": np.array([_cell_int(facts[pk].cell) for pk in ids], dtype=np.uint64),
+        # Built as uint64 here: "any category" is 2**64 - 1, which a plain list would not keep.
+        "helper_categories": np.array([facts[pk].categories for pk in ids], dtype=np.uint64),
+        "helper_languages": np.array(
+            [language_mask(m["languages"]) for m in helpers], dtype=np.uint64
+        ),
+        "helper_slots": np.array([facts[pk].slots or ALL_SLOTS for pk in ids], dtype=np.uint32),
+        "helper_capacity": np.array([room[pk] for pk in ids], dtype=np.int32),
+        "helper_radius_km": np.array([max(1.0, facts[pk].radius) for pk in ids], dtype=np.float64),
+        "helper_recent_load": np.array([float(load[pk]) for pk in ids], dtype=np.float64),
+    }
+
+
+# How long instant suggestions may reuse a network's helper arrays. A need's page loads
+# every helper of the network (0.1 to 0.4 s at 5,000 members); reusing them for a minute makes
+# a page view a lookup. Any write to the network (profiles, offers, matches, membership,
+# policy) moves its data version and so the key, and what must never be stale is read fresh
+# on every view: blocks, the need's own declines and asks, and whether each suggested helper
+# is still an active member (`selectors.need_candidates`).
+HELPER_ARRAYS_SECONDS = 60
+
+
+def cached_helper_arrays(
+    network: Network,
+    *,
+    now: datetime,
+    policy: MatchingPolicy,
+    by_id: dict[int, int],
+    by_slug: dict[str, int],
+) -> dict[str, Any]:
+    """`helper_arrays`, shared for up to a minute by every view of the same network data."""
+    from django.core.cache import cache
+
+    from mutualaid.core.pagecache import network_data_version
+
+    minute = int(now.timestamp() // HELPER_ARRAYS_SECONDS)
+    # what the arrays are computed from besides the rows: the caps of the policy, the
+    # categories' bits and the moment (to the minute, which also keeps a test's clock honest)
+    inputs = (
+        f"{network.pk}:{network_data_version(network.slug)}:{minute}:"
+        f"{policy.helper_cap}:{policy.cap_period_days}:{sorted(by_id.items())}"
+    )
+    key = f"matching-helpers:{hashlib.sha256(inputs.encode()).hexdigest()}"
+    arrays: dict[str, Any] | None = cache.get(key)
+    if arrays is None:
+        arrays = helper_arrays(network, now=now, policy=policy, by_id=by_id, by_slug=by_slug)
+        cache.set(key, arrays, 2 * HELPER_ARRAYS_SECONDS)
+    return arrays
+
+
 def problem_for_network(
     network: Network,
     *,
     now: datetime | None = None,
     need_ids: Iterable[int] | None = None,
     include_matched_needs: bool = False,
+    cached_helpers: bool = False,
 ) -> tuple[Problem, Lookup]:
     """One network's matching job as arrays, and the way back to its rows.
 
     `need_ids` limits the needs (instant suggestions load one); ids from another network are
     refused with NotInNetwork. `include_matched_needs` keeps needs that already have a live
-    match (instant suggestions for a need someone was already asked about)."""
+    match (instant suggestions for a need someone was already asked about). `cached_helpers`
+    takes the helper side from `cached_helper_arrays` (instant suggestions; never the batch)."""
     from mutualaid.matching.core import Problem
 
     now = now or timezone.now()
@@ -348,23 +425,18 @@ def problem_for_network(
     else:
         needs = open_needs(network, only=need_ids, policy=policy, now=now)
     needs = [n for n in needs if n["category_id"] in by_id and is_valid_public_cell(n["cell"])]
-    helped = help_received(network, now=now)
-
-    members: list[dict[str, Any]] = list(active_members(network).values(*HELPER_VALUES))
-    facts = _helper_facts(network, members, by_id, by_slug)
-    own_caps = {m["pk"]: m["weekly_task_cap"] for m in members if facts[m["pk"]].categories}
-    room = capacity_left(own_caps, policy=policy, now=now, network=network)
-    helpers = [
-        m
-        for m in members
-        if m["pk"] in own_caps
-        and room[m["pk"]] > 0
-        and is_valid_public_cell(facts[m["pk"]].cell or "")
-    ]
-    load = recent_load(network, now=now)
+    helped = help_received(
+        network,
+        now=now,
+        requesters=None if need_ids is None else {n["requester_id"] for n in needs},
+    )
+    helpers = (
+        cached_helper_arrays(network, now=now, policy=policy, by_id=by_id, by_slug=by_slug)
+        if cached_helpers
+        else helper_arrays(network, now=now, policy=policy, by_id=by_id, by_slug=by_slug)
+    )
 
     need_id_list = [n["pk"] for n in needs]
-    helper_id_list = [m["pk"] for m in helpers]
     loaded = set(need_id_list)
     scope = (
         Match.objects.filter(need_id__in=need_id_list)
@@ -404,17 +476,7 @@ def problem_for_network(
             if policy.weight_area > 0 and needs
             else []
         ),
-        helper_id=helper_id_list,
-        helper_cell=[_cell_int(facts[pk].cell) for pk in helper_id_list],
-        # Built as uint64 here: "any category" is 2**64 - 1, which a plain list would not keep.
-        helper_categories=np.array(
-            [facts[pk].categories for pk in helper_id_list], dtype=np.uint64
-        ),
-        helper_languages=[language_mask(m["languages"]) for m in helpers],
-        helper_slots=[facts[pk].slots or ALL_SLOTS for pk in helper_id_list],
-        helper_capacity=[room[pk] for pk in helper_id_list],
-        helper_radius_km=[max(1.0, facts[pk].radius) for pk in helper_id_list],
-        helper_recent_load=[float(load[pk]) for pk in helper_id_list],
+        **helpers,
         blocked_members=np.array(blocked, dtype=np.int64).reshape(-1, 2),
         declined_pairs=np.array(declined, dtype=np.int64).reshape(-1, 2),
     )
@@ -423,7 +485,7 @@ def problem_for_network(
         now=now,
         policy=policy,
         need_rows={pk: row for row, pk in enumerate(need_id_list)},
-        helper_rows={pk: row for row, pk in enumerate(helper_id_list)},
+        helper_rows={int(pk): row for row, pk in enumerate(helpers["helper_id"])},
         category_bits=by_id,
     )
     return problem, lookup

@@ -151,12 +151,19 @@ def recent_load(network: Network, *, now: datetime) -> Counter[int]:
     )
 
 
-def help_received(network: Network, *, now: datetime) -> Counter[int]:
-    """Times each requester of the network was helped (a helper accepted) in the last four
-    weeks."""
+def help_received(
+    network: Network, *, now: datetime, requesters: Iterable[int] | None = None
+) -> Counter[int]:
+    """Times each requester of the network (or only of `requesters`) was helped (a helper
+    accepted) in the last four weeks."""
     since = now - timedelta(days=RECENT_DAYS)
+    matches = Match.objects.filter(
+        need__network=network, state__in=TAKEN_STATES, accepted_at__gte=since
+    )
+    if requesters is not None:
+        matches = matches.filter(need__requester__in=list(requesters))
     return _counts(
-        Match.objects.filter(need__network=network, state__in=TAKEN_STATES, accepted_at__gte=since),
+        matches,
         "need__requester",
     )
 
@@ -324,7 +331,7 @@ def need_candidates(*, member: Member, need: Need, now: datetime | None = None) 
         if m.helper is not None
     ]
     problem, lookup = adapter.problem_for_network(
-        need.network, now=now, need_ids=[need.pk], include_matched_needs=True
+        need.network, now=now, need_ids=[need.pk], include_matched_needs=True, cached_helpers=True
     )
     if problem.n_needs == 0 or problem.n_helpers == 0:
         return asked
@@ -344,7 +351,8 @@ def need_candidates(*, member: Member, need: Need, now: datetime | None = None) 
         k=INSTANT_SUGGESTIONS,
         exclude_helper_ids=np.array(sorted(excluded), dtype=np.int64),
     )
-    members = Member.objects.in_bulk(top.helper_id.tolist())
+    # The helper arrays may be up to a minute old: who is still an active member is read now.
+    members = active_members(need.network).in_bulk(top.helper_id.tolist())
     found = []
     for helper_id, km in zip(top.helper_id.tolist(), top.distance_km.tolist(), strict=True):
         if helper_id not in members:
