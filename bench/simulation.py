@@ -8,12 +8,13 @@ holds in each cell, and how many cells meet each goal.
 
     .venv/bin/python bench/simulation.py [--weeks 4] [--helpers 300] [--jobs 2]
         [--engine-mode instant+batch|instant-all+batch|batch] [--batch-minutes 15]
-        [--asks-per-need 1] [--ask-next-after-hours 0]
+        [--asks-per-need 1] [--ask-next-after-hours 0] [--fill-rate-bound]
 
 Each policy also reports how often helpers are asked (asks per helper and week, mean and the
 most in any one helper-week) and, for the engine, how many asks ended "no longer needed"
 because another helper said yes first (`withdrawn_proposals`). docs/matching.md has the grid's
-results for each setting.
+results for each setting. With `--fill-rate-bound`, each cell also says what any allocation
+that knows the future could reach on the fill-rate goal (`fill_rate_bounds`).
 """
 
 import argparse
@@ -27,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mutualaid.matching.simulate import simulate  # noqa: E402
+from mutualaid.matching.simulate import fill_rate_bounds, simulate  # noqa: E402
 from mutualaid.matching.simulation.config import ENGINE_MODES, SimConfig  # noqa: E402
 
 # name -> (accept_base, accept_half_km, accept_load_factor)
@@ -73,6 +74,7 @@ def run_cell(cell: dict) -> dict:
     started = time.perf_counter()
     report = simulate(config)
     goals = report["goals"]
+    bound = {"fill_rate_bound": fill_rate_bounds(config)} if cell["fill_rate_bound"] else {}
     return {
         "cell": {k: cell[k] for k in ("rate", "curve", "geography", "seed")},
         "world": {k: v for k, v in report["world"].items() if k != "neighbourhoods"},
@@ -81,6 +83,7 @@ def run_cell(cell: dict) -> dict:
         "vs_fcfs": goals["vs_fcfs"],
         "vs_greedy": goals["vs_greedy"],
         "no_helper_over_cap": goals["no_helper_over_cap"],
+        **bound,
     }
 
 
@@ -106,10 +109,27 @@ def summary(cells: list[dict]) -> dict:
         "median_speedup_vs_fcfs_range": _range(c["vs_fcfs"]["median_speedup"] for c in cells),
         "fill_gini_cut_vs_greedy_range": _range(c["vs_greedy"]["fill_gini_cut"] for c in cells),
         "extra_travel_vs_greedy_range": _range(c["vs_greedy"]["extra_travel"] for c in cells),
+        **(
+            {"fill_rate_goal_out_of_reach": out_of_reach(cells)}
+            if "fill_rate_bound" in cells[0]
+            else {}
+        ),
         "all_goals_hold_everywhere": all(
             c["vs_fcfs"]["holds"] and c["vs_greedy"]["holds"] and c["no_helper_over_cap"]
             for c in cells
         ),
+    }
+
+
+def out_of_reach(cells: list[dict]) -> dict:
+    """Cells where no allocation at all, knowing the future, reaches the fill-rate goal."""
+    bounds = [c["fill_rate_bound"] for c in cells]
+    return {
+        "no_neighbourhood_worse_off": sum(
+            1 for b in bounds if b["least_km_at_target_no_neighbourhood_worse_off"] is None
+        ),
+        "as_many_met": sum(1 for b in bounds if b["least_km_at_target_as_many_met"] is None),
+        "cells": len(bounds),
     }
 
 
@@ -157,6 +177,12 @@ def main() -> int:
         help="with --asks-per-need above 1, ask one more helper after this many hours "
         "unanswered (default %(default)s: all at once)",
     )
+    p.add_argument(
+        "--fill-rate-bound",
+        action="store_true",
+        help="also solve, per cell, what any allocation that knows the future could reach on "
+        "the fill-rate goal (mutualaid/matching/simulation/bound.py)",
+    )
     p.add_argument("--jobs", type=int, default=2, help="cells run in parallel")
     args = p.parse_args()
     grid = list(
@@ -171,7 +197,7 @@ def main() -> int:
          "helpers": args.helpers, "batch_minutes": args.batch_minutes,
          "engine_mode": args.engine_mode, "asks_per_need": args.asks_per_need,
          "ask_next_after_hours": args.ask_next_after_hours,
-         "dispatch_minutes": args.dispatch_minutes}
+         "dispatch_minutes": args.dispatch_minutes, "fill_rate_bound": args.fill_rate_bound}
         for i, (r, c, g) in enumerate(grid)
     ]  # fmt: skip
     started = time.perf_counter()

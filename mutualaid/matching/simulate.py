@@ -5,7 +5,8 @@ The simulation is pure (numpy, h3, matplotlib for plots); it never touches Djang
 The model lives in `mutualaid/matching/simulation/`: `world` draws the city (needs, helpers,
 acceptance draws shared by every policy), `run` is the event loop and its rules, `policies` are
 fcfs, greedy and the engine (instant suggestions plus batch solves, as the app runs it),
-`metrics` and `plots` report. bench/README.md describes the model and its results in plain words.
+`metrics` and `plots` report, and `bound` is what no policy can beat on the fill-rate goal
+(`fill_rate_bounds`). bench/README.md describes the model and its results in plain words.
 """
 
 from __future__ import annotations
@@ -192,6 +193,39 @@ def _vs_greedy(mine: dict[str, Any], greedy_: dict[str, Any]) -> dict[str, Any]:
         "extra_travel": extra,
         "travel_at_most_5pct_more": near,
         "holds": fair and near,
+    }
+
+
+def fill_rate_bounds(config: SimConfig) -> dict[str, Any]:
+    """What any policy could reach on the fill-rate goal against greedy in this world, by
+    `simulation.bound.fill_rate_bound` (an allocation that knows the future and ignores time).
+
+    Gives the least travel of such an allocation at greedy's own fill-rate Gini, and at the
+    goal's Gini (30% below greedy's) while leaving no neighbourhood with fewer needs met than
+    under greedy, or while meeting no fewer needs in all; None where it cannot be reached."""
+    from mutualaid.matching.simulation.bound import fill_rate_bound
+
+    world = build_world(config)
+    out = run_policy(world, "greedy")
+    met = ~np.isnan(out.met_at)
+    report = summarise(world, out)
+    greedy_gini = float(report["gini_fill_rate_neighbourhoods"])
+    target = (1 - GOAL_FILL_GINI_CUT_VS_GREEDY) * greedy_gini
+
+    def bound(gini_target: float, keep: Any) -> float | None:
+        km = fill_rate_bound(world, gini_target=gini_target, baseline_met=met, keep=keep)
+        return None if km is None else round(km, 1)
+
+    return {
+        "greedy": {
+            "gini_fill_rate_neighbourhoods": report["gini_fill_rate_neighbourhoods"],
+            "total_travel_km": report["total_travel_km"],
+            "met": report["met"],
+        },
+        "target_gini": round(target, 4),
+        "least_km_at_greedy_gini": bound(greedy_gini, "each"),
+        "least_km_at_target_no_neighbourhood_worse_off": bound(target, "each"),
+        "least_km_at_target_as_many_met": bound(target, "total"),
     }
 
 

@@ -1,0 +1,112 @@
+"""The fill-rate bound: a linear program over every allocation a policy could end a run with.
+
+It is only evidence if it is a true relaxation, so every policy's real outcome must be one of
+its allocations; and on hand-made worlds it must give the answers worked out by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from mutualaid.matching import simulate as sim
+from mutualaid.matching.simulation.bound import (
+    fill_rate_bound,
+    hood_counts,
+    run_capacity,
+    usable_pairs,
+)
+from mutualaid.matching.simulation.config import neighbourhoods
+from mutualaid.matching.simulation.metrics import gini
+from mutualaid.matching.simulation.world import World, build_world
+from tests.matching.test_simulate import ALL_POLICIES, SMALL, tiny_world
+
+
+def two_neighbourhoods(posted: list[float]) -> World:
+    """One helper with a cap of 2 a week; needs 0 and 1 live 1 km away (neighbourhood A),
+    needs 2 and 3 live 5 km away (neighbourhood B)."""
+    world = tiny_world([[1.0], [1.0], [5.0], [5.0]], posted, cap=[2])
+    hood = np.array([0, 0, 1, 1], dtype=np.int64)
+    return replace(
+        world,
+        places=neighbourhoods("city")[:2],
+        requesters=replace(world.requesters, hood=hood),
+    )
+
+
+MET_IN_A = np.array([True, True, False, False])
+
+
+def test_hand_made_world_gives_the_hand_worked_answers() -> None:
+    world = two_neighbourhoods([0.0, 1.0, 2.0, 3.0])  # all within one week: room for 2
+    assert gini(hood_counts(world, MET_IN_A) / 2) == pytest.approx(0.5)
+
+    # equal fill rates take one need from each side: 1 km + 5 km
+    assert fill_rate_bound(
+        world, gini_target=0.0, baseline_met=MET_IN_A, keep="total"
+    ) == pytest.approx(6.0)
+    # ... which would leave A with fewer needs met than before: not allowed with "each"
+    assert fill_rate_bound(world, gini_target=0.0, baseline_met=MET_IN_A, keep="each") is None
+    # the baseline's own Gini is reached by the baseline itself, at its own travel
+    assert fill_rate_bound(
+        world, gini_target=0.5, baseline_met=MET_IN_A, keep="each"
+    ) == pytest.approx(2.0)
+
+
+def test_a_run_spanning_two_weeks_gives_each_helper_two_weeks_of_room() -> None:
+    world = two_neighbourhoods([0.0, 1.0, 2.0, 170.0])  # the last need expires in week 2
+    assert run_capacity(world).tolist() == [4]
+    assert fill_rate_bound(
+        world, gini_target=0.0, baseline_met=MET_IN_A, keep="each"
+    ) == pytest.approx(12.0)
+
+
+def test_a_pair_whose_draw_is_above_the_curve_at_zero_load_is_never_usable() -> None:
+    world = two_neighbourhoods([0.0, 1.0, 2.0, 3.0])
+    draws = world.accept_draw.copy()
+    draws[2:, 0] = 0.99  # B's needs would be declined even by a helper with nothing to do
+    world = replace(world, accept_draw=draws)
+    assert usable_pairs(world)[:, 0].tolist() == [True, True, False, False]
+    assert fill_rate_bound(world, gini_target=0.0, baseline_met=MET_IN_A, keep="total") is None
+
+
+@pytest.mark.parametrize("seed", [3, 5])
+def test_every_policys_outcome_is_one_of_the_bounds_allocations(seed: int) -> None:
+    world = build_world(replace(SMALL, weeks=2, needs_per_day=40, helpers=40, seed=seed))
+    usable, capacity = usable_pairs(world), run_capacity(world)
+    for name in ALL_POLICIES:
+        out = sim.run_policy(world, name)
+        met = np.flatnonzero(~np.isnan(out.met_at))
+        assert len(met) > 0, name
+        assert usable[met, out.helper[met]].all(), name
+        per_helper = np.bincount(out.helper[met], minlength=len(world.helpers.id))
+        assert (per_helper <= capacity).all(), name
+        # so at the policy's own fill rates the bound is reachable, and at no more travel
+        rates = hood_counts(world, ~np.isnan(out.met_at)) / np.bincount(
+            world.need_hood, minlength=len(world.places)
+        ).clip(min=1)
+        travel = float(world.distance_km[met, out.helper[met]].astype(float).sum())
+        least = fill_rate_bound(
+            world, gini_target=gini(rates) + 1e-9, baseline_met=~np.isnan(out.met_at)
+        )
+        assert least is not None, name
+        assert least <= travel + 1e-6, name
+
+
+def test_the_report_gives_the_goals_target_and_the_three_answers() -> None:
+    small = replace(SMALL, weeks=2, needs_per_day=40, helpers=40)
+    report = sim.fill_rate_bounds(replace(small, seed=3))
+    greedy_gini = report["greedy"]["gini_fill_rate_neighbourhoods"]
+    assert report["target_gini"] == pytest.approx(0.7 * greedy_gini, abs=1e-4)
+    assert report["least_km_at_greedy_gini"] <= report["greedy"]["total_travel_km"]
+    # keeping every neighbourhood whole is a stricter rule than keeping the total
+    each = report["least_km_at_target_no_neighbourhood_worse_off"]
+    total = report["least_km_at_target_as_many_met"]
+    assert report["least_km_at_greedy_gini"] < total < each
+
+    # a world where the goal is out of reach unless some neighbourhood gets less help
+    report = sim.fill_rate_bounds(replace(small, seed=6))
+    assert report["least_km_at_target_no_neighbourhood_worse_off"] is None
+    assert report["least_km_at_target_as_many_met"] is not None
