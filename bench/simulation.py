@@ -130,6 +130,17 @@ def out_of_reach(cells: list[dict]) -> dict:
         ),
         "as_many_met": sum(1 for b in bounds if b["least_km_at_target_as_many_met"] is None),
         "cells": len(bounds),
+        # the most any allocation could cut greedy's fill-rate Gini without taking help from a
+        # neighbourhood (the goal asks for 0.30)
+        "largest_cut_no_neighbourhood_worse_off_range": _range(
+            round(
+                1
+                - b["lowest_gini_no_neighbourhood_worse_off"]
+                / b["greedy"]["gini_fill_rate_neighbourhoods"],
+                3,
+            )
+            for b in bounds
+        ),
     }
 
 

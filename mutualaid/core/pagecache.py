@@ -42,12 +42,27 @@ def network_data_version(network_slug: str) -> int:
     return int(version)
 
 
+def network_snapshot_key(network_slug: str, name: str) -> str:
+    """The one cache key of a snapshot of a network's data (e.g. matching's helper arrays).
+
+    A snapshot is overwritten in place, never piled up under new keys, and deleted by every
+    write to the network, so no copy outlives a change (an account deletion included)."""
+    if name not in NETWORK_SNAPSHOTS:
+        raise ValueError(f"unknown network snapshot {name!r}")
+    return f"network-snapshot:{name}:{network_slug}"
+
+
+NETWORK_SNAPSHOTS = ("matching-helpers",)
+
+
 def network_data_changed(network_slug: str) -> None:
-    """Invalidate every cached page about this network (called after a write commits)."""
+    """Invalidate every cached page about this network and delete its snapshots (called after a
+    write commits)."""
     try:
         cache.incr(_version_key(network_slug))
     except ValueError:  # not cached yet, or evicted: start a fresh, distinct version
         cache.set(_version_key(network_slug), network_data_version(network_slug) + 1)
+    cache.delete_many([network_snapshot_key(network_slug, name) for name in NETWORK_SNAPSHOTS])
 
 
 def _auth_hash_key(user_id: object) -> str:

@@ -352,11 +352,12 @@ def helper_arrays(
 
 
 # How long instant suggestions may reuse a network's helper arrays. A need's page loads
-# every helper of the network (0.1 to 0.4 s at 5,000 members); reusing them for a minute makes
-# a page view a lookup. Any write to the network (profiles, offers, matches, membership,
-# policy) moves its data version and so the key, and what must never be stale is read fresh
-# on every view: blocks, the need's own declines and asks, and whether each suggested helper
-# is still an active member (`selectors.need_candidates`).
+# every helper of the network (about 0.15 s at 5,000 members, bench/suggestions.py); reusing
+# them for up to a minute makes a page view a lookup. The copy is one cache entry per network,
+# overwritten in place and deleted by every write to the network (`pagecache.network_data_changed`:
+# profiles, offers, matches, membership, policy, account deletion). What must never be stale is
+# read on every view: blocks, the need's own declines and asks, and whether each suggested
+# helper is still an active member (`selectors.need_candidates`).
 HELPER_ARRAYS_SECONDS = 60
 
 
@@ -371,20 +372,24 @@ def cached_helper_arrays(
     """`helper_arrays`, shared for up to a minute by every view of the same network data."""
     from django.core.cache import cache
 
-    from mutualaid.core.pagecache import network_data_version
+    from mutualaid.core.pagecache import network_data_version, network_snapshot_key
 
+    # What the arrays are computed from besides the rows: the data version (a view that loaded
+    # before a write and stores after it is not reused), the policy's caps, the categories'
+    # bits and the minute (which also keeps an explicit `now` honest).
     minute = int(now.timestamp() // HELPER_ARRAYS_SECONDS)
-    # what the arrays are computed from besides the rows: the caps of the policy, the
-    # categories' bits and the moment (to the minute, which also keeps a test's clock honest)
     inputs = (
         f"{network.pk}:{network_data_version(network.slug)}:{minute}:"
         f"{policy.helper_cap}:{policy.cap_period_days}:{sorted(by_id.items())}"
     )
-    key = f"matching-helpers:{hashlib.sha256(inputs.encode()).hexdigest()}"
-    arrays: dict[str, Any] | None = cache.get(key)
-    if arrays is None:
-        arrays = helper_arrays(network, now=now, policy=policy, by_id=by_id, by_slug=by_slug)
-        cache.set(key, arrays, 2 * HELPER_ARRAYS_SECONDS)
+    fingerprint = hashlib.sha256(inputs.encode()).hexdigest()
+    key = network_snapshot_key(network.slug, "matching-helpers")
+    cached = cache.get(key)
+    if cached is not None and cached[0] == fingerprint:
+        arrays: dict[str, Any] = cached[1]
+        return arrays
+    arrays = helper_arrays(network, now=now, policy=policy, by_id=by_id, by_slug=by_slug)
+    cache.set(key, (fingerprint, arrays), HELPER_ARRAYS_SECONDS)
     return arrays
 
 

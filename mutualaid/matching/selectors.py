@@ -341,6 +341,13 @@ def need_candidates(*, member: Member, need: Need, now: datetime | None = None) 
     blocks = problem.blocked_members
     excluded |= set(blocks[blocks[:, 0] == need.requester_id, 1].tolist())
     excluded |= set(blocks[blocks[:, 1] == need.requester_id, 0].tolist())
+    # The helper arrays may be up to a minute old: who stopped taking part is read now, and
+    # left out before the top five are chosen, so the page still shows five when others fit.
+    excluded |= set(
+        Member.objects.filter(network=need.network)
+        .exclude(pk__in=active_members(need.network).values("pk"))
+        .values_list("pk", flat=True)
+    )
     index = HelperIndex.from_problem(problem, adapter.core_policy(policy))
     top = index.top(
         cell=int(problem.need_cell[row]),
@@ -351,7 +358,6 @@ def need_candidates(*, member: Member, need: Need, now: datetime | None = None) 
         k=INSTANT_SUGGESTIONS,
         exclude_helper_ids=np.array(sorted(excluded), dtype=np.int64),
     )
-    # The helper arrays may be up to a minute old: who is still an active member is read now.
     members = active_members(need.network).in_bulk(top.helper_id.tolist())
     found = []
     for helper_id, km in zip(top.helper_id.tolist(), top.distance_km.tolist(), strict=True):
