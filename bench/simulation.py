@@ -40,6 +40,7 @@ KEYS = (
     "share_met",
     "hours_to_helper_median",
     "hours_to_helper_p90",
+    "answer_hours_median",
     "gini_help_received",
     "gini_fill_rate_neighbourhoods",
     "gini_helper_load",
@@ -107,6 +108,11 @@ def summary(cells: list[dict]) -> dict:
         ),
         "vs_greedy_holds": count(lambda c: c["vs_greedy"]["holds"]),
         "median_speedup_vs_fcfs_range": _range(c["vs_fcfs"]["median_speedup"] for c in cells),
+        # fcfs's median over the median answer delay: about the most a policy asking one helper
+        # at a time could speed up on fcfs (a sample median of met needs' answers can sit a
+        # little below it), and the cells where even that is under 2x
+        "one_ask_speedup_ceiling_range": _range(one_ask_ceiling(c) for c in cells),
+        "one_ask_speedup_ceiling_under_2x": count(lambda c: one_ask_ceiling(c) < 2),
         "fill_gini_cut_vs_greedy_range": _range(c["vs_greedy"]["fill_gini_cut"] for c in cells),
         "extra_travel_vs_greedy_range": _range(c["vs_greedy"]["extra_travel"] for c in cells),
         **(
@@ -119,6 +125,11 @@ def summary(cells: list[dict]) -> dict:
             for c in cells
         ),
     }
+
+
+def one_ask_ceiling(cell: dict) -> float:
+    fcfs_median = cell["policies"]["fcfs"]["hours_to_helper_median"]
+    return round(fcfs_median / cell["world"]["median_answer_hours"], 3)
 
 
 def out_of_reach(cells: list[dict]) -> dict:

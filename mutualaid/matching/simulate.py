@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
@@ -127,6 +128,11 @@ def describe(world: World) -> dict[str, Any]:
         "requesters": int(len(np.unique(world.needs.requester))),
         "weekly_capacity": int(world.helpers.cap.sum()),
         "needs_with_no_possible_helper": int((~possible).sum()),
+        # The median of a helper's answer delay (exponential, mean response_hours). A policy
+        # that asks one helper at a time, and cannot know who answers fast, waits at least one
+        # such answer for every met need, so its median time to a helper cannot be much below
+        # this (each policy's `answer_hours_median` shows it).
+        "median_answer_hours": round(world.config.response_hours * math.log(2), 4),
         # the fill-rate Gini if every need with at least one possible helper were met
         "gini_fill_rate_ceiling": round(
             gini(

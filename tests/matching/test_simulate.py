@@ -14,7 +14,7 @@ import pytest
 from mutualaid.matching import simulate as sim
 from mutualaid.matching.simulation import run as run_module
 from mutualaid.matching.simulation.config import SimConfig, neighbourhoods
-from mutualaid.matching.simulation.metrics import gini, percentile
+from mutualaid.matching.simulation.metrics import gini, percentile, summarise
 from mutualaid.matching.simulation.policies import fcfs, greedy
 from mutualaid.matching.simulation.run import State
 from mutualaid.matching.simulation.world import Helpers, Needs, People, World, build_world
@@ -230,3 +230,17 @@ def test_a_dispatcher_on_a_clock_waits_for_its_next_round() -> None:
     assert out.met_at.tolist() == [3.0]
     # while at once (the default) it goes out at 1.5 h
     assert run_module.run(tiny_world([[1.0]], [1.5], [1]), "fcfs", dispatch=fcfs).met_at[0] == 2.5
+
+
+def test_every_met_need_waits_at_least_the_answer_of_the_helper_who_said_yes() -> None:
+    # given two needs whose helpers each answer after 1.5 and 3 hours
+    world = tiny_world([[1.0, 9.0], [9.0, 1.0]], posted=[0.0, 0.0], cap=[1, 1])
+    world = replace(world, response_h=np.array([[1.5, 1.5], [3.0, 3.0]], dtype=np.float32))
+    # when greedy asks the nearest helper of each
+    report = summarise(world, sim.run_policy(world, "greedy"))
+    # then the median answer is theirs, and no need is met sooner than its answer
+    assert report["answer_hours_median"] == pytest.approx(2.25)
+    assert report["hours_to_helper_median"] >= report["answer_hours_median"]
+    assert sim.describe(build_world(SMALL))["median_answer_hours"] == pytest.approx(
+        SMALL.response_hours * np.log(2), abs=1e-4
+    )

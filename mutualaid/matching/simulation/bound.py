@@ -9,7 +9,7 @@ properties, and nothing more is certain:
   asked at most once, its draw is fixed, and a helper's load only lowers the curve);
 - each helper accepts at most their weekly cap in each week the run spans.
 
-`fill_rate_bound` solves a linear program over exactly those allocations (fractional ones
+`FillRateProgram` is a linear program over exactly those allocations (fractional ones
 too), so it knows every need and every answer in advance and ignores time: when needs arrive
 and expire, how long answers take, helpers being busy. It can only do better than any policy.
 If it cannot bring the neighbourhood fill-rate Gini down to a target, no policy can; where it

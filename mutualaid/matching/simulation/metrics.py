@@ -61,6 +61,10 @@ def summarise(world: World, out: Outcome) -> dict[str, Any]:
         },
         "hours_to_helper_median": _r(percentile(waits, 50)),
         "hours_to_helper_p90": _r(percentile(waits, 90)),
+        # how long the helper who said yes took to answer: part of every met need's wait
+        "answer_hours_median": _r(
+            percentile(world.response_h[np.flatnonzero(met), out.helper[met]], 50)
+        ),
         "gini_help_received": _r(gini(received[posted_by])),
         "gini_fill_rate_neighbourhoods": _r(gini(list(fill.values()))),
         "gini_helper_load": _r(gini(load)),
