@@ -112,7 +112,9 @@ def summary(cells: list[dict]) -> dict:
         # at a time could speed up on fcfs (a sample median of met needs' answers can sit a
         # little below it), and the cells where even that is under 2x
         "one_ask_speedup_ceiling_range": _range(one_ask_ceiling(c) for c in cells),
-        "one_ask_speedup_ceiling_under_2x": count(lambda c: one_ask_ceiling(c) < 2),
+        "one_ask_speedup_ceiling_under_2x": count(
+            lambda c: (ceiling := one_ask_ceiling(c)) is not None and ceiling < 2
+        ),
         "fill_gini_cut_vs_greedy_range": _range(c["vs_greedy"]["fill_gini_cut"] for c in cells),
         "extra_travel_vs_greedy_range": _range(c["vs_greedy"]["extra_travel"] for c in cells),
         **(
@@ -127,32 +129,36 @@ def summary(cells: list[dict]) -> dict:
     }
 
 
-def one_ask_ceiling(cell: dict) -> float:
+def one_ask_ceiling(cell: dict) -> float | None:
+    """fcfs's median over the shortest median answer delay seen in the cell (the world's, or
+    any policy's over its met needs: a sample median can sit a little below the world's)."""
     fcfs_median = cell["policies"]["fcfs"]["hours_to_helper_median"]
-    return round(fcfs_median / cell["world"]["median_answer_hours"], 3)
+    answers = [cell["world"]["median_answer_hours"]] + [
+        p["answer_hours_median"] for p in cell["policies"].values() if p["answer_hours_median"]
+    ]
+    return None if fcfs_median is None else round(fcfs_median / min(answers), 3)
 
 
 def out_of_reach(cells: list[dict]) -> dict:
     """Cells where no allocation at all, knowing the future, reaches the fill-rate goal."""
     bounds = [c["fill_rate_bound"] for c in cells]
+    out = [b for b in bounds if b["least_km_at_target_no_neighbourhood_worse_off"] is None]
     return {
-        "no_neighbourhood_worse_off": sum(
-            1 for b in bounds if b["least_km_at_target_no_neighbourhood_worse_off"] is None
-        ),
+        "no_neighbourhood_worse_off": len(out),
         "as_many_met": sum(1 for b in bounds if b["least_km_at_target_as_many_met"] is None),
         "cells": len(bounds),
         # the most any allocation could cut greedy's fill-rate Gini without taking help from a
-        # neighbourhood (the goal asks for 0.30)
-        "largest_cut_no_neighbourhood_worse_off_range": _range(
-            round(
-                1
-                - b["lowest_gini_no_neighbourhood_worse_off"]
-                / b["greedy"]["gini_fill_rate_neighbourhoods"],
-                3,
-            )
-            for b in bounds
-        ),
+        # neighbourhood (the goal asks for 0.30), over every cell and where it is out of reach
+        "largest_cut_no_neighbourhood_worse_off_range": _range(_largest_cut(b) for b in bounds),
+        "largest_cut_where_out_of_reach_range": _range(_largest_cut(b) for b in out),
     }
+
+
+def _largest_cut(bound: dict) -> float | None:
+    greedy_gini = bound["greedy"]["gini_fill_rate_neighbourhoods"]
+    if not greedy_gini:
+        return None
+    return round(1 - bound["lowest_gini_no_neighbourhood_worse_off"] / greedy_gini, 3)
 
 
 def _range(values) -> list:

@@ -46,7 +46,9 @@ def network_snapshot_key(network_slug: str, name: str) -> str:
     """The one cache key of a snapshot of a network's data (e.g. matching's helper arrays).
 
     A snapshot is overwritten in place, never piled up under new keys, and deleted by every
-    write to the network, so no copy outlives a change (an account deletion included)."""
+    write to the network once it commits; whoever stores one checks the data version again
+    afterwards and deletes it if a write came in between. So a stored copy never holds what a
+    committed write removed (an account deletion included)."""
     if name not in NETWORK_SNAPSHOTS:
         raise ValueError(f"unknown network snapshot {name!r}")
     return f"network-snapshot:{name}:{network_slug}"

@@ -378,8 +378,9 @@ def cached_helper_arrays(
     # before a write and stores after it is not reused), the policy's caps, the categories'
     # bits and the minute (which also keeps an explicit `now` honest).
     minute = int(now.timestamp() // HELPER_ARRAYS_SECONDS)
+    version = network_data_version(network.slug)
     inputs = (
-        f"{network.pk}:{network_data_version(network.slug)}:{minute}:"
+        f"{network.pk}:{version}:{minute}:"
         f"{policy.helper_cap}:{policy.cap_period_days}:{sorted(by_id.items())}"
     )
     fingerprint = hashlib.sha256(inputs.encode()).hexdigest()
@@ -390,6 +391,10 @@ def cached_helper_arrays(
         return arrays
     arrays = helper_arrays(network, now=now, policy=policy, by_id=by_id, by_slug=by_slug)
     cache.set(key, (fingerprint, arrays), HELPER_ARRAYS_SECONDS)
+    if network_data_version(network.slug) != version:
+        # A write committed while these were loaded (an account deletion, say): its own delete
+        # may have come before this store, so do not keep what may hold what it removed.
+        cache.delete(key)
     return arrays
 
 

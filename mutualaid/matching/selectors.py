@@ -344,9 +344,9 @@ def need_candidates(*, member: Member, need: Need, now: datetime | None = None) 
     # The helper arrays may be up to a minute old: who stopped taking part is read now, and
     # left out before the top five are chosen, so the page still shows five when others fit.
     excluded |= set(
-        Member.objects.filter(network=need.network)
-        .exclude(pk__in=active_members(need.network).values("pk"))
-        .values_list("pk", flat=True)
+        Member.objects.filter(network=need.network, inactive_since__isnull=False).values_list(
+            "pk", flat=True
+        )
     )
     index = HelperIndex.from_problem(problem, adapter.core_policy(policy))
     top = index.top(

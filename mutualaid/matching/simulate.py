@@ -226,26 +226,30 @@ def fill_rate_bounds(config: SimConfig) -> dict[str, Any]:
 
     each = FillRateProgram(world, baseline_met=met, keep="each")
     total = FillRateProgram(world, baseline_met=met, keep="total")
+
+    def at_target(program: FillRateProgram) -> float | None:
+        return None if target is None else km(program.least_travel(target))
+
     return {
         "greedy": {
             "gini_fill_rate_neighbourhoods": report["gini_fill_rate_neighbourhoods"],
             "total_travel_km": report["total_travel_km"],
             "met": report["met"],
         },
-        "target_gini": round(target, 5),
+        "target_gini": None if target is None else round(target, 5),
         "least_km_at_greedy_gini": km(each.least_travel(reachable)),
         "lowest_gini_no_neighbourhood_worse_off": round(each.lowest_gini(reachable), 4),
-        "least_km_at_target_no_neighbourhood_worse_off": km(each.least_travel(target)),
+        "least_km_at_target_no_neighbourhood_worse_off": at_target(each),
         "lowest_gini_as_many_met": round(total.lowest_gini(reachable), 4),
-        "least_km_at_target_as_many_met": km(total.least_travel(target)),
+        "least_km_at_target_as_many_met": at_target(total),
     }
 
 
-def goal_fill_gini(greedy_gini: float) -> float:
+def goal_fill_gini(greedy_gini: float) -> float | None:
     """The fill-rate Gini below which `_vs_greedy` counts a policy as at least 30% below
     greedy's reported one. The check compares Ginis rounded to 4 places and a cut rounded to 3,
     so this is the largest passing 4-place value plus half a unit, found with the check itself
-    (negative when nothing passes)."""
+    (None when nothing passes, as when greedy's Gini is 0)."""
 
     greedy_report = {"gini_fill_rate_neighbourhoods": greedy_gini, "total_travel_km": 1.0}
 
@@ -256,7 +260,7 @@ def goal_fill_gini(greedy_gini: float) -> float:
     k = int(greedy_gini * 10_000)
     while k >= 0 and not passes(k):
         k -= 1
-    return (k + 0.5) / 10_000
+    return (k + 0.5) / 10_000 if k >= 0 else None
 
 
 # --- the command line ---

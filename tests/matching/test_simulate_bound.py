@@ -154,3 +154,7 @@ def test_the_goals_gini_is_the_loosest_the_goals_own_check_passes(greedy_gini: f
     target = sim.goal_fill_gini(greedy_gini)
     assert passes(target - 1e-7)
     assert not passes(target + 1e-4)
+
+
+def test_no_gini_passes_the_goal_when_greedys_is_already_zero() -> None:
+    assert sim.goal_fill_gini(0.0) is None

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from mutualaid.accounts.services import account_delete
-from mutualaid.core.pagecache import network_snapshot_key
+from mutualaid.core.pagecache import network_data_changed, network_snapshot_key
 from mutualaid.matching import adapter
 from mutualaid.matching.selectors import INSTANT_SUGGESTIONS, need_candidates
 from mutualaid.needs import services as needs_services
@@ -151,3 +151,19 @@ def test_the_batch_run_never_reads_the_cache(network, need, organiser, loads):
     problem, _lookup = adapter.problem_for_network(network, now=now)
     assert problem.n_helpers == 1
     assert len(loads) == 3
+
+
+def test_a_copy_loaded_while_a_write_committed_is_not_kept(network, need, organiser, monkeypatch):
+    a_helper(network, display_name="Hana")
+    key = network_snapshot_key(network.slug, "matching-helpers")
+    build = adapter.helper_arrays
+
+    def loaded_during_a_write(*args, **kwargs):
+        arrays = build(*args, **kwargs)
+        # another process's write (an account deletion, say) commits before this view stores
+        network_data_changed(network.slug)
+        return arrays
+
+    monkeypatch.setattr(adapter, "helper_arrays", loaded_during_a_write)
+    assert names(need_candidates(member=organiser, need=need)) == ["Hana"]
+    assert cache.get(key) is None
