@@ -293,7 +293,7 @@ def team_closes_on_set(*, actor: Member, team: CareTeam, closes_on: date | None)
     _controller(actor, team)
     _not_closed(team)
     CareTeam.objects.filter(pk=team.pk).exclude(state=TeamState.CLOSED).update(
-        closes_on=_closes_on(closes_on, actor.network), updated_at=timezone.now()
+        closes_on=_closes_on(closes_on, team.network), updated_at=timezone.now()
     )
     return _refresh(team)
 
