@@ -1,7 +1,5 @@
 """Writes about a person's whole account, across every network they belong to."""
 
-from functools import partial
-
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
@@ -10,9 +8,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from mutualaid.core.history import history_record
+from mutualaid.core.notices import notice_send
 from mutualaid.fund.services import fund_member_leaving
 from mutualaid.library.services import library_member_leaving
-from mutualaid.needs import tasks
 from mutualaid.needs.models import (
     LIVE_STATES,
     OPEN_MATCH_STATES,
@@ -54,7 +52,7 @@ def _step_back_from_live_matches(member: Member) -> None:
             Need.objects.filter(pk=match.need_id, status=Need.Status.MATCHED).update(
                 status=Need.Status.OPEN, updated_at=timezone.now()
             )
-        transaction.on_commit(partial(tasks.notify_match, "cancelled", match.pk))
+        notice_send("match.cancelled", match.pk)
 
 
 def _forget_admin_log(user: User) -> None:

@@ -31,6 +31,11 @@ class CoreConfig(AppConfig):
 
         user_logged_in.connect(signed_in, dispatch_uid="networks-member-signed-in")
 
+        # Every app's notice kinds are declared before a worker takes a queued notice.
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("notices")
+
     name = "mutualaid.core"
     label = "core"
     verbose_name = "mutualaid core"

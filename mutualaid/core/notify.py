@@ -2,19 +2,41 @@
 *whether* to send."""
 
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.functional import Promise
 
-from mutualaid.networks.models import Member
-
 log = logging.getLogger(__name__)
 
 
-def language_for(member: Member) -> str:
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class _HasEmail(Protocol):
+    @property
+    def email(self) -> str: ...
+
+
+class Recipient(Protocol):
+    """A member, as this module sees one (core imports no app)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def languages(self) -> Sequence[str] | None: ...
+    @property
+    def user(self) -> _HasEmail: ...
+    @property
+    def network(self) -> _Named: ...
+
+
+def language_for(member: Recipient) -> str:
     """The first language the member speaks that mutualaid is translated into."""
     available = {code for code, _name in settings.LANGUAGES}
     for code in member.languages or []:
@@ -24,7 +46,7 @@ def language_for(member: Member) -> str:
 
 
 def email_member(
-    member: Member,
+    member: Recipient,
     *,
     subject: Promise | str,
     body: Promise | str,

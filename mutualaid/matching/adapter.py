@@ -522,7 +522,7 @@ def explanation_for(problem: Problem, need_row: int, helper_row: int) -> list[li
     """The facts worth telling a person about a pair, as JSON: the distance, the languages
     both speak (when the need asked for one), the first slot both are free (when the need's
     window is narrow) and the helper's recent load. Words come later, in the reader's
-    language (`selectors.explanation_phrases`)."""
+    language (`needs.explanations.explanation_phrases`)."""
     from mutualaid.matching.core import explain
 
     raw = dict(explain(problem, need_row, helper_row))

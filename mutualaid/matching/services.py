@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import Conflict, InvalidInput, PermissionDenied
 from mutualaid.core.history import history_record
+from mutualaid.core.notices import notice_send
 from mutualaid.matching.models import MatchingPolicy
 from mutualaid.matching.selectors import (
     capacity_left,
@@ -26,7 +27,6 @@ from mutualaid.matching.selectors import (
     pair_ended_without_help,
     policy_for,
 )
-from mutualaid.needs import tasks as need_tasks
 from mutualaid.needs.models import Match, Need
 from mutualaid.needs.selectors import blocked_between
 from mutualaid.networks.models import Member, Network
@@ -91,7 +91,7 @@ def suggestion_create(
         actor=actor, network=need.network, action="matching.suggest", target=match, origin=origin
     )
     match_id = match.pk
-    transaction.on_commit(lambda: need_tasks.notify_match("suggested", match_id))
+    notice_send("match.suggested", match_id)
     return match
 
 

@@ -158,7 +158,7 @@ class MatchOut(Schema):
     def resolve_explanation(obj: Match, context: dict[str, Any]) -> list[str]:
         if not obj.explanation or obj.helper_id != member_of(context["request"]).pk:
             return []
-        from mutualaid.matching.selectors import explanation_phrases
+        from mutualaid.needs.explanations import explanation_phrases
 
         return explanation_phrases(obj.explanation)
 

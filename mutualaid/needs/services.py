@@ -5,7 +5,7 @@ is read from MATCH_TRANSITIONS in models.py; races are settled by conditional up
 the unique constraints on Match, so the outcome is the same on SQLite and PostgreSQL.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from mutualaid.core.errors import (
     PermissionDenied,
 )
 from mutualaid.core.history import history_record
+from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import (
     clean_cell,
     clean_choices,
@@ -28,7 +29,6 @@ from mutualaid.core.validation import (
     clean_languages,
     clean_text,
 )
-from mutualaid.needs import tasks
 from mutualaid.needs.models import (
     MATCH_TRANSITIONS,
     NEED_TRANSITIONS,
@@ -45,10 +45,6 @@ from mutualaid.networks.permissions import require
 # How far ahead a need's window may reach, and how long "yes, still needed" extends it.
 MAX_WINDOW = timedelta(days=90)
 STILL_NEEDED_EXTENSION = timedelta(days=7)
-
-
-def _after_commit(task: Callable[..., object], *args: object) -> None:
-    transaction.on_commit(lambda: task(*args))
 
 
 def _check_category(actor: Member, category: Category | None) -> None:
@@ -162,7 +158,7 @@ def _cancel_live_matches(need: Need, *, actor: Member | None) -> None:
             updated_at=timezone.now(),
         ):
             history_record(actor=actor, network=need.network, action="match.cancel", target=match)
-            _after_commit(tasks.notify_match, "cancelled", match.pk)
+            notice_send("match.cancelled", match.pk)
 
 
 @transaction.atomic
@@ -200,7 +196,7 @@ def needs_expire_sweep(*, now: datetime | None = None) -> dict[str, int]:
             pk=need_id, status=Need.Status.OPEN, still_needed_asked_at__isnull=True
         ).update(still_needed_asked_at=now):
             asked += 1
-            _after_commit(tasks.notify_need, "still_needed", need_id)
+            notice_send("need.still_needed", need_id)
     expired = 0
     for need in Need.objects.filter(
         status=Need.Status.OPEN, still_needed_asked_at__lte=now - grace
@@ -294,7 +290,7 @@ def match_propose(
     except IntegrityError:
         raise Conflict(_("You have already offered to help with this need.")) from None
     history_record(actor=actor, action="match.propose", target=match, need=need.pk)
-    _after_commit(tasks.notify_match, "offered", match.pk)
+    notice_send("match.offered", match.pk)
     return match
 
 
@@ -355,7 +351,7 @@ def match_accept(*, actor: Member, match: Match) -> Match:
         raise Conflict(_("Someone else is already helping with this need.")) from None
     _withdraw_suggestions(match.need.matches.all(), actor=None)
     history_record(actor=actor, action="match.accept", target=match)
-    _after_commit(tasks.notify_match, "accepted", match.pk)
+    notice_send("match.accepted", match.pk)
     match.refresh_from_db()
     return match
 
@@ -404,7 +400,7 @@ def match_confirm_done(*, actor: Member, match: Match) -> Match:
             state=Match.State.DECLINED, updated_at=now
         )
         history_record(actor=actor, action="match.done", target=match)
-        _after_commit(tasks.notify_match, "done", match.pk)
+        notice_send("match.done", match.pk)
     match.refresh_from_db()
     return match
 
@@ -417,7 +413,7 @@ def match_release(*, actor: Member, match: Match, reason: str) -> Match:
     _match_move(match, "release", release_reason=reason)
     _need_move(match.need, "reopen")
     history_record(actor=actor, action="match.release", target=match)
-    _after_commit(tasks.notify_match, "released", match.pk)
+    notice_send("match.released", match.pk)
     match.refresh_from_db()
     return match
 
@@ -432,7 +428,7 @@ def match_cancel(*, actor: Member, match: Match, reason: str = "") -> Match:
     if was_open:
         _need_move(match.need, "reopen")
     history_record(actor=actor, action="match.cancel", target=match, side=side)
-    _after_commit(tasks.notify_match, "cancelled", match.pk)
+    notice_send("match.cancelled", match.pk)
     match.refresh_from_db()
     return match
 
@@ -461,7 +457,7 @@ def match_agree(
         changes["offer"] = offer
     _match_move(match, "agree", **changes)
     history_record(actor=actor, action="match.agree", target=match, origin=match.origin)
-    _after_commit(tasks.notify_match, "offered", match.pk)
+    notice_send("match.offered", match.pk)
     match.refresh_from_db()
     return match
 
@@ -528,7 +524,7 @@ def block_create(*, actor: Member, member: Member) -> Block:
             if match.state in MATCH_TRANSITIONS["release"][0]:
                 _need_move(match.need, "reopen")
             history_record(actor=actor, action="match.cancel", target=match, side=side)
-            _after_commit(tasks.notify_match, "cancelled", match.pk)
+            notice_send("match.cancelled", match.pk)
     # Not the blocked person's id: the history log is visible to the network.
     history_record(actor=actor, action="block.create")
     return block

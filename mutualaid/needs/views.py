@@ -273,7 +273,7 @@ def _explanation(match: Match) -> list[str]:
     """The suggestion's facts in the viewer's language, e.g. "1.2 km away"."""
     if not match.explanation:
         return []
-    from mutualaid.matching.selectors import explanation_phrases
+    from mutualaid.needs.explanations import explanation_phrases
 
     return explanation_phrases(match.explanation)
 

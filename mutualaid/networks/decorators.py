@@ -2,12 +2,13 @@
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from mutualaid.networks.requests import NetworkRequest
 from mutualaid.networks.selectors import member_of, network_by_slug
 
 View = Callable[..., HttpResponse]
@@ -18,8 +19,9 @@ def network_page(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        request.network = network_by_slug(slug)  # type: ignore[attr-defined]
-        request.member = member_of(request.user, request.network)  # type: ignore[attr-defined]
+        page = cast(NetworkRequest, request)
+        page.network = network_by_slug(slug)
+        page.member = member_of(request.user, page.network)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -31,11 +33,11 @@ def member_page(view: View) -> View:
 
     @wraps(view)
     @network_page
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: NetworkRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if request.member is None:  # type: ignore[attr-defined]
-            return redirect("networks:public", slug=request.network.slug)  # type: ignore[attr-defined]
+        if request.member is None:
+            return redirect("networks:public", slug=request.network.slug)
         return view(request, *args, **kwargs)
 
     return wrapper
