@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "mutualaid.care",
     "mutualaid.care.listening",
     "mutualaid.care.teams",
+    "mutualaid.membership",
 ]
 
 MIDDLEWARE = [

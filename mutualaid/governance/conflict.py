@@ -326,37 +326,15 @@ def _decide(*, concern: Concern, outcome: str, now: datetime, reason: str) -> Co
     return concern
 
 
-@transaction.atomic
 def member_remove(*, member: Member, reason: str) -> None:
-    """Remove a membership of one network, as account deletion does for each network: live
-    matches as a helper are cancelled (their needs reopen), words on matches are dropped,
-    anonymous counts are kept, and the member's own needs, offers, trust and roles go with
-    the membership, and everyone's roles are recounted without their trust. All of it or
-    none of it; a member who is already gone raises NotFound."""
-    from mutualaid.accounts.services import _step_back_from_live_matches, _tally
-    from mutualaid.needs.models import Match
+    """Remove a membership of one network by the network's decision: the member leaves as
+    `membership.services.member_leave` says, for every app. A member who is already gone
+    raises NotFound."""
+    # import here: membership runs governance's own leaving step and role recount, so it sits
+    # above governance's services; this module is the one governance module that calls up.
+    from mutualaid.membership.services import LeaveCause, member_leave
 
-    locked = Member.objects.select_for_update().filter(pk=member.pk).select_related("network")
-    current = locked.first()
-    if current is None:
-        raise NotFound(_("This member has already left the network."))
-    _tally(current)
-    _step_back_from_live_matches(current)
-    Match.objects.filter(helper=current).update(message="", release_reason="", cancel_reason="")
-    history_record(
-        actor=None,
-        network=current.network,
-        action="member.remove",
-        target=current,
-        reason=reason,
-    )
-    network = current.network
-    current.delete()
-    # The trust they gave is gone and the network is smaller: everyone's roles are recounted.
-    from mutualaid.governance.services import roles_recompute
-
-    for remaining in Member.objects.filter(network=network).select_related("network"):
-        roles_recompute(member=remaining, reason="member.remove")
+    member_leave(member=member, cause=LeaveCause.REMOVED, reason=reason)
 
 
 def concerns_sweep(*, now: datetime) -> int:

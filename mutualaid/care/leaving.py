@@ -1,0 +1,34 @@
+"""What happens to care when a member leaves a network (see membership)."""
+
+from datetime import timedelta
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from mutualaid.care.listening import tasks as listening_tasks
+from mutualaid.care.listening.models import ListenMessage, ListenRequest
+from mutualaid.networks.models import Member
+
+
+def care_member_leaving(*, member: Member) -> None:
+    """Conversations they were listening in close as if they had closed them (the person who
+    asked is told and may ask again) and go a retention period later. Their circle posts,
+    their own listening requests and care teams around them go with the membership; slots they
+    took on other teams open again."""
+    now = timezone.now()
+    held = ListenRequest.objects.filter(listener=member, state=ListenRequest.State.TAKEN)
+    for request in held:
+        if ListenRequest.objects.filter(pk=request.pk, state=ListenRequest.State.TAKEN).update(
+            state=ListenRequest.State.CLOSED,
+            closed_at=now,
+            delete_after=now + timedelta(days=request.retention_days),
+        ):
+            transaction.on_commit(
+                partial(
+                    listening_tasks.notify_conversation,
+                    "closed",
+                    request.pk,
+                    ListenMessage.Side.REQUESTER,
+                )
+            )

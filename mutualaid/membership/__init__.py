@@ -1,0 +1,1 @@
+"""A member's whole lifecycle across every app: leaving, removal by decision, account deletion."""
