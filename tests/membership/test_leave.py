@@ -66,7 +66,8 @@ def leaver(db):
 
 def test_the_things_they_kept_no_longer_show_their_home_and_cannot_be_booked(leaver, cause):
     kept = list(Thing.objects.filter(keeper=leaver).values_list("pk", flat=True))
-    assert kept and Thing.objects.filter(pk__in=kept, pickup_notes__isnull=False).exists()
+    assert kept
+    assert Thing.objects.filter(pk__in=kept, pickup_notes__isnull=False).exists()
 
     _leave(leaver, cause)
 
