@@ -5,7 +5,6 @@ to the circle's own log (CircleLogEntry), which names no member. Races are settl
 conditional updates and unique constraints.
 """
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -14,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mutualaid.care import tasks
 from mutualaid.care.models import (
     Circle,
     CircleAgreement,
@@ -30,6 +28,7 @@ from mutualaid.care.pseudonyms import pseudonym_for
 from mutualaid.care.search import terms_for
 from mutualaid.care.selectors import agreement_current, circle_opens_to
 from mutualaid.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import require
@@ -48,10 +47,6 @@ class AgreementRequired(DomainError):
 class AlreadyFlagged(Conflict):
     code = "already_flagged"
     default_message = gettext_lazy("You have already flagged this post. The facilitators have it.")
-
-
-def _after_commit(task: Callable[..., object], *args: object) -> None:
-    transaction.on_commit(lambda: task(*args))
 
 
 def _log(circle: Circle, action: str, reason: str = "") -> None:
@@ -233,7 +228,7 @@ def membership_request(*, actor: Member, circle: Circle) -> CircleMembership:
     for facilitator in CircleMembership.objects.filter(
         circle=circle, state=State.ACTIVE, is_facilitator=True
     ):
-        _after_commit(tasks.notify_facilitator, "request", facilitator.pk)
+        notice_send("circle.join_requested", facilitator.pk)
     return membership
 
 
@@ -260,8 +255,8 @@ def membership_invite(*, actor: Member, circle: Circle, member: Member) -> Circl
     for facilitator in CircleMembership.objects.filter(
         circle=circle, state=State.ACTIVE, is_facilitator=True
     ):
-        _after_commit(tasks.notify_facilitator, "invited", facilitator.pk)
-    _after_commit(tasks.notify_member, "invited", membership.pk)
+        notice_send("circle.someone_invited", facilitator.pk)
+    notice_send("circle.invited", membership.pk)
     return membership
 
 
@@ -276,7 +271,7 @@ def membership_accept(*, actor: Member, membership: CircleMembership) -> CircleM
     if not updated:
         raise Conflict(_("This request was already answered."))
     _log(membership.circle, CircleLogEntry.Action.MEMBER_ACCEPTED)
-    _after_commit(tasks.notify_member, "welcomed", membership.pk)
+    notice_send("circle.welcomed", membership.pk)
     membership.refresh_from_db()
     return membership
 
@@ -358,7 +353,7 @@ def _ensure_facilitator(circle: Circle) -> None:
         is_facilitator=True, facilitator_since=timezone.now()
     )
     _log(circle, CircleLogEntry.Action.FACILITATORS_ROTATED)
-    _after_commit(tasks.notify_facilitator, "rotated", successor.pk)
+    notice_send("circle.facilitator_rotated", successor.pk)
 
 
 @transaction.atomic
@@ -406,7 +401,7 @@ def facilitators_rotate(*, circle: Circle, now: datetime | None = None) -> bool:
     )
     _log(circle, CircleLogEntry.Action.FACILITATORS_ROTATED)
     for membership in chosen:
-        _after_commit(tasks.notify_facilitator, "rotated", membership.pk)
+        notice_send("circle.facilitator_rotated", membership.pk)
     return True
 
 
@@ -508,7 +503,7 @@ def post_flag(*, actor: Member, post: Post, reason: str) -> Flag:
     for facilitator in CircleMembership.objects.filter(
         circle_id=post.circle_id, state=State.ACTIVE, is_facilitator=True
     ):
-        _after_commit(tasks.notify_facilitator, "flag", facilitator.pk)
+        notice_send("circle.flagged", facilitator.pk)
     return flag
 
 

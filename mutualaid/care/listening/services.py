@@ -9,7 +9,6 @@ Nothing here writes to the network-wide history: who asked for a listener is nob
 
 import hashlib
 import hmac
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -21,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mutualaid.care import services as care_services
-from mutualaid.care.listening import tasks
 from mutualaid.care.listening.models import (
     CAP_MAX,
     CAP_MIN,
@@ -41,6 +39,7 @@ from mutualaid.care.models import Circle, CircleMembership
 from mutualaid.care.pseudonyms import ADJECTIVES, ANIMALS
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.languages import LANGUAGE_CODES
+from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_int, clean_languages, clean_text
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import require
@@ -74,10 +73,6 @@ class CapReached(Conflict):
 class TakenAlready(Conflict):
     code = "already_taken"
     default_message = gettext_lazy("Another listener took this request first, or it was withdrawn.")
-
-
-def _after_commit(task: Callable[..., object], *args: object) -> None:
-    transaction.on_commit(lambda: task(*args))
 
 
 def listen_pseudonym(*, request_id: int, member_id: int) -> str:
@@ -142,7 +137,7 @@ def listen_request_create(
     )
     request.pseudonym = listen_pseudonym(request_id=request.pk, member_id=actor.pk)
     ListenRequest.objects.filter(pk=request.pk).update(pseudonym=request.pseudonym)
-    _after_commit(tasks.notify_listeners_new_request, request.pk)
+    notice_send("listening.requested", request.pk)
     return request
 
 
@@ -191,7 +186,7 @@ def listen_request_take(*, actor: Member, request: ListenRequest) -> ListenReque
     ).update(state=State.TAKEN, listener=actor, taken_at=now, delete_after=None)
     if not updated:
         raise TakenAlready()
-    _after_commit(tasks.notify_conversation, "taken", request.pk, Side.REQUESTER)
+    notice_send("listening.taken", request.pk, side=Side.REQUESTER.value)
     return ListenRequest.objects.select_related("listener").get(pk=request.pk)
 
 
@@ -209,7 +204,7 @@ def listen_request_close(*, actor: Member, request: ListenRequest) -> ListenRequ
     if not updated:
         raise Conflict(_("This conversation is not open."))
     other = Side.LISTENER if conversation.is_requester else Side.REQUESTER
-    _after_commit(tasks.notify_conversation, "closed", request.pk, other)
+    notice_send("listening.closed", request.pk, side=other.value)
     request.refresh_from_db()
     return request
 
@@ -229,7 +224,7 @@ def _write(conversation: Conversation, *, body: str, kind: str) -> ListenMessage
         expires_at=timezone.now() + timedelta(days=request.retention_days),
     )
     other = Side.LISTENER if conversation.is_requester else Side.REQUESTER
-    _after_commit(tasks.notify_conversation, "message", request.pk, other)
+    notice_send("listening.message", request.pk, side=other.value)
     return message
 
 
