@@ -21,6 +21,7 @@ from mutualaid.care.models import (
 from mutualaid.care.search import query_terms
 from mutualaid.core.errors import NotFound
 from mutualaid.networks.models import Member, Network
+from mutualaid.networks.permissions import can
 from mutualaid.networks.selectors import members_active
 
 
@@ -32,11 +33,20 @@ def _unexpired() -> Q:
 POST_FIELDS = ("id", "circle_id", "parent_id", "kind", "pseudonym", "content_note", "body")
 
 
+def is_listener(member: Member | None) -> bool:
+    """Whether the member holds `care.listen` now (asked again at every access)."""
+    return member is not None and can(member, "care.listen", member.network)
+
+
+def circle_is_debrief(circle: Circle) -> bool:
+    """Whether the circle is a network's listeners' debrief circle (mutualaid.care.listening
+    marks one with a `DebriefCircle` row; care reads the mark, never that app)."""
+    return Circle.objects.filter(pk=circle.pk, debrief__isnull=False).exists()
+
+
 def circles_visible(*, member: Member) -> QuerySet[Circle]:
     """The network's circles by name and purpose, so members can ask to join; the listeners'
     debrief circle only to listeners."""
-    from mutualaid.care.listening.selectors import is_listener
-
     circles = Circle.objects.filter(network=member.network_id)
     if not is_listener(member):
         circles = circles.exclude(debrief__isnull=False)
@@ -60,11 +70,9 @@ def access_circle(member: Member | None, circle_id: int) -> Circle:
 
 def circle_opens_to(member: Member | None, circle: Circle) -> bool:
     """Whether an active membership still opens the circle. A listeners' debrief circle opens
-    only to members who are listeners right now (mutualaid.care.listening decides); any other
-    circle, to every active member."""
-    from mutualaid.care.listening.selectors import debrief_access_allowed
-
-    return debrief_access_allowed(member, circle)
+    only to members who hold `care.listen` right now, whatever their circle membership says;
+    any other circle, to every active member."""
+    return not circle_is_debrief(circle) or is_listener(member)
 
 
 def access_membership(member: Member | None, circle_id: int) -> CircleMembership:

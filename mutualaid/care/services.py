@@ -93,6 +93,14 @@ def _new_membership(*, circle: Circle, member: Member, state: str) -> CircleMemb
     raise Conflict()
 
 
+@transaction.atomic
+def membership_admit(*, circle: Circle, member: Member) -> CircleMembership:
+    """Put a member straight into the circle, active, under their pseudonym for it: for an app
+    that decides by itself who may be in a circle of its own (the listeners' debrief circle,
+    whose service checked the member holds `care.listen`)."""
+    return _new_membership(circle=circle, member=member, state=State.ACTIVE)
+
+
 # --- Circles and agreements -----------------------------------------------------------------
 
 

@@ -19,9 +19,10 @@ from mutualaid.care.listening.models import (
     ListenRequest,
 )
 from mutualaid.care.models import Circle
+from mutualaid.care.selectors import is_listener as is_listener  # one rule, for both apps
 from mutualaid.core.errors import NotFound
+from mutualaid.governance.selectors import holdings_current
 from mutualaid.networks.models import Member, Network
-from mutualaid.networks.permissions import can
 
 State = ListenRequest.State
 Side = ListenMessage.Side
@@ -44,11 +45,6 @@ class Conversation:
     @property
     def is_listener(self) -> bool:
         return self.side == Side.LISTENER
-
-
-def is_listener(member: Member | None) -> bool:
-    """Whether the member holds `care.listen` now (asked again at every access)."""
-    return member is not None and can(member, "care.listen", member.network)
 
 
 def listener_settings_of(*, member: Member) -> ListenerSettings:
@@ -162,8 +158,6 @@ def notes_of(*, conversation: Conversation) -> QuerySet[ListenNote]:
 def listeners_to_tell(*, request: ListenRequest) -> list[Member]:
     """Current listeners of the network who want to hear about new requests in this
     language (or in any), except the requester."""
-    from mutualaid.governance.selectors import holdings_current
-
     holdings = holdings_current(network=request.network).select_related("member__network", "role")
     members = {
         h.member_id: h.member
@@ -188,15 +182,6 @@ def listeners_to_tell(*, request: ListenRequest) -> list[Member]:
 def debrief_circle_of(*, network: Network) -> Circle | None:
     found = DebriefCircle.objects.filter(network=network).select_related("circle").first()
     return found.circle if found else None
-
-
-def debrief_access_allowed(member: Member | None, circle: Circle) -> bool:
-    """The hook for mutualaid.care's access checks: a circle that is a network's listeners'
-    debrief circle opens only to members who hold `care.listen` right now, whatever their
-    circle membership says. Any other circle: True (care's own rules decide)."""
-    if not DebriefCircle.objects.filter(circle_id=circle.pk).exists():
-        return True
-    return is_listener(member)
 
 
 # --- Download my data -----------------------------------------------------------------------

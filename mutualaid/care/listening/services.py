@@ -346,9 +346,7 @@ def debrief_join(*, actor: Member) -> Circle:
             raise Conflict()
     membership = CircleMembership.objects.filter(circle=circle, member=actor).first()
     if membership is None:
-        care_services._new_membership(  # noqa: SLF001 - the same pseudonym rules as care
-            circle=circle, member=actor, state=CircleMembership.State.ACTIVE
-        )
+        care_services.membership_admit(circle=circle, member=actor)
     elif membership.state == CircleMembership.State.PAUSED:
         raise Conflict(_("A facilitator has paused your place in the debrief circle."))
     elif membership.removed_by_facilitator:
@@ -363,7 +361,7 @@ def debrief_join(*, actor: Member) -> Circle:
 
 def debrief_prune(*, network_id: int | None = None) -> int:
     """Members of a debrief circle who no longer hold `care.listen` leave it (as if they had
-    left themselves). Access already ends at once through `debrief_access_allowed`; this
+    left themselves). Access already ends at once through care's `circle_opens_to`; this
     tidies the roster. Returns how many left."""
     memberships = (
         CircleMembership.objects.filter(circle__debrief__isnull=False)

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import StringConstraints
@@ -445,8 +446,6 @@ def care_team_member_coordinator_set(
 )
 def care_team_slots(request: HttpRequest, team_id: PathId) -> Any:
     """The calendar, from slots still running onwards, with the details the team sees."""
-    from django.utils import timezone
-
     place = _inside(request, team_id)
     return list(selectors.slots(place=place, since=timezone.now(), with_details=True)[:500])
 
