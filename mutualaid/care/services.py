@@ -26,7 +26,15 @@ from mutualaid.care.models import (
 )
 from mutualaid.care.pseudonyms import pseudonym_for
 from mutualaid.care.search import terms_for
-from mutualaid.care.selectors import agreement_current, circle_opens_to
+from mutualaid.care.selectors import (
+    active_membership,
+    agreement_current,
+    circle_opens_to,
+    has_accepted_agreement,
+    may_facilitate_circle,
+    may_leave_circle,
+    may_see_circle,
+)
 from mutualaid.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
@@ -54,17 +62,15 @@ def _log(circle: Circle, action: str, reason: str = "") -> None:
 
 
 def _active(actor: Member, circle: Circle) -> CircleMembership:
-    membership = CircleMembership.objects.filter(
-        circle=circle, member=actor, state=State.ACTIVE
-    ).first()
-    if membership is None or not circle_opens_to(actor, circle):
+    membership = active_membership(actor, circle)
+    if membership is None:
         raise NotFound()
     return membership
 
 
 def _facilitator(actor: Member, circle: Circle) -> CircleMembership:
     membership = _active(actor, circle)
-    if not membership.is_facilitator:
+    if not may_facilitate_circle(actor, circle):
         raise PermissionDenied(_("Only the circle's current facilitators can do that."))
     return membership
 
@@ -229,7 +235,7 @@ def agreement_accept(*, actor: Member, circle: Circle, version: int) -> CircleMe
 @transaction.atomic
 def membership_request(*, actor: Member, circle: Circle) -> CircleMembership:
     """Ask to join; a current facilitator accepts."""
-    if circle.network_id != actor.network_id or not circle_opens_to(actor, circle):
+    if not may_see_circle(actor, circle):
         raise NotFound()
     require(actor, "network.view_members", actor.network)
     membership = _new_membership(circle=circle, member=actor, state=State.REQUESTED)
@@ -324,6 +330,8 @@ def membership_remove(
     """A member leaves, or a facilitator removes someone with a reason. Access ends at once;
     their posts stay under the pseudonym until they expire."""
     leaving = membership.member_id == actor.pk
+    if leaving and not may_leave_circle(actor, membership.circle):
+        raise Conflict(_("This member already left the circle."))
     if not leaving:
         _facilitator(actor, membership.circle)
         reason = _reason(reason)
@@ -433,8 +441,7 @@ def _indexed(post: Post) -> Post:
 
 def _poster(actor: Member, circle: Circle) -> CircleMembership:
     membership = _active(actor, circle)
-    current = agreement_current(circle=circle)
-    if current is None or membership.agreed_version != current.version:
+    if not has_accepted_agreement(membership, circle):
         raise AgreementRequired()
     return membership
 

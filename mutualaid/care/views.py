@@ -90,6 +90,7 @@ def circle_detail(request: MemberRequest, circle_id: int) -> HttpResponse:
         "circle": circle,
         "own": own,
         "crisis": selectors.crisis_resources(network=circle.network),
+        "actions": selectors.circle_actions(member, circle),
     }
     if own is None or own.state != CircleMembership.State.ACTIVE:
         return render(request, "care/circle_outside.html", context)
@@ -97,7 +98,6 @@ def circle_detail(request: MemberRequest, circle_id: int) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     context |= {
         "agreement": agreement,
-        "agreed": agreement is not None and own.agreed_version == agreement.version,
         "threads": selectors.threads_searched(membership=own, query=query)[:100],
         "query": query,
         "roster": selectors.circle_roster(circle=circle),
@@ -329,7 +329,7 @@ def circle_leave(request: MemberRequest, circle_id: int) -> HttpResponse:
 def circle_settings(request: MemberRequest, circle_id: int) -> HttpResponse:
     """A facilitator changes the circle's name, purpose, retention and rotation."""
     own = selectors.access_membership(request.member, circle_id)
-    if not own.is_facilitator:
+    if "update" not in selectors.circle_actions(request.member, own.circle):
         raise Http404
     circle = own.circle
     initial = {
