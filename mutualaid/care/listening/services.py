@@ -32,8 +32,11 @@ from mutualaid.care.listening.models import (
 from mutualaid.care.listening.selectors import (
     Conversation,
     access_conversation,
+    asked_by,
     debrief_circle_of,
     is_listener,
+    may_set_notes_consent,
+    may_take_from_queue,
 )
 from mutualaid.care.models import Circle, CircleMembership
 from mutualaid.care.pseudonyms import ADJECTIVES, ANIMALS
@@ -144,7 +147,7 @@ def listen_request_create(
 @transaction.atomic
 def listen_request_withdraw(*, actor: Member, request: ListenRequest) -> ListenRequest:
     """The requester takes back a request nobody has taken yet."""
-    if request.requester_id != actor.pk:
+    if not asked_by(actor, request):
         raise NotFound()
     now = timezone.now()
     updated = ListenRequest.objects.filter(pk=request.pk, state=State.OPEN).update(
@@ -174,7 +177,7 @@ def listen_request_take(*, actor: Member, request: ListenRequest) -> ListenReque
     taken in the last seven days). Exactly one of two listeners taking it at once wins; the
     other reads that someone was first."""
     require(actor, "care.listen", actor.network)
-    if request.network_id != actor.network_id or request.requester_id == actor.pk:
+    if not may_take_from_queue(actor, request):
         raise NotFound()
     own = _settings_locked(actor)
     now = timezone.now()
@@ -259,7 +262,7 @@ def listen_consent_set(*, actor: Member, request: ListenRequest, consent: bool) 
     """The requester lets the listener keep notes, or takes it back: taking it back deletes
     every note on the request for real."""
     conversation = _conversation(actor, request)
-    if not conversation.is_requester:
+    if not may_set_notes_consent(actor, conversation.request):
         raise PermissionDenied(_("Only the person who asked can decide about notes."))
     ListenRequest.objects.filter(pk=request.pk).update(notes_consent=bool(consent))
     if not consent:

@@ -112,6 +112,7 @@ def conversation(request: MemberRequest, request_id: int) -> HttpResponse:
     context = {
         "conversation": found,
         "listener": selectors.is_listener(request.member),
+        "actions": selectors.listen_request_actions(request.member, listen_request),
         "listen_request": listen_request,
         "requester_name": selectors.requester_shown_as(listen_request),
         "listener_name": selectors.listener_shown_as(listen_request),
@@ -119,8 +120,6 @@ def conversation(request: MemberRequest, request_id: int) -> HttpResponse:
         "notes": selectors.notes_of(conversation=found),
         "message_form": MessageForm(),
         "note_form": NoteForm(),
-        "is_taken": listen_request.state == ListenRequest.State.TAKEN,
-        "is_open": listen_request.state == ListenRequest.State.OPEN,
     }
     return render(request, "care_listening/conversation.html", context)
 
