@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from mutualaid.care import services
 from mutualaid.care.models import Circle, CrisisResource
 from mutualaid.core.admin_site import NetworkScopedAdmin, ReadOnlyScopedAdmin
+from mutualaid.core.errors import PermissionDenied
 from mutualaid.networks.models import Member
 
 
@@ -32,8 +33,6 @@ class CrisisResourceAdmin(NetworkScopedAdmin):
         actor = Member.objects.filter(network=obj.network, user=request.user.pk).first()
         values = {k: form.cleaned_data[k] for k in ("name", "phone", "hours", "languages", "notes")}
         if actor is None:
-            from mutualaid.core.errors import PermissionDenied
-
             raise PermissionDenied()
         if change:
             services.crisis_resource_update(actor=actor, resource=obj, **values)

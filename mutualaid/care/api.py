@@ -38,6 +38,11 @@ Body = Annotated[str, StringConstraints(min_length=1, max_length=10000), PlainTe
 Note = Annotated[str, StringConstraints(max_length=200), PlainText]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=500), PlainText]
 SearchQuery = Annotated[str, StringConstraints(max_length=200), PlainText]
+ACTIONS_DESCRIPTION = (
+    "What I may do with the circle now, about my own place in it only: join, leave, "
+    "accept_agreement, post, react, flag, invite, set_willing, and for its facilitators "
+    "moderate, revise_agreement, update."
+)
 
 
 class CircleOut(Schema):
@@ -47,11 +52,16 @@ class CircleOut(Schema):
     retention_days: Retention
     rotation_days: int
     my_state: MembershipState | None
+    actions: list[str] = Field(description=ACTIONS_DESCRIPTION)
 
     @staticmethod
     def resolve_my_state(obj: Circle, context: dict[str, Any]) -> str | None:
         own = selectors.membership_of(member=member_of(context["request"]), circle=obj)
         return own.state if own else None
+
+    @staticmethod
+    def resolve_actions(obj: Circle, context: dict[str, Any]) -> list[str]:
+        return selectors.circle_actions(member_of(context["request"]), obj)
 
 
 class CircleInsideOut(Schema):
@@ -69,6 +79,7 @@ class CircleInsideOut(Schema):
     agreement_version: int
     agreement: str
     i_accepted_it: bool
+    actions: list[str] = Field(description=ACTIONS_DESCRIPTION)
 
 
 class PostOut(Schema):
@@ -221,6 +232,7 @@ def care_circle(request: HttpRequest, circle_id: PathId) -> Any:
         "agreement_version": version,
         "agreement": agreement.text if agreement else "",
         "i_accepted_it": own.agreed_version == version,
+        "actions": selectors.circle_actions(member_of(request), own.circle),
     }
 
 

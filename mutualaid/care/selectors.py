@@ -5,6 +5,9 @@ organiser who is not in the circle all get the same NotFound for its content. Po
 never select the author link; pages and the API show the stored pseudonym only.
 """
 
+from collections.abc import Callable
+from typing import Final
+
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -21,6 +24,7 @@ from mutualaid.care.models import (
 from mutualaid.care.search import query_terms
 from mutualaid.core.errors import NotFound
 from mutualaid.networks.models import Member, Network
+from mutualaid.networks.permissions import can
 from mutualaid.networks.selectors import members_active
 
 
@@ -32,11 +36,20 @@ def _unexpired() -> Q:
 POST_FIELDS = ("id", "circle_id", "parent_id", "kind", "pseudonym", "content_note", "body")
 
 
+def is_listener(member: Member | None) -> bool:
+    """Whether the member holds `care.listen` now (asked again at every access)."""
+    return member is not None and can(member, "care.listen", member.network)
+
+
+def circle_is_debrief(circle: Circle) -> bool:
+    """Whether the circle is a network's listeners' debrief circle (mutualaid.care.listening
+    marks one with a `DebriefCircle` row; care reads the mark, never that app)."""
+    return Circle.objects.filter(pk=circle.pk, debrief__isnull=False).exists()
+
+
 def circles_visible(*, member: Member) -> QuerySet[Circle]:
     """The network's circles by name and purpose, so members can ask to join; the listeners'
     debrief circle only to listeners."""
-    from mutualaid.care.listening.selectors import is_listener
-
     circles = Circle.objects.filter(network=member.network_id)
     if not is_listener(member):
         circles = circles.exclude(debrief__isnull=False)
@@ -51,20 +64,109 @@ def access_circle(member: Member | None, circle_id: int) -> Circle:
     """The circle, if the member may see its name (any member of its network; the debrief
     circle, only listeners)."""
     circle = Circle.objects.filter(pk=circle_id).first()
-    if circle is None or member is None or circle.network_id != member.network_id:
-        raise NotFound()
-    if not circle_opens_to(member, circle):
+    if circle is None or not may_see_circle(member, circle):
         raise NotFound()
     return circle
 
 
 def circle_opens_to(member: Member | None, circle: Circle) -> bool:
     """Whether an active membership still opens the circle. A listeners' debrief circle opens
-    only to members who are listeners right now (mutualaid.care.listening decides); any other
-    circle, to every active member."""
-    from mutualaid.care.listening.selectors import debrief_access_allowed
+    only to members who hold `care.listen` right now, whatever their circle membership says;
+    any other circle, to every active member."""
+    return not circle_is_debrief(circle) or is_listener(member)
 
-    return debrief_access_allowed(member, circle)
+
+# --- What a member may do with a circle (the services' checks call the same predicates) -----
+
+
+def may_see_circle(member: Member | None, circle: Circle) -> bool:
+    """A member of the circle's network sees its name and purpose (the debrief circle, only
+    listeners)."""
+    return (
+        member is not None
+        and circle.network_id == member.network_id
+        and circle_opens_to(member, circle)
+    )
+
+
+def active_membership(member: Member | None, circle: Circle) -> CircleMembership | None:
+    """The member's active membership, while it still opens the circle: the key to everything
+    inside it."""
+    if member is None:
+        return None
+    membership = CircleMembership.objects.filter(
+        circle=circle, member=member, state=CircleMembership.State.ACTIVE
+    ).first()
+    if membership is None or not circle_opens_to(member, circle):
+        return None
+    return membership
+
+
+def may_join_circle(member: Member, circle: Circle) -> bool:
+    """Ask to join: someone who sees the circle and has no place in it yet."""
+    return (
+        may_see_circle(member, circle)
+        and can(member, "network.view_members", member.network)
+        and not CircleMembership.objects.filter(circle=circle, member=member).exists()
+    )
+
+
+def may_leave_circle(member: Member, circle: Circle) -> bool:
+    """Leave, withdraw a request or decline an invitation: anyone with a place not removed."""
+    return (
+        CircleMembership.objects.filter(circle=circle, member=member)
+        .exclude(state=CircleMembership.State.REMOVED)
+        .exists()
+    )
+
+
+def may_read_circle(member: Member, circle: Circle) -> bool:
+    """Read, react, flag, invite and say whether one would facilitate: an active member."""
+    return active_membership(member, circle) is not None
+
+
+def has_accepted_agreement(membership: CircleMembership, circle: Circle) -> bool:
+    current = agreement_current(circle=circle)
+    return current is not None and membership.agreed_version == current.version
+
+
+def may_accept_agreement(member: Member, circle: Circle) -> bool:
+    """An active member who has not accepted the current agreement yet."""
+    own = active_membership(member, circle)
+    return own is not None and not has_accepted_agreement(own, circle)
+
+
+def may_post_in_circle(member: Member, circle: Circle) -> bool:
+    """Post and reply: an active member who accepted the current agreement."""
+    own = active_membership(member, circle)
+    return own is not None and has_accepted_agreement(own, circle)
+
+
+def may_facilitate_circle(member: Member, circle: Circle) -> bool:
+    """Welcome, pause and remove members, hide posts, revise the agreement and change the
+    settings: the circle's current facilitators."""
+    own = active_membership(member, circle)
+    return own is not None and own.is_facilitator
+
+
+CIRCLE_ACTIONS: Final[dict[str, Callable[[Member, Circle], bool]]] = {
+    "join": may_join_circle,
+    "leave": may_leave_circle,
+    "accept_agreement": may_accept_agreement,
+    "post": may_post_in_circle,
+    "react": may_read_circle,
+    "flag": may_read_circle,
+    "invite": may_read_circle,
+    "set_willing": may_read_circle,
+    "moderate": may_facilitate_circle,
+    "revise_agreement": may_facilitate_circle,
+    "update": may_facilitate_circle,
+}
+
+
+def circle_actions(member: Member, circle: Circle) -> list[str]:
+    """What the member may do with the circle now. Only ever about their own place in it."""
+    return [name for name, allowed in CIRCLE_ACTIONS.items() if allowed(member, circle)]
 
 
 def access_membership(member: Member | None, circle_id: int) -> CircleMembership:

@@ -5,7 +5,6 @@ to the circle's own log (CircleLogEntry), which names no member. Races are settl
 conditional updates and unique constraints.
 """
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -14,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mutualaid.care import tasks
 from mutualaid.care.models import (
     Circle,
     CircleAgreement,
@@ -28,8 +26,17 @@ from mutualaid.care.models import (
 )
 from mutualaid.care.pseudonyms import pseudonym_for
 from mutualaid.care.search import terms_for
-from mutualaid.care.selectors import agreement_current, circle_opens_to
+from mutualaid.care.selectors import (
+    active_membership,
+    agreement_current,
+    circle_opens_to,
+    has_accepted_agreement,
+    may_facilitate_circle,
+    may_leave_circle,
+    may_see_circle,
+)
 from mutualaid.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import require
@@ -50,26 +57,20 @@ class AlreadyFlagged(Conflict):
     default_message = gettext_lazy("You have already flagged this post. The facilitators have it.")
 
 
-def _after_commit(task: Callable[..., object], *args: object) -> None:
-    transaction.on_commit(lambda: task(*args))
-
-
 def _log(circle: Circle, action: str, reason: str = "") -> None:
     CircleLogEntry.objects.create(circle=circle, action=action, reason=reason)
 
 
 def _active(actor: Member, circle: Circle) -> CircleMembership:
-    membership = CircleMembership.objects.filter(
-        circle=circle, member=actor, state=State.ACTIVE
-    ).first()
-    if membership is None or not circle_opens_to(actor, circle):
+    membership = active_membership(actor, circle)
+    if membership is None:
         raise NotFound()
     return membership
 
 
 def _facilitator(actor: Member, circle: Circle) -> CircleMembership:
     membership = _active(actor, circle)
-    if not membership.is_facilitator:
+    if not may_facilitate_circle(actor, circle):
         raise PermissionDenied(_("Only the circle's current facilitators can do that."))
     return membership
 
@@ -96,6 +97,14 @@ def _new_membership(*, circle: Circle, member: Member, state: str) -> CircleMemb
                     _("You are already in this circle, or have asked to join.")
                 ) from None
     raise Conflict()
+
+
+@transaction.atomic
+def membership_admit(*, circle: Circle, member: Member) -> CircleMembership:
+    """Put a member straight into the circle, active, under their pseudonym for it: for an app
+    that decides by itself who may be in a circle of its own (the listeners' debrief circle,
+    whose service checked the member holds `care.listen`)."""
+    return _new_membership(circle=circle, member=member, state=State.ACTIVE)
 
 
 # --- Circles and agreements -----------------------------------------------------------------
@@ -226,14 +235,14 @@ def agreement_accept(*, actor: Member, circle: Circle, version: int) -> CircleMe
 @transaction.atomic
 def membership_request(*, actor: Member, circle: Circle) -> CircleMembership:
     """Ask to join; a current facilitator accepts."""
-    if circle.network_id != actor.network_id or not circle_opens_to(actor, circle):
+    if not may_see_circle(actor, circle):
         raise NotFound()
     require(actor, "network.view_members", actor.network)
     membership = _new_membership(circle=circle, member=actor, state=State.REQUESTED)
     for facilitator in CircleMembership.objects.filter(
         circle=circle, state=State.ACTIVE, is_facilitator=True
     ):
-        _after_commit(tasks.notify_facilitator, "request", facilitator.pk)
+        notice_send("circle.join_requested", facilitator.pk)
     return membership
 
 
@@ -260,8 +269,8 @@ def membership_invite(*, actor: Member, circle: Circle, member: Member) -> Circl
     for facilitator in CircleMembership.objects.filter(
         circle=circle, state=State.ACTIVE, is_facilitator=True
     ):
-        _after_commit(tasks.notify_facilitator, "invited", facilitator.pk)
-    _after_commit(tasks.notify_member, "invited", membership.pk)
+        notice_send("circle.someone_invited", facilitator.pk)
+    notice_send("circle.invited", membership.pk)
     return membership
 
 
@@ -276,7 +285,7 @@ def membership_accept(*, actor: Member, membership: CircleMembership) -> CircleM
     if not updated:
         raise Conflict(_("This request was already answered."))
     _log(membership.circle, CircleLogEntry.Action.MEMBER_ACCEPTED)
-    _after_commit(tasks.notify_member, "welcomed", membership.pk)
+    notice_send("circle.welcomed", membership.pk)
     membership.refresh_from_db()
     return membership
 
@@ -321,6 +330,8 @@ def membership_remove(
     """A member leaves, or a facilitator removes someone with a reason. Access ends at once;
     their posts stay under the pseudonym until they expire."""
     leaving = membership.member_id == actor.pk
+    if leaving and not may_leave_circle(actor, membership.circle):
+        raise Conflict(_("This member already left the circle."))
     if not leaving:
         _facilitator(actor, membership.circle)
         reason = _reason(reason)
@@ -358,7 +369,7 @@ def _ensure_facilitator(circle: Circle) -> None:
         is_facilitator=True, facilitator_since=timezone.now()
     )
     _log(circle, CircleLogEntry.Action.FACILITATORS_ROTATED)
-    _after_commit(tasks.notify_facilitator, "rotated", successor.pk)
+    notice_send("circle.facilitator_rotated", successor.pk)
 
 
 @transaction.atomic
@@ -406,7 +417,7 @@ def facilitators_rotate(*, circle: Circle, now: datetime | None = None) -> bool:
     )
     _log(circle, CircleLogEntry.Action.FACILITATORS_ROTATED)
     for membership in chosen:
-        _after_commit(tasks.notify_facilitator, "rotated", membership.pk)
+        notice_send("circle.facilitator_rotated", membership.pk)
     return True
 
 
@@ -430,8 +441,7 @@ def _indexed(post: Post) -> Post:
 
 def _poster(actor: Member, circle: Circle) -> CircleMembership:
     membership = _active(actor, circle)
-    current = agreement_current(circle=circle)
-    if current is None or membership.agreed_version != current.version:
+    if not has_accepted_agreement(membership, circle):
         raise AgreementRequired()
     return membership
 
@@ -508,7 +518,7 @@ def post_flag(*, actor: Member, post: Post, reason: str) -> Flag:
     for facilitator in CircleMembership.objects.filter(
         circle_id=post.circle_id, state=State.ACTIVE, is_facilitator=True
     ):
-        _after_commit(tasks.notify_facilitator, "flag", facilitator.pk)
+        notice_send("circle.flagged", facilitator.pk)
     return flag
 
 

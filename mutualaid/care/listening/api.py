@@ -26,6 +26,7 @@ from mutualaid.core.api import (
     responses,
 )
 from mutualaid.core.errors import NotFound
+from mutualaid.networks.models import Member
 
 router = Router(tags=["care"])
 
@@ -35,6 +36,11 @@ Side = Literal["requester", "listener"]
 MessageKind = Literal["text", "contact"]
 Retention = Literal[7, 30, 90]
 Language = Annotated[str, StringConstraints(min_length=2, max_length=8), PlainText]
+
+ACTIONS_DESCRIPTION = (
+    "What I may do with the request now, from my own side only (the same whoever asked): "
+    "take, withdraw, write, share_email, close, set_notes_consent, keep_note."
+)
 
 
 class MyRequestOut(Schema):
@@ -52,6 +58,7 @@ class MyRequestOut(Schema):
     listener_name: str
     created_at: datetime
     taken_at: datetime | None
+    actions: list[str] = Field(description=ACTIONS_DESCRIPTION)
 
     @staticmethod
     def resolve_about(obj: ListenRequest) -> str:
@@ -60,6 +67,10 @@ class MyRequestOut(Schema):
     @staticmethod
     def resolve_listener_name(obj: ListenRequest) -> str:
         return selectors.listener_shown_as(obj)
+
+    @staticmethod
+    def resolve_actions(obj: ListenRequest, context: dict[str, Any]) -> list[str]:
+        return selectors.listen_request_actions(member_of(context["request"]), obj)
 
 
 class QueueItemOut(Schema):
@@ -70,10 +81,15 @@ class QueueItemOut(Schema):
     preferred_time: str
     about: str
     created_at: datetime
+    actions: list[str] = Field(description=ACTIONS_DESCRIPTION)
 
     @staticmethod
     def resolve_about(obj: ListenRequest) -> str:
         return obj.about or ""
+
+    @staticmethod
+    def resolve_actions(obj: ListenRequest, context: dict[str, Any]) -> list[str]:
+        return selectors.listen_request_actions(member_of(context["request"]), obj)
 
 
 class ConversationOut(Schema):
@@ -90,6 +106,7 @@ class ConversationOut(Schema):
     notes_consent: bool
     requester_shown_as: str
     listener_name: str
+    actions: list[str] = Field(description=ACTIONS_DESCRIPTION)
 
 
 class MessageOut(Schema):
@@ -138,7 +155,7 @@ class ListenerSettingsIn(InputSchema):
     available: bool = True
 
 
-def _conversation_out(conversation: selectors.Conversation) -> dict[str, Any]:
+def _conversation_out(member: Member, conversation: selectors.Conversation) -> dict[str, Any]:
     request = conversation.request
     return {
         "id": request.pk,
@@ -151,6 +168,7 @@ def _conversation_out(conversation: selectors.Conversation) -> dict[str, Any]:
         "notes_consent": request.notes_consent,
         "requester_shown_as": selectors.requester_shown_as(request),
         "listener_name": selectors.listener_shown_as(request),
+        "actions": selectors.listen_request_actions(member, request),
     }
 
 
@@ -229,7 +247,7 @@ def listening_request_take(request: HttpRequest, request_id: PathId) -> Any:
     member = member_of(request)
     found = selectors.access_queue_request(member, request_id)
     services.listen_request_take(actor=member, request=found)
-    return _conversation_out(selectors.access_conversation(member, request_id))
+    return _conversation_out(member_of(request), selectors.access_conversation(member, request_id))
 
 
 @router.get(
@@ -241,7 +259,9 @@ def listening_conversations(request: HttpRequest) -> Any:
     """The conversations I took as a listener, newest first."""
     member = member_of(request)
     return [
-        _conversation_out(selectors.Conversation(request=r, side=ListenMessage.Side.LISTENER))
+        _conversation_out(
+            member_of(request), selectors.Conversation(request=r, side=ListenMessage.Side.LISTENER)
+        )
         for r in selectors.conversations_mine(member=member).select_related("listener")[:100]
     ]
 
@@ -283,7 +303,7 @@ def listening_settings_update(request: HttpRequest, payload: ListenerSettingsIn)
 )
 def listening_conversation(request: HttpRequest, request_id: PathId) -> Any:
     """A conversation I am part of, as the one who asked or as its listener."""
-    return _conversation_out(_open(request, request_id))
+    return _conversation_out(member_of(request), _open(request, request_id))
 
 
 @router.get(
@@ -348,7 +368,7 @@ def listening_close(request: HttpRequest, request_id: PathId) -> Any:
     """End the conversation (either side). 409 when it is not open."""
     member = member_of(request)
     services.listen_request_close(actor=member, request=_open(request, request_id).request)
-    return _conversation_out(_open(request, request_id))
+    return _conversation_out(member_of(request), _open(request, request_id))
 
 
 @router.post(
@@ -363,7 +383,7 @@ def listening_consent(request: HttpRequest, request_id: PathId, payload: Consent
     services.listen_consent_set(
         actor=member, request=_open(request, request_id).request, consent=payload.consent
     )
-    return _conversation_out(_open(request, request_id))
+    return _conversation_out(member_of(request), _open(request, request_id))
 
 
 @router.get(

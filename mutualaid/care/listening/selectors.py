@@ -5,8 +5,10 @@ they still hold `care.listen`. The queue shows open requests without anything th
 who asked. Everyone else, organisers included, gets the same NotFound as for a missing request.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -19,9 +21,10 @@ from mutualaid.care.listening.models import (
     ListenRequest,
 )
 from mutualaid.care.models import Circle
+from mutualaid.care.selectors import is_listener as is_listener  # one rule, for both apps
 from mutualaid.core.errors import NotFound
+from mutualaid.governance.selectors import holdings_current
 from mutualaid.networks.models import Member, Network
-from mutualaid.networks.permissions import can
 
 State = ListenRequest.State
 Side = ListenMessage.Side
@@ -44,11 +47,6 @@ class Conversation:
     @property
     def is_listener(self) -> bool:
         return self.side == Side.LISTENER
-
-
-def is_listener(member: Member | None) -> bool:
-    """Whether the member holds `care.listen` now (asked again at every access)."""
-    return member is not None and can(member, "care.listen", member.network)
 
 
 def listener_settings_of(*, member: Member) -> ListenerSettings:
@@ -128,13 +126,81 @@ def access_conversation(member: Member | None, request_id: int) -> Conversation:
         .select_related("listener")
         .first()
     )
-    if found is None:
+    side = side_of(member, found) if found is not None else None
+    if found is None or side is None:
         raise NotFound()
-    if found.requester_id == member.pk:
-        return Conversation(request=found, side=Side.REQUESTER)
-    if not is_listener(member):
-        raise NotFound()
-    return Conversation(request=found, side=Side.LISTENER)
+    return Conversation(request=found, side=side)
+
+
+# --- What a member may do with a request (the services' checks call the same predicates) ----
+
+
+def asked_by(member: Member, request: ListenRequest) -> bool:
+    """Whether the member is the one who asked. A queue item never loads who asked: for one,
+    the database answers yes or no without handing the requester over."""
+    if "requester_id" in request.get_deferred_fields():
+        return ListenRequest.objects.filter(pk=request.pk, requester=member).exists()
+    return request.requester_id == member.pk
+
+
+def side_of(member: Member, request: ListenRequest) -> str | None:
+    """The member's side of the request: the one who asked, or the listener who took it
+    while they still are one; None for everyone else."""
+    if asked_by(member, request):
+        return str(Side.REQUESTER)
+    took_it = request.listener_id == member.pk and request.state in (State.TAKEN, State.CLOSED)
+    return str(Side.LISTENER) if took_it and is_listener(member) else None
+
+
+def may_take_from_queue(member: Member, request: ListenRequest) -> bool:
+    """A request of the member's network that someone else asked: what a listener's take may
+    reach (whether it is still open is for the take itself to settle)."""
+    return request.network_id == member.network_id and not asked_by(member, request)
+
+
+def may_take_listen_request(member: Member, request: ListenRequest) -> bool:
+    return (
+        request.state == State.OPEN and is_listener(member) and may_take_from_queue(member, request)
+    )
+
+
+def may_withdraw_listen_request(member: Member, request: ListenRequest) -> bool:
+    return request.state == State.OPEN and asked_by(member, request)
+
+
+def may_write_in_conversation(member: Member, request: ListenRequest) -> bool:
+    """Write, share one's email and close: either side, while the conversation is open."""
+    return request.state == State.TAKEN and side_of(member, request) is not None
+
+
+def may_set_notes_consent(member: Member, request: ListenRequest) -> bool:
+    return asked_by(member, request)
+
+
+def may_keep_notes(member: Member, request: ListenRequest) -> bool:
+    """The listener, with the requester's consent, while the conversation is not gone."""
+    return (
+        request.state in (State.TAKEN, State.CLOSED)
+        and request.notes_consent
+        and side_of(member, request) == Side.LISTENER
+    )
+
+
+LISTEN_REQUEST_ACTIONS: Final[dict[str, Callable[[Member, ListenRequest], bool]]] = {
+    "take": may_take_listen_request,
+    "withdraw": may_withdraw_listen_request,
+    "write": may_write_in_conversation,
+    "share_email": may_write_in_conversation,
+    "close": may_write_in_conversation,
+    "set_notes_consent": may_set_notes_consent,
+    "keep_note": may_keep_notes,
+}
+
+
+def listen_request_actions(member: Member, request: ListenRequest) -> list[str]:
+    """What the member may do with the request now. Only ever about their own side: a
+    listener's actions are the same whoever asked."""
+    return [name for name, allowed in LISTEN_REQUEST_ACTIONS.items() if allowed(member, request)]
 
 
 def requester_shown_as(request: ListenRequest) -> str:
@@ -162,8 +228,6 @@ def notes_of(*, conversation: Conversation) -> QuerySet[ListenNote]:
 def listeners_to_tell(*, request: ListenRequest) -> list[Member]:
     """Current listeners of the network who want to hear about new requests in this
     language (or in any), except the requester."""
-    from mutualaid.governance.selectors import holdings_current
-
     holdings = holdings_current(network=request.network).select_related("member__network", "role")
     members = {
         h.member_id: h.member
@@ -188,15 +252,6 @@ def listeners_to_tell(*, request: ListenRequest) -> list[Member]:
 def debrief_circle_of(*, network: Network) -> Circle | None:
     found = DebriefCircle.objects.filter(network=network).select_related("circle").first()
     return found.circle if found else None
-
-
-def debrief_access_allowed(member: Member | None, circle: Circle) -> bool:
-    """The hook for mutualaid.care's access checks: a circle that is a network's listeners'
-    debrief circle opens only to members who hold `care.listen` right now, whatever their
-    circle membership says. Any other circle: True (care's own rules decide)."""
-    if not DebriefCircle.objects.filter(circle_id=circle.pk).exists():
-        return True
-    return is_listener(member)
 
 
 # --- Download my data -----------------------------------------------------------------------

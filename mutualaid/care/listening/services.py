@@ -9,7 +9,6 @@ Nothing here writes to the network-wide history: who asked for a listener is nob
 
 import hashlib
 import hmac
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -21,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mutualaid.care import services as care_services
-from mutualaid.care.listening import tasks
 from mutualaid.care.listening.models import (
     CAP_MAX,
     CAP_MIN,
@@ -34,13 +32,17 @@ from mutualaid.care.listening.models import (
 from mutualaid.care.listening.selectors import (
     Conversation,
     access_conversation,
+    asked_by,
     debrief_circle_of,
     is_listener,
+    may_set_notes_consent,
+    may_take_from_queue,
 )
 from mutualaid.care.models import Circle, CircleMembership
 from mutualaid.care.pseudonyms import ADJECTIVES, ANIMALS
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.languages import LANGUAGE_CODES
+from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_int, clean_languages, clean_text
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import require
@@ -74,10 +76,6 @@ class CapReached(Conflict):
 class TakenAlready(Conflict):
     code = "already_taken"
     default_message = gettext_lazy("Another listener took this request first, or it was withdrawn.")
-
-
-def _after_commit(task: Callable[..., object], *args: object) -> None:
-    transaction.on_commit(lambda: task(*args))
 
 
 def listen_pseudonym(*, request_id: int, member_id: int) -> str:
@@ -142,14 +140,14 @@ def listen_request_create(
     )
     request.pseudonym = listen_pseudonym(request_id=request.pk, member_id=actor.pk)
     ListenRequest.objects.filter(pk=request.pk).update(pseudonym=request.pseudonym)
-    _after_commit(tasks.notify_listeners_new_request, request.pk)
+    notice_send("listening.requested", request.pk)
     return request
 
 
 @transaction.atomic
 def listen_request_withdraw(*, actor: Member, request: ListenRequest) -> ListenRequest:
     """The requester takes back a request nobody has taken yet."""
-    if request.requester_id != actor.pk:
+    if not asked_by(actor, request):
         raise NotFound()
     now = timezone.now()
     updated = ListenRequest.objects.filter(pk=request.pk, state=State.OPEN).update(
@@ -179,7 +177,7 @@ def listen_request_take(*, actor: Member, request: ListenRequest) -> ListenReque
     taken in the last seven days). Exactly one of two listeners taking it at once wins; the
     other reads that someone was first."""
     require(actor, "care.listen", actor.network)
-    if request.network_id != actor.network_id or request.requester_id == actor.pk:
+    if not may_take_from_queue(actor, request):
         raise NotFound()
     own = _settings_locked(actor)
     now = timezone.now()
@@ -191,7 +189,7 @@ def listen_request_take(*, actor: Member, request: ListenRequest) -> ListenReque
     ).update(state=State.TAKEN, listener=actor, taken_at=now, delete_after=None)
     if not updated:
         raise TakenAlready()
-    _after_commit(tasks.notify_conversation, "taken", request.pk, Side.REQUESTER)
+    notice_send("listening.taken", request.pk, side=Side.REQUESTER.value)
     return ListenRequest.objects.select_related("listener").get(pk=request.pk)
 
 
@@ -209,7 +207,7 @@ def listen_request_close(*, actor: Member, request: ListenRequest) -> ListenRequ
     if not updated:
         raise Conflict(_("This conversation is not open."))
     other = Side.LISTENER if conversation.is_requester else Side.REQUESTER
-    _after_commit(tasks.notify_conversation, "closed", request.pk, other)
+    notice_send("listening.closed", request.pk, side=other.value)
     request.refresh_from_db()
     return request
 
@@ -229,7 +227,7 @@ def _write(conversation: Conversation, *, body: str, kind: str) -> ListenMessage
         expires_at=timezone.now() + timedelta(days=request.retention_days),
     )
     other = Side.LISTENER if conversation.is_requester else Side.REQUESTER
-    _after_commit(tasks.notify_conversation, "message", request.pk, other)
+    notice_send("listening.message", request.pk, side=other.value)
     return message
 
 
@@ -264,7 +262,7 @@ def listen_consent_set(*, actor: Member, request: ListenRequest, consent: bool) 
     """The requester lets the listener keep notes, or takes it back: taking it back deletes
     every note on the request for real."""
     conversation = _conversation(actor, request)
-    if not conversation.is_requester:
+    if not may_set_notes_consent(actor, conversation.request):
         raise PermissionDenied(_("Only the person who asked can decide about notes."))
     ListenRequest.objects.filter(pk=request.pk).update(notes_consent=bool(consent))
     if not consent:
@@ -351,9 +349,7 @@ def debrief_join(*, actor: Member) -> Circle:
             raise Conflict()
     membership = CircleMembership.objects.filter(circle=circle, member=actor).first()
     if membership is None:
-        care_services._new_membership(  # noqa: SLF001 - the same pseudonym rules as care
-            circle=circle, member=actor, state=CircleMembership.State.ACTIVE
-        )
+        care_services.membership_admit(circle=circle, member=actor)
     elif membership.state == CircleMembership.State.PAUSED:
         raise Conflict(_("A facilitator has paused your place in the debrief circle."))
     elif membership.removed_by_facilitator:
@@ -368,7 +364,7 @@ def debrief_join(*, actor: Member) -> Circle:
 
 def debrief_prune(*, network_id: int | None = None) -> int:
     """Members of a debrief circle who no longer hold `care.listen` leave it (as if they had
-    left themselves). Access already ends at once through `debrief_access_allowed`; this
+    left themselves). Access already ends at once through care's `circle_opens_to`; this
     tidies the roster. Returns how many left."""
     memberships = (
         CircleMembership.objects.filter(circle__debrief__isnull=False)

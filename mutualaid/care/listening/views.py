@@ -2,14 +2,15 @@
 
 A conversation page opens to the member who asked and to the listener who took it, while they
 are a listener; the queue and the listener settings only to current listeners. Everyone else
-gets a 404, whether the request exists or not.
+gets a 404, whether the request exists or not (a NotFound is shown as the same 404 page).
 """
 
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,51 +23,28 @@ from mutualaid.care.listening.forms import (
     NoteForm,
 )
 from mutualaid.care.listening.models import ListenRequest
-from mutualaid.core.errors import DomainError, NotFound
+from mutualaid.core.errors import DomainError
+from mutualaid.core.pages import form_action, page_action
 from mutualaid.networks.decorators import member_page
 from mutualaid.networks.models import Member
+from mutualaid.networks.requests import MemberRequest
 
 
-def _member(request: HttpRequest) -> Member:
-    return request.member  # type: ignore[attr-defined,no-any-return]
-
-
-def _listener(request: HttpRequest) -> Member:
-    member = _member(request)
-    if not selectors.is_listener(member):
+def _listener(request: MemberRequest) -> Member:
+    if not selectors.is_listener(request.member):
         raise Http404
-    return member
+    return request.member
 
 
-def _to_conversation(request: HttpRequest, request_id: int) -> HttpResponse:
-    return redirect(
-        "care_listening:conversation", slug=_member(request).network.slug, request_id=request_id
+def _conversation_url(request: MemberRequest, request_id: int) -> str:
+    return reverse(
+        "care_listening:conversation",
+        kwargs={"slug": request.network.slug, "request_id": request_id},
     )
 
 
-def _run(request: HttpRequest, action: Callable[[], object], success: str = "") -> bool:
-    """Run one service call; a domain error becomes a message on the page. NotFound is a 404."""
-    try:
-        action()
-    except NotFound as err:
-        raise Http404 from err
-    except DomainError as err:
-        messages.error(request, err.message)
-        return False
-    if success:
-        messages.success(request, success)
-    return True
-
-
-def _conversation(request: HttpRequest, request_id: int) -> selectors.Conversation:
-    try:
-        return selectors.access_conversation(_member(request), request_id)
-    except NotFound as err:
-        raise Http404 from err
-
-
-def _home(request: HttpRequest, form: AskForm, status: int = 200) -> HttpResponse:
-    member = _member(request)
+def _home(request: MemberRequest, form: AskForm, status: int = 200) -> HttpResponse:
+    member = request.member
     context = {
         "form": form,
         "requests": selectors.requests_mine(member=member)[:50],
@@ -77,30 +55,29 @@ def _home(request: HttpRequest, form: AskForm, status: int = 200) -> HttpRespons
 
 @require_GET
 @member_page
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: MemberRequest) -> HttpResponse:
     """Ask for a conversation, and my requests."""
     return _home(request, AskForm())
 
 
 @require_POST
 @member_page
-def ask(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+def ask(request: MemberRequest) -> HttpResponse:
     form = AskForm(request.POST)
     if not form.is_valid():
         return _home(request, form, status=400)
-    try:
-        created = services.listen_request_create(actor=member, **form.cleaned_data)
-    except DomainError as err:
-        form.add_error(None, err.message)
-        return _home(request, form, status=err.status)
+    outcome = form_action(
+        form, lambda: services.listen_request_create(actor=request.member, **form.cleaned_data)
+    )
+    if outcome.value is None:
+        return _home(request, form, status=outcome.status)
     messages.success(request, _("Your request is waiting for a listener."))
-    return _to_conversation(request, created.pk)
+    return redirect(_conversation_url(request, outcome.value.pk))
 
 
 @require_GET
 @member_page
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: MemberRequest) -> HttpResponse:
     """Open requests, for current listeners: nothing that says who asked."""
     member = _listener(request)
     own = selectors.listener_settings_of(member=member)
@@ -114,25 +91,28 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @member_page
-def take(request: HttpRequest, request_id: int) -> HttpResponse:
+def take(request: MemberRequest, request_id: int) -> HttpResponse:
     member = _listener(request)
+    found = selectors.access_queue_request(member, request_id)
+    # Two ways on (into the conversation, or back to the queue with the reason), which
+    # page_action's one destination cannot say.
     try:
-        found = selectors.access_queue_request(member, request_id)
-    except NotFound as err:
-        raise Http404 from err
-    if _run(request, lambda: services.listen_request_take(actor=member, request=found)):
-        return _to_conversation(request, request_id)
-    return redirect("care_listening:queue", slug=member.network.slug)
+        services.listen_request_take(actor=member, request=found)
+    except DomainError as err:
+        messages.error(request, err.message)
+        return redirect("care_listening:queue", slug=request.network.slug)
+    return redirect(_conversation_url(request, request_id))
 
 
 @require_GET
 @member_page
-def conversation(request: HttpRequest, request_id: int) -> HttpResponse:
-    found = _conversation(request, request_id)
+def conversation(request: MemberRequest, request_id: int) -> HttpResponse:
+    found = selectors.access_conversation(request.member, request_id)
     listen_request = found.request
     context = {
         "conversation": found,
-        "listener": selectors.is_listener(_member(request)),
+        "listener": selectors.is_listener(request.member),
+        "actions": selectors.listen_request_actions(request.member, listen_request),
         "listen_request": listen_request,
         "requester_name": selectors.requester_shown_as(listen_request),
         "listener_name": selectors.listener_shown_as(listen_request),
@@ -140,116 +120,115 @@ def conversation(request: HttpRequest, request_id: int) -> HttpResponse:
         "notes": selectors.notes_of(conversation=found),
         "message_form": MessageForm(),
         "note_form": NoteForm(),
-        "is_taken": listen_request.state == ListenRequest.State.TAKEN,
-        "is_open": listen_request.state == ListenRequest.State.OPEN,
     }
     return render(request, "care_listening/conversation.html", context)
 
 
-def _conversation_action(
-    request: HttpRequest, request_id: int, act: Callable[[Member, ListenRequest], object]
+def _in_conversation(
+    request: MemberRequest, request_id: int, step: Callable[[ListenRequest], object]
 ) -> HttpResponse:
-    member = _member(request)
-    found = _conversation(request, request_id)
-    _run(request, lambda: act(member, found.request))
-    return _to_conversation(request, request_id)
-
-
-@require_POST
-@member_page
-def message_create(request: HttpRequest, request_id: int) -> HttpResponse:
-    body = str(request.POST.get("body", ""))
-    return _conversation_action(
-        request,
-        request_id,
-        lambda m, r: services.listen_message_create(actor=m, request=r, body=body),
+    """Run one service on a conversation the member is part of, and go back to it."""
+    found = selectors.access_conversation(request.member, request_id)
+    return page_action(
+        request, lambda: step(found.request), then=_conversation_url(request, request_id)
     )
 
 
 @require_POST
 @member_page
-def note_create(request: HttpRequest, request_id: int) -> HttpResponse:
+def message_create(request: MemberRequest, request_id: int) -> HttpResponse:
     body = str(request.POST.get("body", ""))
-    return _conversation_action(
+    return _in_conversation(
         request,
         request_id,
-        lambda m, r: services.listen_note_create(actor=m, request=r, body=body),
+        lambda r: services.listen_message_create(actor=request.member, request=r, body=body),
     )
 
 
 @require_POST
 @member_page
-def consent(request: HttpRequest, request_id: int) -> HttpResponse:
+def note_create(request: MemberRequest, request_id: int) -> HttpResponse:
+    body = str(request.POST.get("body", ""))
+    return _in_conversation(
+        request,
+        request_id,
+        lambda r: services.listen_note_create(actor=request.member, request=r, body=body),
+    )
+
+
+@require_POST
+@member_page
+def consent(request: MemberRequest, request_id: int) -> HttpResponse:
     form = ConsentForm(request.POST)
     given = bool(form.is_valid() and form.cleaned_data["consent"])
-    return _conversation_action(
+    return _in_conversation(
         request,
         request_id,
-        lambda m, r: services.listen_consent_set(actor=m, request=r, consent=given),
+        lambda r: services.listen_consent_set(actor=request.member, request=r, consent=given),
     )
 
 
 @require_POST
 @member_page
-def share_email(request: HttpRequest, request_id: int) -> HttpResponse:
-    return _conversation_action(
-        request, request_id, lambda m, r: services.listen_email_share(actor=m, request=r)
-    )
-
-
-@require_POST
-@member_page
-def close(request: HttpRequest, request_id: int) -> HttpResponse:
-    return _conversation_action(
-        request, request_id, lambda m, r: services.listen_request_close(actor=m, request=r)
-    )
-
-
-@require_POST
-@member_page
-def withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
-    member = _member(request)
-    try:
-        own = selectors.access_own_request(member, request_id)
-    except NotFound as err:
-        raise Http404 from err
-    _run(
+def share_email(request: MemberRequest, request_id: int) -> HttpResponse:
+    return _in_conversation(
         request,
-        lambda: services.listen_request_withdraw(actor=member, request=own),
-        _("You withdrew your request."),
+        request_id,
+        lambda r: services.listen_email_share(actor=request.member, request=r),
     )
-    return redirect("care_listening:home", slug=member.network.slug)
+
+
+@require_POST
+@member_page
+def close(request: MemberRequest, request_id: int) -> HttpResponse:
+    return _in_conversation(
+        request,
+        request_id,
+        lambda r: services.listen_request_close(actor=request.member, request=r),
+    )
+
+
+@require_POST
+@member_page
+def withdraw(request: MemberRequest, request_id: int) -> HttpResponse:
+    own = selectors.access_own_request(request.member, request_id)
+    return page_action(
+        request,
+        lambda: services.listen_request_withdraw(actor=request.member, request=own),
+        then=reverse("care_listening:home", kwargs={"slug": request.network.slug}),
+        done=_("You withdrew your request."),
+    )
 
 
 @member_page
-def listener_settings(request: HttpRequest) -> HttpResponse:
+def listener_settings(request: MemberRequest) -> HttpResponse:
     member = _listener(request)
     own = selectors.listener_settings_of(member=member)
     initial = {"weekly_cap": own.weekly_cap, "languages": own.languages, "available": own.available}
     form = ListenerSettingsForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            if _run(
-                request,
-                lambda: services.listener_settings_update(actor=member, **form.cleaned_data),
-                _("Your listener settings are saved."),
-            ):
-                return redirect("care_listening:settings", slug=member.network.slug)
-        status = 400
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        outcome = form_action(
+            form, lambda: services.listener_settings_update(actor=member, **form.cleaned_data)
+        )
+        if outcome.ok:
+            messages.success(request, _("Your listener settings are saved."))
+            return redirect("care_listening:settings", slug=request.network.slug)
+        status = outcome.status
     return render(request, "care_listening/settings.html", {"form": form}, status=status)
 
 
 @member_page
-def debrief(request: HttpRequest) -> HttpResponse:
+def debrief(request: MemberRequest) -> HttpResponse:
     """The listeners' debrief circle: current listeners join it directly."""
     member = _listener(request)
     if request.method == "POST":
+        # Into the circle, or this page again with the reason: two ways on, as for `take`.
         try:
             joined = services.debrief_join(actor=member)
         except DomainError as err:
             messages.error(request, err.message)
         else:
-            return redirect("care:circle_detail", slug=member.network.slug, circle_id=joined.pk)
+            return redirect("care:circle_detail", slug=request.network.slug, circle_id=joined.pk)
     circle = selectors.debrief_circle_of(network=member.network)
     return render(request, "care_listening/debrief.html", {"circle": circle})

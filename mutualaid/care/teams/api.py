@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import StringConstraints
@@ -200,14 +201,7 @@ def _network_member(request: HttpRequest, member_id: int) -> Member:
 @router.get("/care/teams", response=responses(list[TeamOut]), operation_id="care_teams")
 def care_teams(request: HttpRequest) -> Any:
     """The teams I am on, am invited to, or am asked to be at the centre of."""
-    member = member_of(request)
-    seats = []
-    for team in selectors.teams_of(member=member)[:500]:
-        try:
-            seats.append(_team_out(selectors.seat(member, team.pk)))
-        except NotFound:
-            continue
-    return seats
+    return [_team_out(place) for place in selectors.seats_of(member=member_of(request), limit=500)]
 
 
 @router.post("/care/teams", response=responses(TeamOut, 201), operation_id="care_teams_create")
@@ -397,18 +391,6 @@ def care_team_invite(
     )
 
 
-def _team_membership(place: Seat, membership_id: int) -> TeamMembership:
-    target = (
-        TeamMembership.objects.select_related("member")
-        .filter(pk=membership_id, team_id=place.team.pk)
-        .first()
-    )
-    if target is None:
-        raise NotFound()
-    target.team = place.team
-    return target
-
-
 @router.post(
     "/care/teams/{team_id}/members/{membership_id}/remove",
     response=responses(TeamMemberOut),
@@ -416,7 +398,7 @@ def _team_membership(place: Seat, membership_id: int) -> TeamMembership:
 )
 def care_team_member_remove(request: HttpRequest, team_id: PathId, membership_id: PathId) -> Any:
     """The person at the centre takes someone off the team; their access ends at once."""
-    target = _team_membership(_inside(request, team_id), membership_id)
+    target = selectors.access_team_membership(_inside(request, team_id), membership_id)
     return services.membership_remove(actor=member_of(request), membership=target)
 
 
@@ -429,7 +411,7 @@ def care_team_member_coordinator_set(
     request: HttpRequest, team_id: PathId, membership_id: PathId, payload: CoordinatorIn
 ) -> Any:
     """The person at the centre names (or un-names) a co-coordinator."""
-    target = _team_membership(_inside(request, team_id), membership_id)
+    target = selectors.access_team_membership(_inside(request, team_id), membership_id)
     return services.membership_set_coordinator(
         actor=member_of(request), membership=target, coordinator=payload.coordinator
     )
@@ -445,8 +427,6 @@ def care_team_member_coordinator_set(
 )
 def care_team_slots(request: HttpRequest, team_id: PathId) -> Any:
     """The calendar, from slots still running onwards, with the details the team sees."""
-    from django.utils import timezone
-
     place = _inside(request, team_id)
     return list(selectors.slots(place=place, since=timezone.now(), with_details=True)[:500])
 

@@ -90,6 +90,17 @@ def seat(member: Member | None, team_id: int) -> Seat:
     return result
 
 
+def seats_of(*, member: Member, limit: int | None = None) -> list[Seat]:
+    """The member's seat in each team of `teams_of` (at most `limit` teams)."""
+    seats = []
+    for team in teams_of(member=member)[:limit]:
+        try:
+            seats.append(seat(member, team.pk))
+        except NotFound:
+            continue  # their place changed meanwhile
+    return seats
+
+
 def access_team(member: Member | None, team_id: int) -> Seat:
     """An active member's seat: the key to the calendar and details."""
     place = seat(member, team_id)
@@ -152,6 +163,21 @@ def access_slot(place: Seat, slot_id: int) -> Slot:
         raise NotFound()
     slot.team = place.team
     return slot
+
+
+def access_team_membership(place: Seat, membership_id: int) -> TeamMembership:
+    """Another membership of the team, for its controller to act on (services check who)."""
+    if not place.active:
+        raise NotFound()
+    target = (
+        TeamMembership.objects.select_related("member")
+        .filter(pk=membership_id, team_id=place.team.pk)
+        .first()
+    )
+    if target is None:
+        raise NotFound()
+    target.team = place.team
+    return target
 
 
 def roster(*, place: Seat) -> QuerySet[TeamMembership]:

@@ -12,8 +12,6 @@ Races are settled by conditional updates and unique constraints. Notices go out 
 and never carry an address, a door code or a slot's details.
 """
 
-import zoneinfo
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -21,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mutualaid.care.teams import tasks
 from mutualaid.care.teams.models import SHARED_DETAILS, CareTeam, Slot, TeamMembership
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
+from mutualaid.core.zones import zone_of
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import require
 
@@ -52,10 +51,6 @@ class TeamNotActive(Conflict):
 
 # How far ahead a slot may start (and what keeps a far-off date out of the database).
 PLANNING_HORIZON = timedelta(days=730)
-
-
-def _after_commit(task: Callable[..., object], *args: object) -> None:
-    transaction.on_commit(lambda: task(*args))
 
 
 def _membership(actor: Member, team: CareTeam) -> TeamMembership:
@@ -152,8 +147,8 @@ def team_create(
     TeamMembership.objects.create(
         team=team, member=actor, state=MemberState.ACTIVE, is_coordinator=True
     )
-    if for_someone_else:
-        _after_commit(tasks.notify_member, "proposed", team.pk, recipient.pk)  # type: ignore[union-attr]
+    if recipient is not None and for_someone_else:
+        notice_send("team.proposed", team.pk, member_id=recipient.pk)
     return team
 
 
@@ -176,7 +171,7 @@ def team_accept(*, actor: Member, team: CareTeam) -> CareTeam:
             team=team, member=actor, state=MemberState.ACTIVE, is_coordinator=True
         )
     if team.created_by_id:
-        _after_commit(tasks.notify_member, "accepted", team.pk, team.created_by_id)
+        notice_send("team.accepted", team.pk, member_id=team.created_by_id)
     return _refresh(team)
 
 
@@ -190,7 +185,7 @@ def team_decline(*, actor: Member, team: CareTeam) -> None:
     if not deleted:
         raise Conflict(_("This team was already answered."))
     if team.created_by_id:
-        _after_commit(tasks.notify_member, "declined", None, team.created_by_id)
+        notice_send("team.declined", team.created_by_id)
 
 
 @transaction.atomic
@@ -325,7 +320,7 @@ def membership_invite(*, actor: Member, team: CareTeam, member: Member) -> TeamM
         except IntegrityError:
             raise Conflict(_("This member is already on the team or invited.")) from None
     membership = TeamMembership.objects.get(team=team, member=member)
-    _after_commit(tasks.notify_member, "invited", team.pk, member.pk)
+    notice_send("team.invited", team.pk, member_id=member.pk)
     return membership
 
 
@@ -514,7 +509,7 @@ def slot_cancel(*, actor: Member, slot: Slot) -> None:
     if not updated:
         raise Conflict(_("This slot was already cancelled."))
     if volunteer_id is not None and volunteer_id != actor.pk:
-        _after_commit(tasks.notify_member, "slot_cancelled", slot.team_id, volunteer_id)
+        notice_send("team.slot_cancelled", slot.team_id, member_id=volunteer_id)
 
 
 # --- Sweeps (the daily and hourly tasks) ----------------------------------------------------
@@ -539,7 +534,7 @@ def slots_remind_sweep(*, now: datetime | None = None) -> int:
                 pk=slot_id, reminded_at__isnull=True, volunteer_id=volunteer_id
             ).update(reminded_at=now)
             if claimed:
-                _after_commit(tasks.notify_slot, "reminder", slot_id, volunteer_id)
+                notice_send("team.slot_reminder", slot_id, member_id=volunteer_id)
                 sent += 1
     return sent
 
@@ -567,17 +562,13 @@ def slots_flag_empty_sweep(*, now: datetime | None = None) -> int:
                 team_id=team_id, state=MemberState.ACTIVE
             ).values_list("member_id", flat=True)
             for member_id in list(members):
-                _after_commit(tasks.notify_slot, "empty", slot_id, member_id)
+                notice_send("team.slot_empty", slot_id, member_id=member_id)
             flagged += 1
     return flagged
 
 
 def _today(network: Network, now: datetime | None = None) -> date:
-    try:
-        zone = zoneinfo.ZoneInfo(network.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return timezone.localdate(now or timezone.now(), zone)
+    return timezone.localdate(now or timezone.now(), zone_of(network))
 
 
 def teams_close_due_sweep(*, now: datetime | None = None) -> int:

@@ -9,53 +9,43 @@ read and shown in the network's zone.
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from mutualaid.care.teams import selectors, services
 from mutualaid.care.teams.forms import ClosesOnForm, InviteForm, ShareForm, SlotForm, TeamForm
-from mutualaid.care.teams.models import SHARED_DETAILS, TeamMembership
-from mutualaid.care.teams.selectors import Seat
-from mutualaid.core.errors import DomainError, NotFound
+from mutualaid.care.teams.models import SHARED_DETAILS, CareTeam, Slot, TeamMembership
+from mutualaid.core.pages import form_action, page_action
 from mutualaid.needs.views import network_time
 from mutualaid.networks.decorators import member_page
 from mutualaid.networks.models import Member
+from mutualaid.networks.requests import MemberRequest
 
 
-def _member(request: HttpRequest) -> Member:
-    return request.member  # type: ignore[attr-defined,no-any-return]
+def _team_url(request: MemberRequest, team_id: int) -> str:
+    return reverse(
+        "care_teams:team_detail", kwargs={"slug": request.network.slug, "team_id": team_id}
+    )
 
 
-def _to_team(request: HttpRequest, team_id: int) -> HttpResponse:
-    return redirect("care_teams:team_detail", slug=_member(request).network.slug, team_id=team_id)
+def _list_url(request: MemberRequest) -> str:
+    return reverse("care_teams:team_list", kwargs={"slug": request.network.slug})
 
 
-def _seat(request: HttpRequest, team_id: int, *, active: bool = True) -> Seat:
-    try:
-        if active:
-            return selectors.access_team(_member(request), team_id)
-        return selectors.seat(_member(request), team_id)
-    except NotFound as err:
-        raise Http404 from err
-
-
-def _done_or_error(
-    request: HttpRequest, team_id: int, action: Callable[[], object], success: str = ""
+def _on_team(
+    request: MemberRequest,
+    team_id: int,
+    action: Callable[[], object],
+    done: str | Promise | None = None,
 ) -> HttpResponse:
-    try:
-        action()
-    except NotFound as err:
-        raise Http404 from err
-    except DomainError as err:
-        messages.error(request, err.message)
-    else:
-        if success:
-            messages.success(request, success)
-    return _to_team(request, team_id)
+    """Run one service for a button on the team's page, and go back to it."""
+    return page_action(request, action, then=_team_url(request, team_id), done=done)
 
 
 DETAIL_LABELS = {
@@ -70,35 +60,20 @@ def _labelled(details: dict[str, str]) -> list[tuple[str, str]]:
     return [(str(DETAIL_LABELS[name]), details[name]) for name in SHARED_DETAILS if name in details]
 
 
-def _show_error(form: TeamForm | SlotForm, err: DomainError) -> int:
-    form.add_error(None, err.message)
-    for name, problems in getattr(err, "fields", {}).items():
-        if name in form.fields:
-            for problem in problems or [err.message]:
-                form.add_error(name, problem)
-    return err.status
-
-
 @require_GET
 @member_page
-def team_list(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    teams = []
-    for team in selectors.teams_of(member=member):
-        try:
-            teams.append(selectors.seat(member, team.pk))
-        except NotFound:
-            continue
-    return render(request, "care_teams/team_list.html", {"seats": teams})
+def team_list(request: MemberRequest) -> HttpResponse:
+    seats = selectors.seats_of(member=request.member)
+    return render(request, "care_teams/team_list.html", {"seats": seats})
 
 
 @member_page
 @network_time
-def team_create(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+def team_create(request: MemberRequest) -> HttpResponse:
+    member = request.member
     others = Member.objects.filter(network=member.network).exclude(pk=member.pk)
     form = TeamForm(request.POST or None, members=others.order_by("display_name", "pk"))
-    status = 200
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         recipient = {
@@ -106,30 +81,30 @@ def team_create(request: HttpRequest) -> HttpResponse:
             TeamForm.MEMBER: data.get("recipient"),
             TeamForm.NO_ACCOUNT: None,
         }[data["for_whom"]]
-        try:
-            team = services.team_create(
+        outcome = form_action(
+            form,
+            lambda: services.team_create(
                 actor=member,
                 name=data["name"],
                 purpose=data["purpose"],
                 recipient=recipient,
                 closes_on=data["closes_on"],
-            )
-        except DomainError as err:
-            status = _show_error(form, err)
-        else:
-            if team.state == team.State.PROPOSED:
+            ),
+        )
+        team = outcome.value
+        if team is not None:
+            if team.state == CareTeam.State.PROPOSED:
                 messages.success(request, _("The team waits for the person at its centre."))
-            return _to_team(request, team.pk)
-    elif request.method == "POST":
-        status = 400
+            return redirect(_team_url(request, team.pk))
+        status = outcome.status
     return render(request, "care_teams/team_form.html", {"form": form}, status=status)
 
 
 @require_GET
 @member_page
 @network_time
-def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
-    place = _seat(request, team_id, active=False)
+def team_detail(request: MemberRequest, team_id: int) -> HttpResponse:
+    place = selectors.seat(request.member, team_id)
     context: dict[str, object] = {"seat": place, "team": place.team}
     if not place.active:
         return render(request, "care_teams/team_outside.html", context)
@@ -154,14 +129,14 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 @member_page
-def team_answer(request: HttpRequest, team_id: int, action: str) -> HttpResponse:
+def team_answer(request: MemberRequest, team_id: int, action: str) -> HttpResponse:
     """The recipient accepts or declines a team set up around them; an invited member joins
     or declines."""
-    member = _member(request)
-    place = _seat(request, team_id, active=False)
+    member = request.member
+    place = selectors.seat(member, team_id)
     team = place.team
     if action == "accept" and place.awaiting_my_answer:
-        return _done_or_error(
+        return _on_team(
             request,
             team_id,
             lambda: services.team_accept(actor=member, team=team),
@@ -170,9 +145,9 @@ def team_answer(request: HttpRequest, team_id: int, action: str) -> HttpResponse
     if action == "decline" and place.awaiting_my_answer:
         services.team_decline(actor=member, team=team)
         messages.success(request, _("You declined the team. It has been deleted."))
-        return redirect("care_teams:team_list", slug=member.network.slug)
+        return redirect(_list_url(request))
     if action == "join" and place.invited:
-        return _done_or_error(
+        return _on_team(
             request,
             team_id,
             lambda: services.membership_accept(actor=member, team=team),
@@ -181,11 +156,11 @@ def team_answer(request: HttpRequest, team_id: int, action: str) -> HttpResponse
     if action == "decline-invitation" and place.invited:
         services.membership_decline(actor=member, team=team)
         messages.success(request, _("You declined the invitation."))
-        return redirect("care_teams:team_list", slug=member.network.slug)
+        return redirect(_list_url(request))
     raise Http404
 
 
-TEAM_STEPS = {
+TEAM_STEPS: dict[str, Callable[..., CareTeam]] = {
     "pause": services.team_pause,
     "resume": services.team_resume,
     "close": services.team_close,
@@ -194,61 +169,56 @@ TEAM_STEPS = {
 
 @require_POST
 @member_page
-def team_step(request: HttpRequest, team_id: int, action: str) -> HttpResponse:
+def team_step(request: MemberRequest, team_id: int, action: str) -> HttpResponse:
     """The controller pauses, resumes or closes the team."""
-    member = _member(request)
-    place = _seat(request, team_id)
-    step = TEAM_STEPS.get(action)
-    if step is None:
+    place = selectors.access_team(request.member, team_id)
+    if action not in TEAM_STEPS:
         raise Http404
-    return _done_or_error(request, team_id, lambda: step(actor=member, team=place.team))
+    step = TEAM_STEPS[action]
+    return _on_team(request, team_id, lambda: step(actor=request.member, team=place.team))
 
 
 @require_POST
 @member_page
-def team_leave(request: HttpRequest, team_id: int) -> HttpResponse:
-    member = _member(request)
-    place = _seat(request, team_id)
-    try:
-        services.membership_leave(actor=member, team=place.team)
-    except DomainError as err:
-        messages.error(request, err.message)
-        return _to_team(request, team_id)
-    messages.success(request, _("You left the team. Thank you for your help."))
-    return redirect("care_teams:team_list", slug=member.network.slug)
+def team_leave(request: MemberRequest, team_id: int) -> HttpResponse:
+    place = selectors.access_team(request.member, team_id)
+    return page_action(
+        request,
+        lambda: services.membership_leave(actor=request.member, team=place.team),
+        then=_list_url(request),
+        done=_("You left the team. Thank you for your help."),
+    )
 
 
 @require_POST
 @member_page
-def team_share(request: HttpRequest, team_id: int) -> HttpResponse:
-    member = _member(request)
-    place = _seat(request, team_id)
+def team_share(request: MemberRequest, team_id: int) -> HttpResponse:
+    place = selectors.access_team(request.member, team_id)
     form = ShareForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please keep each detail shorter."))
-        return _to_team(request, team_id)
-    return _done_or_error(
+        return redirect(_team_url(request, team_id))
+    return _on_team(
         request,
         team_id,
-        lambda: services.team_share_set(actor=member, team=place.team, **form.cleaned_data),
+        lambda: services.team_share_set(actor=request.member, team=place.team, **form.cleaned_data),
         _("Saved. The team sees only what you chose to share."),
     )
 
 
 @require_POST
 @member_page
-def team_closes_on(request: HttpRequest, team_id: int) -> HttpResponse:
-    member = _member(request)
-    place = _seat(request, team_id)
+def team_closes_on(request: MemberRequest, team_id: int) -> HttpResponse:
+    place = selectors.access_team(request.member, team_id)
     form = ClosesOnForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a date, for example 2025-05-01."))
-        return _to_team(request, team_id)
-    return _done_or_error(
+        return redirect(_team_url(request, team_id))
+    return _on_team(
         request,
         team_id,
         lambda: services.team_closes_on_set(
-            actor=member, team=place.team, closes_on=form.cleaned_data["closes_on"]
+            actor=request.member, team=place.team, closes_on=form.cleaned_data["closes_on"]
         ),
         _("Saved."),
     )
@@ -256,24 +226,24 @@ def team_closes_on(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 @member_page
-def team_invite(request: HttpRequest, team_id: int) -> HttpResponse:
-    member = _member(request)
-    place = _seat(request, team_id)
-    others = Member.objects.filter(network=member.network)
-    form = InviteForm(request.POST, members=others)
+def team_invite(request: MemberRequest, team_id: int) -> HttpResponse:
+    place = selectors.access_team(request.member, team_id)
+    form = InviteForm(request.POST, members=Member.objects.filter(network=request.network))
     if not form.is_valid():
         messages.error(request, _("Choose a member of the network to invite."))
-        return _to_team(request, team_id)
+        return redirect(_team_url(request, team_id))
     invitee = form.cleaned_data["member"]
-    return _done_or_error(
+    return _on_team(
         request,
         team_id,
-        lambda: services.membership_invite(actor=member, team=place.team, member=invitee),
+        lambda: services.membership_invite(actor=request.member, team=place.team, member=invitee),
         _("Invited. They can join from the team's page."),
     )
 
 
-MEMBERSHIP_STEPS = {
+MembershipStep = Callable[[Member, TeamMembership], object]
+
+MEMBERSHIP_STEPS: dict[str, MembershipStep] = {
     "remove": lambda m, ms: services.membership_remove(actor=m, membership=ms),
     "coordinator": lambda m, ms: services.membership_set_coordinator(
         actor=m, membership=ms, coordinator=True
@@ -287,37 +257,35 @@ MEMBERSHIP_STEPS = {
 @require_POST
 @member_page
 def membership_step(
-    request: HttpRequest, team_id: int, membership_id: int, action: str
+    request: MemberRequest, team_id: int, membership_id: int, action: str
 ) -> HttpResponse:
-    member = _member(request)
-    place = _seat(request, team_id)
-    step = MEMBERSHIP_STEPS.get(action)
-    target = TeamMembership.objects.filter(pk=membership_id, team_id=team_id).first()
-    if step is None or target is None:
+    place = selectors.access_team(request.member, team_id)
+    if action not in MEMBERSHIP_STEPS:
         raise Http404
-    target.team = place.team
-    return _done_or_error(request, team_id, lambda: step(member, target))
+    step = MEMBERSHIP_STEPS[action]
+    target = selectors.access_team_membership(place, membership_id)
+    return _on_team(request, team_id, lambda: step(request.member, target))
 
 
 @member_page
 @network_time
-def slot_create(request: HttpRequest, team_id: int) -> HttpResponse:
-    member = _member(request)
-    place = _seat(request, team_id)
+def slot_create(request: MemberRequest, team_id: int) -> HttpResponse:
+    place = selectors.access_team(request.member, team_id)
     if not place.coordinates:
         raise Http404
     form = SlotForm(request.POST or None)
-    status = 200
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.slot_create(actor=member, team=place.team, **form.cleaned_data)
-        except DomainError as err:
-            status = _show_error(form, err)
-        else:
+        outcome = form_action(
+            form,
+            lambda: services.slot_create(
+                actor=request.member, team=place.team, **form.cleaned_data
+            ),
+        )
+        if outcome.ok:
             messages.success(request, _("The slot is on the calendar."))
-            return _to_team(request, team_id)
-    elif request.method == "POST":
-        status = 400
+            return redirect(_team_url(request, team_id))
+        status = outcome.status
     context = {"form": form, "team": place.team}
     return render(request, "care_teams/slot_form.html", context, status=status)
 
@@ -325,12 +293,9 @@ def slot_create(request: HttpRequest, team_id: int) -> HttpResponse:
 @require_GET
 @member_page
 @network_time
-def slot_detail(request: HttpRequest, team_id: int, slot_id: int) -> HttpResponse:
-    place = _seat(request, team_id)
-    try:
-        slot = selectors.access_slot(place, slot_id)
-    except NotFound as err:
-        raise Http404 from err
+def slot_detail(request: MemberRequest, team_id: int, slot_id: int) -> HttpResponse:
+    place = selectors.access_team(request.member, team_id)
+    slot = selectors.access_slot(place, slot_id)
     context = {
         "seat": place,
         "team": place.team,
@@ -340,7 +305,7 @@ def slot_detail(request: HttpRequest, team_id: int, slot_id: int) -> HttpRespons
     return render(request, "care_teams/slot_detail.html", context)
 
 
-SLOT_STEPS = {
+SLOT_STEPS: dict[str, tuple[Callable[..., Slot | None], Promise]] = {
     "sign-up": (services.slot_sign_up, gettext_lazy("Thank you! The slot is yours.")),
     "withdraw": (
         services.slot_withdraw,
@@ -352,14 +317,10 @@ SLOT_STEPS = {
 
 @require_POST
 @member_page
-def slot_step(request: HttpRequest, team_id: int, slot_id: int, action: str) -> HttpResponse:
-    member = _member(request)
-    place = _seat(request, team_id)
-    try:
-        slot = selectors.access_slot(place, slot_id)
-    except NotFound as err:
-        raise Http404 from err
+def slot_step(request: MemberRequest, team_id: int, slot_id: int, action: str) -> HttpResponse:
+    place = selectors.access_team(request.member, team_id)
+    slot = selectors.access_slot(place, slot_id)
     if action not in SLOT_STEPS:
         raise Http404
-    step, success = SLOT_STEPS[action]
-    return _done_or_error(request, team_id, lambda: step(actor=member, slot=slot), str(success))
+    step, done = SLOT_STEPS[action]
+    return _on_team(request, team_id, lambda: step(actor=request.member, slot=slot), done)

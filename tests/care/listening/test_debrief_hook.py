@@ -1,5 +1,6 @@
 """The debrief circle closes to a former listener at once, wherever mutualaid.care checks
-access: care's access checks call `debrief_access_allowed`, and these tests pin that they do."""
+access: care's access checks call `circle_opens_to`, which knows the debrief mark, and these
+tests pin that they do."""
 
 import pytest
 from django.test import Client

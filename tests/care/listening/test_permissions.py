@@ -242,9 +242,11 @@ def test_no_listener_facing_response_holds_a_requester_field(world):
     values = {str(v) for _, v in fields}
     for trace in _identity_traces(world["people"]["requester"]):
         assert trace not in values
-    # the queue item carries nothing but the request's own words and language
+    # the queue item carries nothing but the request's own words and language, and what the
+    # listener may do with it (the same whoever asked)
     [item] = bodies[0]
-    assert set(item) == {"id", "language", "preferred_time", "about", "created_at"}
+    assert set(item) == {"id", "language", "preferred_time", "about", "created_at", "actions"}
+    assert item["actions"] == ["take"]
 
 
 def test_no_email_and_no_log_line_holds_a_message_note_pseudonym_or_who_asked(world):

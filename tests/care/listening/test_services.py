@@ -371,10 +371,10 @@ def test_the_debrief_hook_closes_the_circle_to_a_former_listener_at_once(listene
     circle = services.debrief_join(actor=listener)
     services.debrief_join(actor=second_listener)
     other = care_services.circle_create(actor=second_listener, name="Knitting", agreement="Kind.")
-    assert selectors.debrief_access_allowed(second_listener, circle)
+    assert care_selectors.circle_opens_to(second_listener, circle)
     drop_listener(second_listener)
-    assert not selectors.debrief_access_allowed(second_listener, circle)
-    assert selectors.debrief_access_allowed(second_listener, other)  # not a debrief circle
+    assert not care_selectors.circle_opens_to(second_listener, circle)
+    assert care_selectors.circle_opens_to(second_listener, other)  # not a debrief circle
     # and the sweep takes them off the roster
     assert services.debrief_prune() == 1
     assert CircleMembership.objects.get(circle=circle, member=second_listener).state == "removed"
