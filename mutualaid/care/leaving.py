@@ -1,13 +1,11 @@
 """What happens to care when a member leaves a network (see membership)."""
 
 from datetime import timedelta
-from functools import partial
 
-from django.db import transaction
 from django.utils import timezone
 
-from mutualaid.care.listening import tasks as listening_tasks
 from mutualaid.care.listening.models import ListenMessage, ListenRequest
+from mutualaid.core.notices import notice_send
 from mutualaid.networks.models import Member
 
 
@@ -24,11 +22,4 @@ def care_member_leaving(*, member: Member) -> None:
             closed_at=now,
             delete_after=now + timedelta(days=request.retention_days),
         ):
-            transaction.on_commit(
-                partial(
-                    listening_tasks.notify_conversation,
-                    "closed",
-                    request.pk,
-                    ListenMessage.Side.REQUESTER,
-                )
-            )
+            notice_send("listening.closed", request.pk, side=ListenMessage.Side.REQUESTER.value)
