@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from mutualaid.core.history import history_record
+from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.fund.errors import AlreadyPaid, InsufficientFunds, OverCap, Unbalanced
 from mutualaid.fund.models import (
@@ -82,14 +83,6 @@ def _same_network(network: Network, *objects: Account | FundRequest | Payout) ->
     for obj in objects:
         if obj.network_id != network.pk:
             raise NotFound()
-
-
-def _notify(request: FundRequest, what: str) -> None:
-    """Tell the requester once this transaction commits (by email, from the worker)."""
-    from mutualaid.fund.tasks import notify_requester
-
-    request_id = request.pk
-    transaction.on_commit(lambda: notify_requester(request_id, what))
 
 
 # --- Policy and accounts ----------------------------------------------------------------------
@@ -443,7 +436,7 @@ def _commit(request: FundRequest, policy: FundPolicy, now: datetime) -> FundRequ
     if not moved:
         raise Conflict(_("This request has already been decided."))
     request.refresh_from_db()
-    _notify(request, new_state)
+    notice_send(f"fund.request_{new_state}", request.pk)
     return request
 
 
@@ -603,6 +596,16 @@ def queue_release(*, network: Network, now: datetime | None = None) -> list[Fund
     return released
 
 
+def queue_release_all(*, now: datetime | None = None) -> int:
+    """Release the queue of every network that has one (each network in its own
+    transaction). Run daily by the worker; returns how many requests were approved."""
+    queued = FundRequest.objects.filter(state=FundRequest.State.QUEUED).values("network")
+    return sum(
+        len(queue_release(network=network, now=now))
+        for network in Network.objects.filter(pk__in=queued)
+    )
+
+
 # --- Payouts ----------------------------------------------------------------------------------
 
 
@@ -644,7 +647,7 @@ def payout_send(*, actor: Member, request: FundRequest, method: Account, note: s
     except IntegrityError:
         raise AlreadyPaid() from None
     history_record(actor=actor, action="fund.payout_sent", target=payout)
-    _notify(request, "sent")
+    notice_send("fund.payout_sent", request.pk)
     request.refresh_from_db()
     return payout
 
@@ -687,10 +690,7 @@ def payout_dispute(*, actor: Member, payout: Payout, reason: str) -> Payout:
     reason = clean_text(reason, field="reason", max_length=500)
     _move(payout, Payout.State.DISPUTED)
     history_record(actor=actor, action="fund.payout_disputed", target=payout, reason=reason)
-    from mutualaid.fund.tasks import notify_treasurers_of_dispute
-
-    payout_id = payout.pk
-    transaction.on_commit(lambda: notify_treasurers_of_dispute(payout_id))
+    notice_send("fund.payout_disputed", payout.pk)
     return payout
 
 
@@ -714,7 +714,7 @@ def payout_fail(*, actor: Member, payout: Payout, reason: str) -> Payout:
         state=FundRequest.State.APPROVED, updated_at=timezone.now()
     )
     history_record(actor=actor, action="fund.payout_failed", target=payout, reason=reason)
-    _notify(payout.request, "failed")
+    notice_send("fund.payout_failed", payout.request_id)
     return payout
 
 
