@@ -8,8 +8,18 @@ from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import NotFound
-from mutualaid.fund.models import Account, Approval, Entry, FundRequest, LedgerTransaction, Payout
-from mutualaid.fund.money import exponent, to_major
+from mutualaid.fund.models import (
+    Account,
+    Approval,
+    CapPeriod,
+    Entry,
+    FundPolicy,
+    FundRequest,
+    LedgerTransaction,
+    OverBudgetRule,
+    Payout,
+)
+from mutualaid.fund.money import exponent, money_text, to_major
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can
 
@@ -70,17 +80,24 @@ def accounts_public(*, network: Network) -> QuerySet[Account]:
 
 
 def _money(amount: int, currency: str) -> str:
-    from mutualaid.fund.money import money_text
-
     return money_text(amount, currency)
+
+
+def policy_of(*, network: Network) -> FundPolicy:
+    """The network's fund policy as it stands; the safe defaults (nothing automatic) while
+    nobody has changed it (the services make the row on first use)."""
+    return FundPolicy.objects.filter(network=network).first() or FundPolicy(network=network)
+
+
+def fund_balance(*, network: Network) -> int:
+    """What the fund holds now (its stored balance; 0 before any money was recorded)."""
+    fund = Account.objects.filter(network=network, kind=Account.Kind.FUND).first()
+    return fund.balance if fund is not None else 0
 
 
 def policy_in_words(*, network: Network) -> list[str]:
     """The fund policy as sentences every member can read."""
-    from mutualaid.fund.models import CapPeriod, OverBudgetRule
-    from mutualaid.fund.services import policy_for
-
-    p = policy_for(network)
+    p = policy_of(network=network)
     lines = [_("The fund keeps its money in %(currency)s.") % {"currency": p.currency}]
     if p.auto_approve_up_to:
         lines.append(
@@ -162,14 +179,12 @@ def report(*, network: Network, public: bool) -> dict[str, Any]:
     """Income by month, outgoings by category and month, the balance and the queue. The
     public version hides every cell with fewer than five contributions or payouts behind it,
     and names nobody; the members' version names only recipients who opted in."""
-    from mutualaid.fund.services import fund_account, policy_for
-
-    policy = policy_for(network)
-    fund = fund_account(network)
+    policy = policy_of(network=network)
     income: dict[tuple[str, str], list[int]] = defaultdict(list)
     # A reversed contribution never arrived: it is not income (its correction is not either).
     for entry in Entry.objects.filter(
-        account=fund,
+        account__network=network,
+        account__kind=Account.Kind.FUND,
         transaction__kind=LedgerTransaction.Kind.CONTRIBUTION,
         transaction__reversed_by__isnull=True,
     ).select_related("transaction"):
@@ -205,7 +220,7 @@ def report(*, network: Network, public: bool) -> dict[str, Any]:
     return {
         "currency": policy.currency,
         "exponent": exponent(policy.currency),
-        "balance": fund.balance,
+        "balance": fund_balance(network=network),
         "income": _suppress(income, public),
         "outgoings": _suppress(outgoings, public),
         "queue": queue,
@@ -237,35 +252,6 @@ def report_csv_rows(*, network: Network, public: bool) -> list[list[object]]:
                 ]
             )
     return rows
-
-
-def report_plot(*, network: Network, public: bool, fmt: str) -> bytes:
-    """Income and outgoings per month as a bar chart, PNG or SVG, from the same (suppressed)
-    numbers as the report."""
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    data = report(network=network, public=public)
-    months = sorted({r.month for r in data["income"]} | {r.month for r in data["outgoings"]})
-    unit = 10 ** exponent(data["currency"])
-    income = [sum(r.amount or 0 for r in data["income"] if r.month == m) / unit for m in months]
-    out = [sum(r.amount or 0 for r in data["outgoings"] if r.month == m) / unit for m in months]
-    figure = Figure(figsize=(7, 3.5))
-    axes = figure.subplots()
-    positions = list(range(len(months)))
-    axes.bar([p - 0.2 for p in positions], income, width=0.4, label=str(_("income")))
-    axes.bar([p + 0.2 for p in positions], out, width=0.4, label=str(_("paid out")))
-    axes.set_xticks(positions, months)
-    axes.set_ylabel(data["currency"])
-    axes.legend()
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format=fmt)
-    return buffer.getvalue()
 
 
 def ledger_rows(*, network: Network) -> list[list[object]]:

@@ -4,7 +4,8 @@ budget to queued requests. Each calls one service; the notices are in notices.py
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from mutualaid.fund.services import queue_release_all, receipts_expire
+from mutualaid.fund.services.receipts import receipts_expire
+from mutualaid.fund.services.requests import queue_release_all
 
 
 @db_periodic_task(crontab(hour="3", minute="30"))

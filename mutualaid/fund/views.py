@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mutualaid.core.errors import DomainError, NotFound
-from mutualaid.fund import selectors, services
+from mutualaid.fund import charts, selectors
 from mutualaid.fund.forms import (
     AccountForm,
     ContributionForm,
@@ -32,6 +32,9 @@ from mutualaid.fund.forms import (
     StatementForm,
 )
 from mutualaid.fund.models import FundRequest, Payout, Receipt
+from mutualaid.fund.services import ledger, payouts, receipts, requests
+from mutualaid.fund.services.accounts import fund_account
+from mutualaid.fund.services.reconcile import statement_reconcile
 from mutualaid.governance.services import proposal_open
 from mutualaid.networks.decorators import member_page, network_page
 from mutualaid.networks.models import Member, Network
@@ -53,7 +56,7 @@ def _manager(request: HttpRequest) -> Member:
 
 
 def _currency(member: Member) -> str:
-    return services.policy_for(member.network).currency
+    return selectors.policy_of(network=member.network).currency
 
 
 def _to(name: str, member: Member) -> HttpResponse:
@@ -78,9 +81,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         .exclude(approvals__member=member)
     )
     context = {
-        "policy": services.policy_for(member.network),
+        "policy": selectors.policy_of(network=member.network),
         "policy_words": selectors.policy_in_words(network=member.network),
-        "balance": services.fund_account(member.network).balance,
+        "balance": selectors.fund_balance(network=member.network),
         "mine": mine,
         "to_approve": to_approve if can(member, "fund.approve", member.network) else [],
         "may_manage": can(member, MANAGE, member.network),
@@ -98,7 +101,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            fund_request = services.request_create(actor=member, **form.cleaned_data)
+            fund_request = requests.request_create(actor=member, **form.cleaned_data)
         except DomainError as err:
             form.add_error(None, err.message)
             status = err.status
@@ -121,7 +124,7 @@ def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
     fund_request = selectors.access_request(member, request_id)
     err = None
     try:
-        services.request_approve(actor=member, request=fund_request)
+        requests.request_approve(actor=member, request=fund_request)
     except DomainError as caught:
         err = caught
     _done(request, err, _("Your approval was counted."))
@@ -137,7 +140,7 @@ def request_decline(request: HttpRequest, request_id: int) -> HttpResponse:
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     err = None
     try:
-        services.request_decline(actor=member, request=fund_request, reason=reason)
+        requests.request_decline(actor=member, request=fund_request, reason=reason)
     except DomainError as caught:
         err = caught
     _done(request, err, _("The request was closed."))
@@ -154,11 +157,11 @@ def payout_step(request: HttpRequest, payout_id: int, action: str) -> HttpRespon
     err = None
     try:
         if action == "received":
-            services.payout_confirm(actor=member, payout=payout)
+            payouts.payout_confirm(actor=member, payout=payout)
         elif action == "disputed":
-            services.payout_dispute(actor=member, payout=payout, reason=reason)
+            payouts.payout_dispute(actor=member, payout=payout, reason=reason)
         elif action == "failed":
-            services.payout_fail(actor=member, payout=payout, reason=reason)
+            payouts.payout_fail(actor=member, payout=payout, reason=reason)
         else:
             raise NotFound()
     except DomainError as caught:
@@ -178,7 +181,7 @@ def receipt(request: HttpRequest, receipt_id: int) -> HttpResponse:
     selectors.access_request(member, found.request_id)  # same network, may see it
     if found.request.requester_id != member.pk and not can(member, MANAGE, member.network):
         raise NotFound()
-    response = HttpResponse(services.receipt_bytes(found), content_type=found.content_type)
+    response = HttpResponse(receipts.receipt_bytes(found), content_type=found.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="receipt-{found.pk}"'
@@ -192,7 +195,7 @@ def receipt(request: HttpRequest, receipt_id: int) -> HttpResponse:
 @member_page
 def treasury(request: HttpRequest) -> HttpResponse:
     member = _manager(request)
-    services.fund_account(member.network)
+    fund_account(member.network)
     accounts = selectors.accounts_public(network=member.network)
     data = request.POST or None
     what = request.POST.get("form", "")
@@ -210,11 +213,11 @@ def treasury(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 if form is contribution:
-                    services.contribution_record(actor=member, **form.cleaned_data)
+                    ledger.contribution_record(actor=member, **form.cleaned_data)
                 elif form is fee:
-                    services.fee_record(actor=member, **form.cleaned_data)
+                    ledger.fee_record(actor=member, **form.cleaned_data)
                 else:
-                    services.account_create(actor=member, **form.cleaned_data)
+                    ledger.account_create(actor=member, **form.cleaned_data)
             except DomainError as err:
                 form.add_error(None, err.message)
                 status = err.status
@@ -250,7 +253,7 @@ def payout_send(request: HttpRequest, request_id: int) -> HttpResponse:
         messages.error(request, _("Choose a payout method."))
         return _to("treasury", member)
     try:
-        services.payout_send(actor=member, request=fund_request, **form.cleaned_data)
+        payouts.payout_send(actor=member, request=fund_request, **form.cleaned_data)
     except DomainError as caught:
         err = caught
     _done(request, err, _("Marked as sent. The recipient will confirm it arrived."))
@@ -270,7 +273,7 @@ def transaction_reverse(request: HttpRequest, transaction_id: int) -> HttpRespon
         messages.error(request, _("Say what was wrong."))
         return _to("treasury", member)
     try:
-        services.transaction_reverse(actor=member, original=original, **form.cleaned_data)
+        ledger.transaction_reverse(actor=member, original=original, **form.cleaned_data)
     except DomainError as caught:
         err = caught
     _done(request, err, _("Corrected by a reversing transaction."))
@@ -300,7 +303,7 @@ def _plot(network: Network, *, public: bool, fmt: str) -> HttpResponse:
     if fmt not in {"png", "svg"}:
         raise NotFound()
     content_type = "image/png" if fmt == "png" else "image/svg+xml"
-    body = selectors.report_plot(network=network, public=public, fmt=fmt)
+    body = charts.report_plot(network=network, public=public, fmt=fmt)
     return HttpResponse(body, content_type=content_type)
 
 
@@ -339,7 +342,7 @@ def ledger_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="fund-ledger.csv"'
     writer = csv.writer(response)
     writer.writerow(["transaction", "date", "kind", "memo", "account", "amount", "currency"])
-    currency = services.policy_for(member.network).currency
+    currency = selectors.policy_of(network=member.network).currency
     for row in selectors.ledger_rows(network=member.network):
         writer.writerow([*row, currency])
     return response
@@ -354,9 +357,7 @@ def reconcile(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.statement_reconcile(
-                actor=member, statement=form.cleaned_data["statement"]
-            )
+            result = statement_reconcile(actor=member, statement=form.cleaned_data["statement"])
         except DomainError as err:
             form.add_error(None, err.message)
             status = err.status
