@@ -9,7 +9,7 @@ the currency's ISO 4217 exponent (`exponent` in `GET /fund` and the report): 185
 
 import hashlib
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Field, Router, Schema, UploadedFile
@@ -44,6 +44,7 @@ Category = Literal["rent", "groceries", "transport", "medicine", "utilities", "c
 RequestState = Literal["pending", "queued", "approved", "paid", "declined", "withdrawn"]
 PayoutState = Literal["sent", "received", "disputed", "failed"]
 AccountKind = Literal["income", "payout", "expense"]
+RequestAction = Literal["approve", "decline", "withdraw", "pay", "attach_receipt"]
 
 # Any int on the way in: the services give the readable refusal for zero, negative and absurd.
 Amount = Annotated[
@@ -100,11 +101,18 @@ class RequestOut(Schema):
     state: RequestState
     mine: bool
     approvals: int
+    actions: list[RequestAction] = Field(
+        description="What I may do with this request now: approve it, decline it (treasurers), "
+        "withdraw it (my own), pay it (treasurers) or attach a receipt."
+    )
 
     @staticmethod
-    def resolve_mine(obj: FundRequest, context: dict[str, object]) -> bool:
-        request = context["request"]
-        return bool(obj.requester_id == member_of(request).pk)  # type: ignore[arg-type]
+    def resolve_mine(obj: FundRequest, context: dict[str, Any]) -> bool:
+        return obj.requester_id == member_of(context["request"]).pk
+
+    @staticmethod
+    def resolve_actions(obj: FundRequest, context: dict[str, Any]) -> list[str]:
+        return selectors.fund_request_actions(member_of(context["request"]), obj)
 
     @staticmethod
     def resolve_approvals(obj: FundRequest) -> int:

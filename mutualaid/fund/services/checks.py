@@ -7,7 +7,6 @@ from mutualaid.fund.models import Account, FundPolicy, FundRequest, Payout
 from mutualaid.networks.models import Network
 
 MAX_AMOUNT = 10_000_000  # 100,000.00 in a two-decimal currency: anything above is a typo
-MANAGE = "fund.manage"
 
 
 def amount_checked(value: object, *, field: str = "amount", high: int = MAX_AMOUNT) -> int:

@@ -17,16 +17,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mutualaid.core.errors import Conflict, InvalidInput, NotFound
+from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.history import history_record
 from mutualaid.core.validation import clean_text
 from mutualaid.fund.errors import InsufficientFunds, Unbalanced
 from mutualaid.fund.models import Account, Entry, FundRequest, LedgerTransaction
 from mutualaid.fund.money import money_text
+from mutualaid.fund.selectors import may_manage_fund
 from mutualaid.fund.services.accounts import fund_account, policy_for
-from mutualaid.fund.services.checks import MANAGE, amount_checked, currency_checked, same_network
+from mutualaid.fund.services.checks import amount_checked, currency_checked, same_network
 from mutualaid.networks.models import Member, Network
-from mutualaid.networks.permissions import require
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ class Leg:
 @transaction.atomic
 def account_create(*, actor: Member, kind: str, name: str) -> Account:
     """Add an income source (a donor platform, cash box), a payout method or a fee account."""
-    require(actor, MANAGE, actor.network)
+    if not may_manage_fund(actor):
+        raise PermissionDenied()
     if kind not in {Account.Kind.INCOME, Account.Kind.PAYOUT, Account.Kind.EXPENSE}:
         raise InvalidInput(_("Choose income source, payout method or fees."))
     name = clean_text(name, field="name", max_length=80)
@@ -115,7 +116,8 @@ def contribution_record(
     occurred_on: date | None = None,
 ) -> LedgerTransaction:
     """Money came into the fund from an income source."""
-    require(actor, MANAGE, actor.network)
+    if not may_manage_fund(actor):
+        raise PermissionDenied()
     same_network(actor.network, source)
     if source.kind != Account.Kind.INCOME:
         raise InvalidInput(_("Money comes in from an income source."))
@@ -144,7 +146,8 @@ def fee_record(
     memo: str = "",
 ) -> LedgerTransaction:
     """A bank or platform fee paid out of the fund."""
-    require(actor, MANAGE, actor.network)
+    if not may_manage_fund(actor):
+        raise PermissionDenied()
     same_network(actor.network, fees)
     if fees.kind != Account.Kind.EXPENSE:
         raise InvalidInput(_("Fees are recorded against a fees account."))
@@ -167,7 +170,8 @@ def transaction_reverse(
 ) -> LedgerTransaction:
     """Correct a mistake by a transaction that undoes it exactly. A transaction is reversed at
     most once, and a reversal is not itself reversed (record the right one instead)."""
-    require(actor, MANAGE, actor.network)
+    if not may_manage_fund(actor):
+        raise PermissionDenied()
     if original.network_id != actor.network_id:
         raise NotFound()
     if original.reverses_id is not None or original.kind in {

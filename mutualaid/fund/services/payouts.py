@@ -8,7 +8,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mutualaid.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from mutualaid.core.errors import (
+    Conflict,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from mutualaid.core.history import history_record
 from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
@@ -20,11 +26,11 @@ from mutualaid.fund.models import (
     LedgerTransaction,
     Payout,
 )
+from mutualaid.fund.selectors import may_manage_fund
 from mutualaid.fund.services.accounts import fund_account, member_account
-from mutualaid.fund.services.checks import MANAGE, same_network
+from mutualaid.fund.services.checks import same_network
 from mutualaid.fund.services.ledger import Leg, ledger_post
 from mutualaid.networks.models import Member
-from mutualaid.networks.permissions import require
 
 
 @transaction.atomic
@@ -32,7 +38,8 @@ def payout_send(*, actor: Member, request: FundRequest, method: Account, note: s
     """Record that the money for an approved request was sent by a payout method. Moves it
     out of the fund into the method's account until the recipient confirms. Refused if the
     fund does not hold enough (beyond the policy's overdraft) or the request is already paid."""
-    require(actor, MANAGE, actor.network)
+    if not may_manage_fund(actor):
+        raise PermissionDenied()
     same_network(actor.network, request, method)
     if method.kind != Account.Kind.PAYOUT:
         raise InvalidInput(_("Choose a payout method."))
@@ -116,7 +123,8 @@ def payout_dispute(*, actor: Member, payout: Payout, reason: str) -> Payout:
 def payout_fail(*, actor: Member, payout: Payout, reason: str) -> Payout:
     """The payment bounced or never left: the money goes back into the fund and the request
     is approved again, to be paid another way."""
-    require(actor, MANAGE, actor.network)
+    if not may_manage_fund(actor):
+        raise PermissionDenied()
     same_network(actor.network, payout)
     reason = clean_text(reason, field="reason", max_length=500)
     _move(payout, Payout.State.FAILED)

@@ -16,9 +16,9 @@ from mutualaid.core.errors import InvalidInput, NotFound
 from mutualaid.core.history import history_record
 from mutualaid.core.photos import photo_clean
 from mutualaid.fund.models import FundPolicy, FundRequest, Receipt
-from mutualaid.fund.services.checks import MANAGE, same_network
+from mutualaid.fund.selectors import is_requester_or_treasurer
+from mutualaid.fund.services.checks import same_network
 from mutualaid.networks.models import Member
-from mutualaid.networks.permissions import can
 
 RECEIPT_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024
@@ -50,7 +50,7 @@ def receipt_attach(*, actor: Member, request: FundRequest, file: UploadedFile) -
     again from its pixels alone (no EXIF, no GPS position); the file is stored encrypted with
     the project's field keys."""
     same_network(actor.network, request)
-    if request.requester_id != actor.pk and not can(actor, MANAGE, actor.network):
+    if not is_requester_or_treasurer(actor, request):
         raise NotFound()
     content_type = file.content_type or ""
     if content_type not in RECEIPT_TYPES or (file.size or 0) > MAX_RECEIPT_BYTES:

@@ -11,13 +11,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from mutualaid.core.errors import InvalidInput
+from mutualaid.core.errors import InvalidInput, PermissionDenied
 from mutualaid.fund.models import Entry, ImportedLine, LedgerTransaction
 from mutualaid.fund.money import exponent
+from mutualaid.fund.selectors import may_manage_fund
 from mutualaid.fund.services.accounts import fund_account, policy_for
-from mutualaid.fund.services.checks import MANAGE
 from mutualaid.networks.models import Member
-from mutualaid.networks.permissions import require
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,8 @@ def statement_reconcile(*, actor: Member, statement: UploadedFile) -> dict[str, 
     same statement again adds no line twice: a line matched before keeps its match, a line
     unmatched before is tried again, and a transaction matched to one line is not matched to
     another."""
-    require(actor, MANAGE, actor.network)
+    if not may_manage_fund(actor):
+        raise PermissionDenied()
     if (statement.size or 0) > MAX_STATEMENT_BYTES:
         raise InvalidInput(_("The statement is too large (at most 2 MB)."))
     try:

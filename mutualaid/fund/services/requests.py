@@ -14,7 +14,13 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mutualaid.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from mutualaid.core.errors import (
+    Conflict,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from mutualaid.core.history import history_record
 from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
@@ -27,9 +33,10 @@ from mutualaid.fund.models import (
     OverBudgetRule,
     Receipt,
 )
+from mutualaid.fund.selectors import is_own_request, may_approve_requests, may_manage_fund
 from mutualaid.fund.services.accounts import policy_for
 from mutualaid.fund.services.budget import budget_month, cap_check, month_start
-from mutualaid.fund.services.checks import MANAGE, amount_checked, currency_checked, same_network
+from mutualaid.fund.services.checks import amount_checked, currency_checked, same_network
 from mutualaid.fund.services.receipts import receipt_attach
 from mutualaid.needs.models import Need
 from mutualaid.networks.models import Member, Network
@@ -120,9 +127,10 @@ def request_approve(
     """Approve another member's request. Once the policy's number of approvals is reached,
     the request is approved (or queued for next month's budget). Approving twice, or one's
     own request, is refused."""
-    require(actor, "fund.approve", actor.network)
+    if not may_approve_requests(actor):
+        raise PermissionDenied()
     same_network(actor.network, request)
-    if request.requester_id == actor.pk:
+    if is_own_request(actor, request):
         raise InvalidInput(_("You cannot approve your own request."))
     now = now or timezone.now()
     # A no-op conditional update locks the request's row, so approvals given at the same
@@ -151,9 +159,9 @@ def request_approve(
 def request_decline(*, actor: Member, request: FundRequest, reason: str) -> FundRequest:
     """Decline a request that has not been paid (organisers), or withdraw one's own."""
     same_network(actor.network, request)
-    own = request.requester_id == actor.pk
-    if not own:
-        require(actor, MANAGE, actor.network)
+    own = is_own_request(actor, request)
+    if not own and not may_manage_fund(actor):
+        raise PermissionDenied()
     reason = clean_text(reason, field="reason", max_length=500, required=not own)
     state = FundRequest.State.WITHDRAWN if own else FundRequest.State.DECLINED
     now = timezone.now()
