@@ -9,7 +9,7 @@ the currency's ISO 4217 exponent (`exponent` in `GET /fund` and the report): 185
 
 import hashlib
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Field, Router, Schema, UploadedFile
@@ -28,10 +28,11 @@ from mutualaid.core.api import (
 )
 from mutualaid.core.errors import NotFound
 from mutualaid.core.idempotency import idempotent_write, request_fingerprint
-from mutualaid.fund import selectors, services
+from mutualaid.fund import selectors
 from mutualaid.fund.models import FundRequest, LedgerTransaction, Payout
 from mutualaid.fund.money import exponent
-from mutualaid.fund.services import MAX_AMOUNT
+from mutualaid.fund.services import accounts, ledger, payouts, receipts, reconcile, requests
+from mutualaid.fund.services.checks import MAX_AMOUNT
 from mutualaid.needs.models import Need
 from mutualaid.networks.permissions import require
 
@@ -43,6 +44,7 @@ Category = Literal["rent", "groceries", "transport", "medicine", "utilities", "c
 RequestState = Literal["pending", "queued", "approved", "paid", "declined", "withdrawn"]
 PayoutState = Literal["sent", "received", "disputed", "failed"]
 AccountKind = Literal["income", "payout", "expense"]
+RequestAction = Literal["approve", "decline", "withdraw", "pay", "attach_receipt"]
 
 # Any int on the way in: the services give the readable refusal for zero, negative and absurd.
 Amount = Annotated[
@@ -99,11 +101,18 @@ class RequestOut(Schema):
     state: RequestState
     mine: bool
     approvals: int
+    actions: list[RequestAction] = Field(
+        description="What I may do with this request now: approve it, decline it (treasurers), "
+        "withdraw it (my own), pay it (treasurers) or attach a receipt."
+    )
 
     @staticmethod
-    def resolve_mine(obj: FundRequest, context: dict[str, object]) -> bool:
-        request = context["request"]
-        return bool(obj.requester_id == member_of(request).pk)  # type: ignore[arg-type]
+    def resolve_mine(obj: FundRequest, context: dict[str, Any]) -> bool:
+        return obj.requester_id == member_of(context["request"]).pk
+
+    @staticmethod
+    def resolve_actions(obj: FundRequest, context: dict[str, Any]) -> list[str]:
+        return selectors.fund_request_actions(member_of(context["request"]), obj)
 
     @staticmethod
     def resolve_approvals(obj: FundRequest) -> int:
@@ -166,11 +175,11 @@ def fund_overview(request: HttpRequest) -> dict[str, object]:
     """The fund's balance and its policy in plain words."""
     member = member_of(request)
     require(member, "fund.view", member.network)
-    policy = services.policy_for(member.network)
+    policy = selectors.policy_of(network=member.network)
     return {
         "currency": policy.currency,
         "exponent": exponent(policy.currency),
-        "balance": services.fund_account(member.network).balance,
+        "balance": selectors.fund_balance(network=member.network),
         "policy": selectors.policy_in_words(network=member.network),
     }
 
@@ -179,7 +188,7 @@ def fund_overview(request: HttpRequest) -> dict[str, object]:
 def fund_accounts(request: HttpRequest) -> list[object]:
     member = member_of(request)
     require(member, "fund.view", member.network)
-    services.fund_account(member.network)
+    accounts.fund_account(member.network)
     return list(selectors.accounts_public(network=member.network))
 
 
@@ -192,7 +201,7 @@ def fund_accounts_create(
     member = member_of(request)
 
     def create() -> object:
-        return services.account_create(actor=member, kind=payload.kind, name=payload.name)
+        return ledger.account_create(actor=member, kind=payload.kind, name=payload.name)
 
     return created_once(request, key=idempotency_key, create=create, out=AccountOut)
 
@@ -222,7 +231,7 @@ def fund_contributions_create(
     member = member_of(request)
 
     def create() -> object:
-        return services.contribution_record(
+        return ledger.contribution_record(
             actor=member,
             source=selectors.access_account(member, payload.source),
             amount=payload.amount,
@@ -240,7 +249,7 @@ def fund_fees_create(
     member = member_of(request)
 
     def create() -> object:
-        return services.fee_record(
+        return ledger.fee_record(
             actor=member,
             fees=selectors.access_account(member, payload.account),
             amount=payload.amount,
@@ -271,7 +280,7 @@ def fund_transactions_reverse(
         ).first()
         if original is None:
             raise NotFound()
-        return services.transaction_reverse(actor=member, original=original, memo=payload.memo)
+        return ledger.transaction_reverse(actor=member, original=original, memo=payload.memo)
 
     return created_once(request, key=idempotency_key, create=create, out=TransactionOut)
 
@@ -297,7 +306,7 @@ def fund_requests_create(
             need = Need.objects.filter(network=member.network, pk=payload.need).first()
             if need is None:
                 raise NotFound()
-        return services.request_create(
+        return requests.request_create(
             actor=member,
             kind=payload.kind,
             category=payload.category,
@@ -324,7 +333,7 @@ def fund_requests_approve(
 
     def create() -> object:
         fund_request = selectors.access_request(member, request_id)
-        return services.request_approve(actor=member, request=fund_request)
+        return requests.request_approve(actor=member, request=fund_request)
 
     return created_once(request, key=idempotency_key, create=create, out=RequestOut, status=200)
 
@@ -345,7 +354,7 @@ def fund_requests_decline(
 
     def create() -> object:
         fund_request = selectors.access_request(member, request_id)
-        return services.request_decline(actor=member, request=fund_request, reason=payload.reason)
+        return requests.request_decline(actor=member, request=fund_request, reason=payload.reason)
 
     return created_once(request, key=idempotency_key, create=create, out=RequestOut, status=200)
 
@@ -365,7 +374,7 @@ def fund_payouts_create(
     member = member_of(request)
 
     def create() -> object:
-        return services.payout_send(
+        return payouts.payout_send(
             actor=member,
             request=selectors.access_request(member, request_id),
             method=selectors.access_account(member, payload.method),
@@ -383,10 +392,10 @@ def _payout_step(
     def create() -> Payout:
         payout = selectors.access_payout(member, payout_id)
         if step == "received":
-            return services.payout_confirm(actor=member, payout=payout)
+            return payouts.payout_confirm(actor=member, payout=payout)
         if step == "disputed":
-            return services.payout_dispute(actor=member, payout=payout, reason=reason)
-        return services.payout_fail(actor=member, payout=payout, reason=reason)
+            return payouts.payout_dispute(actor=member, payout=payout, reason=reason)
+        return payouts.payout_fail(actor=member, payout=payout, reason=reason)
 
     return created_once(request, key=key, create=create, out=PayoutOut, status=200)
 
@@ -473,7 +482,7 @@ def fund_receipts_create(
 
     def write() -> tuple[int, object]:
         fund_request = selectors.access_request(member, request_id)
-        receipt = services.receipt_attach(actor=member, request=fund_request, file=file)
+        receipt = receipts.receipt_attach(actor=member, request=fund_request, file=file)
         return 201, ReceiptOut.model_validate(receipt).model_dump(mode="json")
 
     # A multipart body cannot be read twice, so the fingerprint is of the file itself.
@@ -522,7 +531,7 @@ def fund_reconcile(
     """Compare a bank or payment-app CSV statement with the ledger: each line is matched to a
     recorded transaction of the same amount within three days. Reads only."""
     member = member_of(request)
-    result = services.statement_reconcile(actor=member, statement=statement)
+    result = reconcile.statement_reconcile(actor=member, statement=statement)
     return {
         "matched": [{"line": line, "transaction_id": tx.pk} for line, tx in result["matched"]],
         "unmatched_lines": result["unmatched_lines"],

@@ -1,15 +1,27 @@
 """Reads about the fund: balances rebuilt from the ledger, the queue, and the reports."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import NotFound
-from mutualaid.fund.models import Account, Approval, Entry, FundRequest, LedgerTransaction, Payout
-from mutualaid.fund.money import exponent, to_major
+from mutualaid.fund.models import (
+    Account,
+    Approval,
+    CapPeriod,
+    Entry,
+    FundPolicy,
+    FundRequest,
+    LedgerTransaction,
+    OverBudgetRule,
+    Payout,
+    Receipt,
+)
+from mutualaid.fund.money import exponent, money_text, to_major
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can
 
@@ -29,10 +41,90 @@ def unbalanced_transactions(*, network: Network) -> QuerySet[LedgerTransaction]:
     )
 
 
+MANAGE: Final = "fund.manage"
+OPEN_REQUEST_STATES: Final = (
+    FundRequest.State.PENDING,
+    FundRequest.State.QUEUED,
+    FundRequest.State.APPROVED,
+)
+
+
+# --- Who may do what: the predicates the services check and the actions the doors show -------
+
+
+def may_manage_fund(member: Member) -> bool:
+    """Treasurers: record income and fees, pay out, decline requests, reconcile."""
+    return can(member, MANAGE, member.network)
+
+
+def may_approve_requests(member: Member) -> bool:
+    return can(member, "fund.approve", member.network)
+
+
+def is_own_request(member: Member, request: FundRequest) -> bool:
+    return request.requester_id == member.pk
+
+
+def request_is_open(request: FundRequest) -> bool:
+    """Not yet paid, declined or withdrawn."""
+    return request.state in OPEN_REQUEST_STATES
+
+
+def has_approved(member: Member, request: FundRequest) -> bool:
+    return Approval.objects.filter(request=request, member=member).exists()
+
+
+def may_approve_request(member: Member, request: FundRequest) -> bool:
+    """Another member's request still waiting for approvals, not yet approved by this one."""
+    return (
+        may_approve_requests(member)
+        and not is_own_request(member, request)
+        and request.state == FundRequest.State.PENDING
+        and not has_approved(member, request)
+    )
+
+
+def may_decline_request(member: Member, request: FundRequest) -> bool:
+    """Treasurers decline others' requests that are not yet paid or closed."""
+    return (
+        not is_own_request(member, request) and may_manage_fund(member) and request_is_open(request)
+    )
+
+
+def may_withdraw_request(member: Member, request: FundRequest) -> bool:
+    return is_own_request(member, request) and request_is_open(request)
+
+
+def may_pay_request(member: Member, request: FundRequest) -> bool:
+    return may_manage_fund(member) and request.state == FundRequest.State.APPROVED
+
+
+def is_requester_or_treasurer(member: Member, request: FundRequest) -> bool:
+    """Who sees a request's money details (its receipts and payouts) and attaches receipts."""
+    return is_own_request(member, request) or may_manage_fund(member)
+
+
+FUND_REQUEST_ACTIONS: Final[dict[str, Callable[[Member, FundRequest], bool]]] = {
+    "approve": may_approve_request,
+    "decline": may_decline_request,
+    "withdraw": may_withdraw_request,
+    "pay": may_pay_request,
+    "attach_receipt": is_requester_or_treasurer,
+}
+
+
+def fund_request_actions(member: Member, request: FundRequest) -> list[str]:
+    """What the member may do with the request now, by name (see FUND_REQUEST_ACTIONS)."""
+    return [name for name, allowed in FUND_REQUEST_ACTIONS.items() if allowed(member, request)]
+
+
+# --- Reading requests, payouts and accounts ---------------------------------------------------
+
+
 def requests_visible(*, member: Member) -> QuerySet[FundRequest]:
     """Requests the member may see in full: their own, or all when they may approve."""
     qs = FundRequest.objects.filter(network_id=member.network_id).select_related("requester")
-    if can(member, "fund.approve", member.network) or can(member, "fund.manage", member.network):
+    if may_approve_requests(member) or may_manage_fund(member):
         return qs
     return qs.filter(requester=member)
 
@@ -50,11 +142,54 @@ def access_payout(member: Member, payout_id: int) -> Payout:
         .select_related("request", "method")
         .first()
     )
-    if payout is None or not (
-        payout.request.requester_id == member.pk or can(member, "fund.manage", member.network)
-    ):
+    if payout is None or not is_requester_or_treasurer(member, payout.request):
         raise NotFound()
     return payout
+
+
+def access_receipt(member: Member, receipt_id: int) -> Receipt:
+    """A receipt, for its requester and treasurers only; NotFound for everyone else."""
+    receipt = (
+        Receipt.objects.filter(pk=receipt_id, request__network_id=member.network_id)
+        .select_related("request")
+        .first()
+    )
+    if receipt is None or not is_requester_or_treasurer(member, receipt.request):
+        raise NotFound()
+    return receipt
+
+
+def requests_to_approve(*, member: Member) -> list[FundRequest]:
+    """Others' requests waiting for this member's approval (none if they may not approve)."""
+    if not may_approve_requests(member):
+        return []
+    waiting = (
+        FundRequest.objects.filter(network=member.network, state=FundRequest.State.PENDING)
+        .exclude(requester=member)
+        .exclude(approvals__member=member)
+    )
+    return list(waiting)
+
+
+def requests_of_member(*, member: Member) -> QuerySet[FundRequest]:
+    """The member's own requests, with their payouts and receipts."""
+    return FundRequest.objects.filter(requester=member).prefetch_related("payouts", "receipts")
+
+
+def requests_to_pay(*, member: Member) -> QuerySet[FundRequest]:
+    """Approved requests waiting for a treasurer to send the money, oldest approval first."""
+    if not may_manage_fund(member):
+        return FundRequest.objects.none()
+    return FundRequest.objects.filter(
+        network=member.network, state=FundRequest.State.APPROVED
+    ).order_by("approved_at")
+
+
+def payouts_open(*, network: Network) -> QuerySet[Payout]:
+    """Payouts sent but not yet confirmed (or disputed)."""
+    return Payout.objects.filter(
+        network=network, state__in=[Payout.State.SENT, Payout.State.DISPUTED]
+    ).select_related("request", "method")
 
 
 def access_account(member: Member, account_id: int) -> Account:
@@ -70,17 +205,24 @@ def accounts_public(*, network: Network) -> QuerySet[Account]:
 
 
 def _money(amount: int, currency: str) -> str:
-    from mutualaid.fund.money import money_text
-
     return money_text(amount, currency)
+
+
+def policy_of(*, network: Network) -> FundPolicy:
+    """The network's fund policy as it stands; the safe defaults (nothing automatic) while
+    nobody has changed it (the services make the row on first use)."""
+    return FundPolicy.objects.filter(network=network).first() or FundPolicy(network=network)
+
+
+def fund_balance(*, network: Network) -> int:
+    """What the fund holds now (its stored balance; 0 before any money was recorded)."""
+    fund = Account.objects.filter(network=network, kind=Account.Kind.FUND).first()
+    return fund.balance if fund is not None else 0
 
 
 def policy_in_words(*, network: Network) -> list[str]:
     """The fund policy as sentences every member can read."""
-    from mutualaid.fund.models import CapPeriod, OverBudgetRule
-    from mutualaid.fund.services import policy_for
-
-    p = policy_for(network)
+    p = policy_of(network=network)
     lines = [_("The fund keeps its money in %(currency)s.") % {"currency": p.currency}]
     if p.auto_approve_up_to:
         lines.append(
@@ -162,14 +304,12 @@ def report(*, network: Network, public: bool) -> dict[str, Any]:
     """Income by month, outgoings by category and month, the balance and the queue. The
     public version hides every cell with fewer than five contributions or payouts behind it,
     and names nobody; the members' version names only recipients who opted in."""
-    from mutualaid.fund.services import fund_account, policy_for
-
-    policy = policy_for(network)
-    fund = fund_account(network)
+    policy = policy_of(network=network)
     income: dict[tuple[str, str], list[int]] = defaultdict(list)
     # A reversed contribution never arrived: it is not income (its correction is not either).
     for entry in Entry.objects.filter(
-        account=fund,
+        account__network=network,
+        account__kind=Account.Kind.FUND,
         transaction__kind=LedgerTransaction.Kind.CONTRIBUTION,
         transaction__reversed_by__isnull=True,
     ).select_related("transaction"):
@@ -205,7 +345,7 @@ def report(*, network: Network, public: bool) -> dict[str, Any]:
     return {
         "currency": policy.currency,
         "exponent": exponent(policy.currency),
-        "balance": fund.balance,
+        "balance": fund_balance(network=network),
         "income": _suppress(income, public),
         "outgoings": _suppress(outgoings, public),
         "queue": queue,
@@ -237,35 +377,6 @@ def report_csv_rows(*, network: Network, public: bool) -> list[list[object]]:
                 ]
             )
     return rows
-
-
-def report_plot(*, network: Network, public: bool, fmt: str) -> bytes:
-    """Income and outgoings per month as a bar chart, PNG or SVG, from the same (suppressed)
-    numbers as the report."""
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    data = report(network=network, public=public)
-    months = sorted({r.month for r in data["income"]} | {r.month for r in data["outgoings"]})
-    unit = 10 ** exponent(data["currency"])
-    income = [sum(r.amount or 0 for r in data["income"] if r.month == m) / unit for m in months]
-    out = [sum(r.amount or 0 for r in data["outgoings"] if r.month == m) / unit for m in months]
-    figure = Figure(figsize=(7, 3.5))
-    axes = figure.subplots()
-    positions = list(range(len(months)))
-    axes.bar([p - 0.2 for p in positions], income, width=0.4, label=str(_("income")))
-    axes.bar([p + 0.2 for p in positions], out, width=0.4, label=str(_("paid out")))
-    axes.set_xticks(positions, months)
-    axes.set_ylabel(data["currency"])
-    axes.legend()
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format=fmt)
-    return buffer.getvalue()
 
 
 def ledger_rows(*, network: Network) -> list[list[object]]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, UploadedFile
 from ninja import File as NinjaFile
 from ninja.pagination import paginate
@@ -27,6 +28,7 @@ from mutualaid.core.api import (
     member_of,
     responses,
 )
+from mutualaid.core.errors import InvalidInput
 from mutualaid.library import selectors, services
 from mutualaid.library.models import Booking, Thing, Training
 from mutualaid.networks.models import Member
@@ -131,8 +133,6 @@ class BookingOut(Schema):
 
     @staticmethod
     def resolve_overdue(obj: Booking) -> bool:
-        from django.utils import timezone
-
         return obj.state == Booking.State.OUT and obj.ends_at <= timezone.now()
 
 
@@ -297,8 +297,6 @@ def library_trainings_create(
 
 
 def _member_in_network(member: Member, member_id: int) -> Member:
-    from mutualaid.core.errors import InvalidInput
-
     found = Member.objects.filter(network=member.network_id, pk=member_id).first()
     if found is None:
         raise InvalidInput(

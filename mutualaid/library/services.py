@@ -7,7 +7,6 @@ the database's refusal, when it loses a race, into the same message.
 """
 
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -18,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import Conflict, IllegalTransition, InvalidInput, PermissionDenied
 from mutualaid.core.history import history_record
+from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_cell, clean_text
-from mutualaid.library import tasks
 from mutualaid.library.models import (
     BOOKING_TRANSITIONS,
     NO_OVERLAP,
@@ -30,17 +29,18 @@ from mutualaid.library.models import (
     Training,
 )
 from mutualaid.library.photos import photo_clean
-from mutualaid.library.selectors import bookings_overlapping, is_trained, may_handle
+from mutualaid.library.selectors import (
+    bookings_overlapping,
+    is_trained,
+    may_handle,
+    next_booking_after,
+)
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can, require
 
 MAX_LOAN = timedelta(days=30)
 MAX_AHEAD = timedelta(days=180)
 EARLIEST_END = timedelta(minutes=1)  # a booking returned before it began still spans a minute
-
-
-def _after_commit(task: Callable[..., object], *args: object) -> None:
-    transaction.on_commit(lambda: task(*args))
 
 
 def _clean_kind(kind: str) -> str:
@@ -246,7 +246,7 @@ def booking_create(
         raise
     history_record(actor=actor, network=thing.network, action="library.book", target=booking)
     if thing.keeper_id and thing.keeper_id != actor.pk:
-        _after_commit(tasks.notify_booking, "booked", booking.pk)
+        notice_send("booking.booked", booking.pk)
     return booking
 
 
@@ -349,7 +349,7 @@ def booking_cancel(*, actor: Member, booking: Booking) -> Booking:
         actor=actor, network=booking.thing.network, action="library.cancel", target=booking
     )
     other = "keeper" if booking.borrower_id == actor.pk else "borrower"
-    _after_commit(tasks.notify_booking, f"cancelled_to_{other}", booking.pk)
+    notice_send(f"booking.cancelled_to_{other}", booking.pk)
     return booking
 
 
@@ -368,16 +368,31 @@ def loans_remind_sweep(*, now: datetime | None = None) -> dict[str, int]:
     )
     for pk in list(due.values_list("pk", flat=True)):
         if Booking.objects.filter(pk=pk, due_reminded_at=None).update(due_reminded_at=now):
-            _after_commit(tasks.notify_booking, "due_soon", pk)
+            notice_send("booking.due_soon", pk)
             sent["due"] += 1
     overdue = Booking.objects.filter(
         state=Booking.State.OUT, ends_at__lte=now, overdue_reminded_at=None
     )
-    for pk in list(overdue.values_list("pk", flat=True)):
-        if Booking.objects.filter(pk=pk, overdue_reminded_at=None).update(overdue_reminded_at=now):
-            _after_commit(tasks.notify_booking, "overdue", pk)
+    for booking in list(overdue):
+        if Booking.objects.filter(pk=booking.pk, overdue_reminded_at=None).update(
+            overdue_reminded_at=now
+        ):
+            _overdue_notice(booking)
             sent["overdue"] += 1
     return sent
+
+
+def _overdue_notice(booking: Booking) -> None:
+    """A kind note, naming when the next borrower needs the thing if someone is waiting."""
+    waiting = next_booking_after(booking=booking)
+    if waiting is None:
+        notice_send("booking.overdue", booking.pk)
+    else:
+        notice_send(
+            "booking.overdue_someone_waits",
+            booking.pk,
+            next_starts_at=waiting.starts_at.isoformat(),
+        )
 
 
 # --- The calendar feed's secret ---------------------------------------------------------------
@@ -429,4 +444,4 @@ def library_member_leaving(*, member: Member) -> None:
         if Booking.objects.filter(pk=booking_id, state=Booking.State.BOOKED).update(
             state=Booking.State.CANCELLED, updated_at=timezone.now()
         ):
-            _after_commit(tasks.notify_booking, "cancelled_to_borrower", booking_id)
+            notice_send("booking.cancelled_to_borrower", booking_id)

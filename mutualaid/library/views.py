@@ -6,7 +6,9 @@ Pages work without JavaScript. The feed is the one door without a session: its U
 the network's feed secret, and it says only when a thing is booked, never by whom.
 """
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from mutualaid.core.errors import DomainError
+from mutualaid.core.pages import form_error
+from mutualaid.core.zones import zone_of
 from mutualaid.library import selectors, services
 from mutualaid.library.calendar import bookings_ical
 from mutualaid.library.forms import (
@@ -32,16 +36,32 @@ from mutualaid.library.forms import (
 )
 from mutualaid.library.models import BOOKING_TRANSITIONS, Booking, Thing
 from mutualaid.library.photos import photo_response
-from mutualaid.needs.views import _cell_choices, _show_error, network_time
+from mutualaid.needs.forms import neighbourhood_choices
 from mutualaid.networks.decorators import member_page
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import can
-from mutualaid.networks.selectors import members_active
+from mutualaid.networks.requests import MemberRequest
+from mutualaid.networks.selectors import members_active, neighbourhoods_of
 
 STEP_SERVICES = {
     "check_out": services.booking_check_out,
     "return": services.booking_return,
 }
+
+
+def network_time(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Read and show times in the network's zone: a datetime-local "14:00" means 14:00 there."""
+
+    @wraps(view)
+    def wrapper(request: MemberRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with timezone.override(zone_of(request.network)):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _cell_choices(member: Member) -> list[tuple[str, str]]:
+    return neighbourhood_choices(neighbourhoods_of(network=member.network), member.cell)
 
 
 def _member(request: HttpRequest) -> Member:
@@ -86,7 +106,7 @@ def thing_create(request: HttpRequest) -> HttpResponse:
             try:
                 thing = services.thing_create(actor=member, **form.cleaned_data)
             except DomainError as err:
-                status = _show_error(form, err)
+                status = form_error(form, err)
             else:
                 messages.success(request, _("Thank you for lending it to your neighbours."))
                 return _redirect_to_thing(request, thing.pk)
@@ -212,7 +232,7 @@ def thing_book(request: HttpRequest, thing_id: int) -> HttpResponse:
     try:
         services.booking_create(actor=member, thing=thing, **form.cleaned_data)
     except DomainError as err:
-        status = _show_error(form, err)
+        status = form_error(form, err)
         return _render_thing(request, thing, booking_form=form, status=status)
     messages.success(request, _("Booked. The keeper has been told."))
     return _redirect_to_thing(request, thing.pk)
@@ -229,7 +249,7 @@ def thing_photo_upload(request: HttpRequest, thing_id: int) -> HttpResponse:
     try:
         services.thing_set_photo(actor=member, thing=thing, photo=form.cleaned_data["photo"])
     except DomainError as err:
-        status = _show_error(form, err)
+        status = form_error(form, err)
         return _render_thing(request, thing, photo_form=form, status=status)
     messages.success(request, _("The photo is changed."))
     return _redirect_to_thing(request, thing.pk)
@@ -285,7 +305,7 @@ def thing_train(request: HttpRequest, thing_id: int) -> HttpResponse:
             kind=thing.kind if whole_kind else "",
         )
     except DomainError as err:
-        status = _show_error(form, err)
+        status = form_error(form, err)
         return _render_thing(request, thing, training_form=form, status=status)
     messages.success(request, _("Thank you. The training is recorded."))
     return _redirect_to_thing(request, thing.pk)

@@ -1,6 +1,10 @@
 import pytest
 
-from mutualaid.fund import services
+from mutualaid.fund.services.ledger import account_create, contribution_record
+from mutualaid.fund.services.payouts import payout_confirm, payout_send
+from mutualaid.fund.services.policy import policy_change
+from mutualaid.fund.services.receipts import receipt_attach
+from mutualaid.fund.services.requests import request_approve, request_create
 from mutualaid.networks.models import Member
 from tests.factories import MemberFactory
 
@@ -13,12 +17,12 @@ def treasurer(network):
 
 @pytest.fixture
 def donations(treasurer):
-    return services.account_create(actor=treasurer, kind="income", name="Donations")
+    return account_create(actor=treasurer, kind="income", name="Donations")
 
 
 @pytest.fixture
 def venmo(treasurer):
-    return services.account_create(actor=treasurer, kind="payout", name="Venmo")
+    return account_create(actor=treasurer, kind="payout", name="Venmo")
 
 
 def png() -> bytes:
@@ -33,19 +37,17 @@ def png() -> bytes:
 
 
 def set_policy(network, **changes):
-    return services.policy_change(network=network, changes=changes, reason="test")
+    return policy_change(network=network, changes=changes, reason="test")
 
 
 def fill(treasurer, donations, amount):
-    return services.contribution_record(actor=treasurer, source=donations, amount=amount)
+    return contribution_record(actor=treasurer, source=donations, amount=amount)
 
 
 def approved(requester, amount, *, category="groceries"):
     """A request approved at once (the test's policy auto-approves up to a large amount)."""
     set_policy(requester.network, auto_approve_up_to=1_000_000)
-    return services.request_create(
-        actor=requester, kind="direct_aid", category=category, amount=amount
-    )
+    return request_create(actor=requester, kind="direct_aid", category=category, amount=amount)
 
 
 def fund_everything(member, neighbour):
@@ -58,11 +60,11 @@ def fund_everything(member, neighbour):
 
     network = member.network
     treasurer = MemberFactory(network=network, role=Member.Role.FOUNDING_ORGANISER)
-    source = services.account_create(actor=treasurer, kind="income", name="Gifts")
-    method = services.account_create(actor=treasurer, kind="payout", name="Cash")
-    services.contribution_record(actor=treasurer, source=source, amount=10000)
+    source = account_create(actor=treasurer, kind="income", name="Gifts")
+    method = account_create(actor=treasurer, kind="payout", name="Cash")
+    contribution_record(actor=treasurer, source=source, amount=10000)
     set_policy(network, auto_approve_up_to=5000, approvals_needed=1)
-    request = services.request_create(
+    request = request_create(
         actor=member,
         kind="reimbursement",
         category="medicine",
@@ -73,10 +75,8 @@ def fund_everything(member, neighbour):
     )
     with override_settings(FUND_PRIVATE_ROOT=tempfile.mkdtemp(prefix="fund-receipts-")):
         upload = SimpleUploadedFile("r.png", png(), content_type="image/png")
-        services.receipt_attach(actor=member, request=request, file=upload)
-    payout = services.payout_send(actor=treasurer, request=request, method=method, note="cash")
-    services.payout_confirm(actor=member, payout=payout)
-    theirs = services.request_create(
-        actor=neighbour, kind="direct_aid", category="rent", amount=9000
-    )
-    services.request_approve(actor=member, request=theirs)
+        receipt_attach(actor=member, request=request, file=upload)
+    payout = payout_send(actor=treasurer, request=request, method=method, note="cash")
+    payout_confirm(actor=member, payout=payout)
+    theirs = request_create(actor=neighbour, kind="direct_aid", category="rent", amount=9000)
+    request_approve(actor=member, request=theirs)

@@ -6,8 +6,10 @@ from typing import get_args
 import pytest
 
 from mutualaid.fund import api as fund_api
-from mutualaid.fund import services
 from mutualaid.fund.models import Account, FundRequest, LedgerTransaction, Payout
+from mutualaid.fund.services.accounts import member_account
+from mutualaid.fund.services.policy import policy_change
+from mutualaid.fund.services.requests import request_create
 from mutualaid.networks.services import api_token_create
 from tests.api.conftest import ApiClient, assert_error
 from tests.fund.conftest import fill, png
@@ -62,7 +64,7 @@ def test_a_request_is_approved_paid_and_confirmed_through_the_api(
     api, requester_fund_api, treasurer, donations, venmo, requester
 ):
     fill(treasurer, donations, 10000)
-    services.policy_change(network=treasurer.network, changes={"approvals_needed": 1}, reason="")
+    policy_change(network=treasurer.network, changes={"approvals_needed": 1}, reason="")
     asked = requester_fund_api.post(
         "/fund/requests",
         {"kind": "reimbursement", "category": "medicine", "amount": 1800, "purpose": "inhaler"},
@@ -88,16 +90,16 @@ def test_a_request_is_approved_paid_and_confirmed_through_the_api(
     payout_id = paid.json()["id"]
     received = requester_fund_api.post(f"/fund/payouts/{payout_id}/received")
     assert received.json()["state"] == "received"
-    assert services.member_account(requester).balance == 1800
+    assert member_account(requester).balance == 1800
 
 
 def test_members_see_requests_to_approve_without_names_or_payout_details(
     requester_fund_api, requester, helper, treasurer
 ):
-    services.request_create(
+    request_create(
         actor=helper, kind="direct_aid", category="rent", amount=100, payout_details="@hugo"
     )
-    services.member_account(helper)
+    member_account(helper)
     [seen] = requester_fund_api.get("/fund/requests").json()
     assert seen["mine"] is False
     assert "@hugo" not in str(seen)
@@ -114,7 +116,7 @@ def test_a_receipt_is_uploaded_once_and_the_report_is_read(
     from mutualaid.fund.models import Receipt
 
     settings.FUND_PRIVATE_ROOT = tmp_path
-    request = services.request_create(
+    request = request_create(
         actor=requester, kind="reimbursement", category="groceries", amount=900
     )
     headers = requester_fund_api._headers({"Idempotency-Key": "receipt-1"})

@@ -7,10 +7,12 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-from mutualaid.fund import selectors, services
+from mutualaid.fund import selectors
 from mutualaid.fund.forms import ContributionForm, RequestForm
 from mutualaid.fund.models import FundRequest
 from mutualaid.fund.money import exponent, money_text, to_major, to_minor
+from mutualaid.fund.services.accounts import fund_account
+from mutualaid.fund.services.reconcile import statement_parse
 from tests.api.conftest import ApiClient
 from tests.conftest import client_for
 from tests.fund.conftest import fill, set_policy
@@ -70,7 +72,7 @@ def test_a_yen_fund_through_pages_words_reports_and_statements(
         reverse("fund:treasury", kwargs={"slug": network.slug}),
         {"form": "contribution", "source": donations.pk, "amount": "30000"},
     )
-    assert services.fund_account(network).balance == 30000
+    assert fund_account(network).balance == 30000
     for _ in range(4):
         fill(treasurer, donations, 1000)
     rows = selectors.report_csv_rows(network=network, public=True)
@@ -82,11 +84,9 @@ def test_a_yen_fund_through_pages_words_reports_and_statements(
     page = client_for(requester).get(reverse("fund:report", kwargs={"slug": network.slug}))
     assert b"34,000 JPY" in page.content or b"34000 JPY" in page.content
 
-    lines = services.statement_parse("Date,Amount\n2026-01-02,1850\n", "JPY")
+    lines = statement_parse("Date,Amount\n2026-01-02,1850\n", "JPY")
     assert [line.amount for line in lines] == [1850]
-    assert [
-        line.amount for line in services.statement_parse("Date,Amount\n2026-01-02,18.50\n")
-    ] == [1850]
+    assert [line.amount for line in statement_parse("Date,Amount\n2026-01-02,18.50\n")] == [1850]
 
 
 def test_the_api_says_the_exponent(network, treasurer):

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from mutualaid.core.errors import InvalidInput
 from mutualaid.core.models import HistoryEntry
-from mutualaid.fund import selectors, services
+from mutualaid.fund import selectors
+from mutualaid.fund.services.accounts import policy_for
 from mutualaid.governance.models import Proposal
 from mutualaid.governance.services import proposal_close, proposal_open, proposal_vote
 from tests.factories import MemberFactory
@@ -34,7 +35,7 @@ def test_a_passed_proposal_changes_the_fund_policy(treasurer, network):
     }
     proposal = decide(treasurer, [MemberFactory(network=network)], action)
     assert proposal.status == Proposal.Status.PASSED, proposal.apply_error
-    policy = services.policy_for(network)
+    policy = policy_for(network)
     assert (policy.auto_approve_up_to, policy.over_budget_rule) == (2500, "lottery")
     entry = HistoryEntry.objects.get(action="fund.policy_change")
     assert entry.data["reason"] == f"proposal {proposal.pk}"

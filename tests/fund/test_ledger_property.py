@@ -8,8 +8,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mutualaid.core.errors import DomainError
-from mutualaid.fund import selectors, services
+from mutualaid.fund import selectors
 from mutualaid.fund.models import Account, BudgetMonth, FundRequest, LedgerTransaction, Payout
+from mutualaid.fund.services.accounts import fund_account, policy_for
+from mutualaid.fund.services.ledger import (
+    account_create,
+    contribution_record,
+    fee_record,
+    transaction_reverse,
+)
+from mutualaid.fund.services.payouts import payout_confirm, payout_fail, payout_send
+from mutualaid.fund.services.policy import policy_change
+from mutualaid.fund.services.requests import (
+    queue_release,
+    request_approve,
+    request_create,
+    request_decline,
+)
 from mutualaid.networks.models import Member
 from tests.factories import MemberFactory
 
@@ -43,46 +58,44 @@ def test_the_ledger_stays_balanced_whatever_happens(script, auto, budget):
     treasurer = MemberFactory(role=Member.Role.FOUNDING_ORGANISER)
     network = treasurer.network
     members = [MemberFactory(network=network) for _ in range(3)]
-    services.policy_change(
+    policy_change(
         network=network,
         changes={"auto_approve_up_to": auto, "approvals_needed": 1, "monthly_budget": budget},
         reason="t",
     )
-    source = services.account_create(actor=treasurer, kind="income", name="Gifts")
-    fees = services.account_create(actor=treasurer, kind="expense", name="Fees")
-    method = services.account_create(actor=treasurer, kind="payout", name="Cash")
+    source = account_create(actor=treasurer, kind="income", name="Gifts")
+    fees = account_create(actor=treasurer, kind="expense", name="Fees")
+    method = account_create(actor=treasurer, kind="payout", name="Cash")
     for step, a, b in script:
         requests = list(FundRequest.objects.filter(network=network).order_by("pk"))
         payouts = list(Payout.objects.filter(network=network).order_by("pk"))
         txs = list(LedgerTransaction.objects.filter(network=network).order_by("pk"))
         try:
             if step == "give":
-                services.contribution_record(actor=treasurer, source=source, amount=a)
+                contribution_record(actor=treasurer, source=source, amount=a)
             elif step == "fee":
-                services.fee_record(actor=treasurer, fees=fees, amount=a)
+                fee_record(actor=treasurer, fees=fees, amount=a)
             elif step == "ask":
-                services.request_create(
-                    actor=members[b], kind="direct_aid", category="rent", amount=a
-                )
+                request_create(actor=members[b], kind="direct_aid", category="rent", amount=a)
             elif step == "approve" and requests:
-                services.request_approve(actor=members[b], request=requests[a % len(requests)])
+                request_approve(actor=members[b], request=requests[a % len(requests)])
             elif step == "pay" and requests:
                 request = requests[a % len(requests)]
-                services.payout_send(actor=treasurer, request=request, method=method)
+                payout_send(actor=treasurer, request=request, method=method)
             elif step == "confirm" and payouts:
                 payout = payouts[a % len(payouts)]
-                services.payout_confirm(actor=payout.request.requester, payout=payout)
+                payout_confirm(actor=payout.request.requester, payout=payout)
             elif step == "fail" and payouts:
-                services.payout_fail(actor=treasurer, payout=payouts[a % len(payouts)], reason="x")
+                payout_fail(actor=treasurer, payout=payouts[a % len(payouts)], reason="x")
             elif step == "reverse" and txs:
-                services.transaction_reverse(actor=treasurer, original=txs[a % len(txs)], memo="x")
+                transaction_reverse(actor=treasurer, original=txs[a % len(txs)], memo="x")
             elif step == "withdraw" and requests:
                 request = requests[a % len(requests)]
-                services.request_decline(actor=request.requester, request=request, reason="")
+                request_decline(actor=request.requester, request=request, reason="")
             elif step == "release":
-                services.queue_release(network=network)
+                queue_release(network=network)
             elif step == "overdraft":
-                services.policy_change(network=network, changes={"overdraft_limit": a}, reason="t")
+                policy_change(network=network, changes={"overdraft_limit": a}, reason="t")
         except DomainError:
             pass  # a refusal must change nothing; the checks below cover it
         assert not selectors.unbalanced_transactions(network=network).exists()
@@ -90,10 +103,10 @@ def test_the_ledger_stays_balanced_whatever_happens(script, auto, budget):
         assert sum(account.balance for account in accounts) == 0
         for account in accounts:
             assert account.balance == selectors.balance_rebuilt(account=account)
-        fund = services.fund_account(network)
+        fund = fund_account(network)
         assert fund.floor is not None
         assert fund.balance >= fund.floor
-        assert fund.floor == -services.policy_for(network).overdraft_limit
+        assert fund.floor == -policy_for(network).overdraft_limit
         for request in FundRequest.objects.filter(network=network):
             live = request.payouts.exclude(state="failed").count()
             assert live == (1 if request.state == "paid" else 0)

@@ -9,8 +9,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from mutualaid.fund import selectors, services
+from mutualaid.fund import selectors
 from mutualaid.fund.models import FundRequest, LedgerTransaction, Payout, Receipt
+from mutualaid.fund.services.accounts import fund_account
+from mutualaid.fund.services.ledger import account_create, contribution_record
+from mutualaid.fund.services.payouts import payout_confirm, payout_send
+from mutualaid.fund.services.receipts import receipt_attach, receipts_expire
+from mutualaid.fund.services.requests import request_create
 from tests.conftest import client_for
 from tests.factories import MemberFactory
 from tests.fund.conftest import approved, fill, png, set_policy
@@ -66,12 +71,10 @@ def test_a_receipt_photo_loses_its_gps_and_is_stored_encrypted(network, requeste
 
     from PIL import Image
 
-    request = services.request_create(
-        actor=requester, kind="reimbursement", category="medicine", amount=500
-    )
+    request = request_create(actor=requester, kind="reimbursement", category="medicine", amount=500)
     original = jpeg_with_gps()
     upload = SimpleUploadedFile("r.jpg", original, content_type="image/jpeg")
-    receipt = services.receipt_attach(actor=requester, request=request, file=upload)
+    receipt = receipt_attach(actor=requester, request=request, file=upload)
 
     # on disk: neither the image nor anything of it in the clear
     stored = (tmp_path / "private" / receipt.file.name).read_bytes()
@@ -94,44 +97,42 @@ def test_a_receipt_photo_loses_its_gps_and_is_stored_encrypted(network, requeste
 
 
 def test_a_receipt_pdf_is_stored_encrypted_and_served_as_it_was(network, requester, tmp_path):
-    request = services.request_create(
-        actor=requester, kind="reimbursement", category="medicine", amount=500
-    )
+    request = request_create(actor=requester, kind="reimbursement", category="medicine", amount=500)
     pdf = b"%PDF-1.4\n% a receipt\n%%EOF\n"
     upload = SimpleUploadedFile("r.pdf", pdf, content_type="application/pdf")
-    receipt = services.receipt_attach(actor=requester, request=request, file=upload)
+    receipt = receipt_attach(actor=requester, request=request, file=upload)
     assert b"%PDF" not in (tmp_path / "private" / receipt.file.name).read_bytes()
     response = client_for(requester).get(url("receipt", network, receipt_id=receipt.pk))
     assert response.content == pdf
     fake = SimpleUploadedFile("x.jpg", b"not a picture", content_type="image/jpeg")
     with pytest.raises(Exception, match="not a photo"):
-        services.receipt_attach(actor=requester, request=request, file=fake)
+        receipt_attach(actor=requester, request=request, file=fake)
 
 
 def test_receipts_are_deleted_on_the_retention_schedule(requester, network):
     set_policy(network, receipt_retention_days=30)
-    request = services.request_create(
+    request = request_create(
         actor=requester, kind="reimbursement", category="groceries", amount=500
     )
     upload = SimpleUploadedFile("r.png", png(), content_type="image/png")
-    receipt = services.receipt_attach(actor=requester, request=request, file=upload)
+    receipt = receipt_attach(actor=requester, request=request, file=upload)
     storage, name = receipt.file.storage, receipt.file.name
-    assert services.receipts_expire(now=timezone.now() + timedelta(days=29)) == 0
+    assert receipts_expire(now=timezone.now() + timedelta(days=29)) == 0
     from mutualaid.fund.tasks import expire_receipts
 
-    assert services.receipts_expire(now=timezone.now() + timedelta(days=31)) == 1
+    assert receipts_expire(now=timezone.now() + timedelta(days=31)) == 1
     assert not Receipt.objects.exists()
     assert not storage.exists(name)
     assert expire_receipts.call_local() == 0
 
 
 def test_a_receipt_of_the_wrong_type_is_refused(requester):
-    request = services.request_create(
+    request = request_create(
         actor=requester, kind="reimbursement", category="groceries", amount=500
     )
     upload = SimpleUploadedFile("r.html", b"<script>", content_type="text/html")
     with pytest.raises(Exception, match="JPEG, PNG, WebP"):
-        services.receipt_attach(actor=requester, request=request, file=upload)
+        receipt_attach(actor=requester, request=request, file=upload)
 
 
 def test_approve_pay_and_confirm_through_the_pages(
@@ -139,7 +140,7 @@ def test_approve_pay_and_confirm_through_the_pages(
 ):
     fill(treasurer, donations, 10000)
     set_policy(network, approvals_needed=1)
-    request = services.request_create(
+    request = request_create(
         actor=requester, kind="direct_aid", category="rent", amount=4000, purpose="Rent gap"
     )
     page = client_for(helper).get(url("overview", network))
@@ -164,14 +165,14 @@ def test_the_public_report_hides_small_cells_and_names_nobody(
 ):
     fill(treasurer, donations, 100000)
     for _ in range(5):
-        services.contribution_record(actor=treasurer, source=donations, amount=100)
+        contribution_record(actor=treasurer, source=donations, amount=100)
     requester.display_name = "Rosa Opted-In"
     requester.save()
     set_policy(network, auto_approve_up_to=100000)
-    request = services.request_create(
+    request = request_create(
         actor=requester, kind="direct_aid", category="rent", amount=700, show_name=True
     )
-    services.payout_send(actor=treasurer, request=request, method=venmo)
+    payout_send(actor=treasurer, request=request, method=venmo)
 
     public = selectors.report(network=network, public=True)
     [income] = public["income"]
@@ -216,8 +217,8 @@ def test_the_report_has_a_plot(network, requester, treasurer, donations, fmt, st
 
 def test_the_ledger_exports_as_csv_without_names(network, treasurer, donations, venmo, requester):
     fill(treasurer, donations, 5000)
-    payout = services.payout_send(actor=treasurer, request=approved(requester, 100), method=venmo)
-    services.payout_confirm(actor=requester, payout=payout)
+    payout = payout_send(actor=treasurer, request=approved(requester, 100), method=venmo)
+    payout_confirm(actor=requester, payout=payout)
     body = client_for(requester).get(url("ledger_csv", network)).content.decode()
     assert body.splitlines()[0] == "transaction,date,kind,memo,account,amount,currency"
     assert "Donations" in body
@@ -300,11 +301,11 @@ def test_an_unreadable_statement_gets_a_clear_error(network, treasurer):
 def test_a_treasurer_records_a_fee_and_reverses_a_mistake_from_the_treasury(
     network, treasurer, donations
 ):
-    fees = services.account_create(actor=treasurer, kind="expense", name="Bank fees")
+    fees = account_create(actor=treasurer, kind="expense", name="Bank fees")
     fill(treasurer, donations, 5000)
     client = client_for(treasurer)
     client.post(url("treasury", network), {"form": "fee", "fees": fees.pk, "amount": "1.50"})
-    fund = services.fund_account(network)
+    fund = fund_account(network)
     assert fund.balance == 4850
     fee = LedgerTransaction.objects.get(kind="fee")
     client.post(url("transaction_reverse", network, transaction_id=fee.pk), {"memo": "not ours"})

@@ -5,8 +5,9 @@ from django.db import connection
 
 from mutualaid.accounts.selectors import account_data_export
 from mutualaid.accounts.services import account_delete
-from mutualaid.fund import selectors, services
+from mutualaid.fund import selectors
 from mutualaid.fund.models import Entry, FundRequest, LedgerTransaction, Receipt
+from mutualaid.fund.services.accounts import fund_account
 from tests.fund.conftest import fund_everything
 
 
@@ -48,7 +49,7 @@ def test_deleting_an_account_keeps_the_ledger_balanced_and_forgets_the_person(
     assert not Receipt.objects.exists()
     assert FundRequest.objects.get(category="rent").state == "withdrawn"
     assert not selectors.unbalanced_transactions(network=network).exists()
-    fund = services.fund_account(network)
+    fund = fund_account(network)
     assert fund.balance == 10000 - 1850 == selectors.balance_rebuilt(account=fund)
 
 

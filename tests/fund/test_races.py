@@ -3,9 +3,12 @@ request pay it once, and payouts racing for the last money never overdraw the fu
 
 import pytest
 
-from mutualaid.fund import selectors, services
+from mutualaid.fund import selectors
 from mutualaid.fund.errors import AlreadyPaid, InsufficientFunds
 from mutualaid.fund.models import FundRequest, LedgerTransaction, Payout
+from mutualaid.fund.services.accounts import fund_account, member_account
+from mutualaid.fund.services.payouts import payout_send
+from mutualaid.fund.services.requests import request_approve, request_create, request_decline
 from tests.concurrency import run_together
 from tests.factories import MemberFactory
 from tests.fund.conftest import approved, fill, set_policy
@@ -19,19 +22,14 @@ def test_two_approvals_at_once_approve_once_and_pay_once(
     # given a request that needs one approval and a fund that could pay it twice
     fill(treasurer, donations, 10000)
     set_policy(treasurer.network, approvals_needed=1, monthly_budget=6000)
-    request = services.request_create(
-        actor=requester, kind="direct_aid", category="rent", amount=5000
-    )
+    request = request_create(actor=requester, kind="direct_aid", category="rent", amount=5000)
 
     # when two members approve it at the same instant, then two treasurers pay it at once
     run_together(
-        [
-            lambda m=m: services.request_approve(actor=m, request=request)
-            for m in (helper, bystander)
-        ]
+        [lambda m=m: request_approve(actor=m, request=request) for m in (helper, bystander)]
     )
     outcomes = run_together(
-        [lambda: services.payout_send(actor=treasurer, request=request, method=venmo)] * 2
+        [lambda: payout_send(actor=treasurer, request=request, method=venmo)] * 2
     )
 
     # then it was approved once (the budget counted it once) and paid once
@@ -40,7 +38,7 @@ def test_two_approvals_at_once_approve_once_and_pay_once(
     assert [type(o) for o in outcomes].count(Payout) == 1, outcomes
     assert [type(o) for o in outcomes if isinstance(o, Exception)] == [AlreadyPaid]
     assert LedgerTransaction.objects.filter(kind="disbursement").count() == 1
-    fund = services.fund_account(treasurer.network)
+    fund = fund_account(treasurer.network)
     assert fund.balance == 5000 == selectors.balance_rebuilt(account=fund)
 
 
@@ -54,10 +52,7 @@ def test_payouts_racing_for_the_last_money_cannot_overdraw(
 
     # when all five are paid at the same instant
     outcomes = run_together(
-        [
-            lambda r=r: services.payout_send(actor=treasurer, request=r, method=venmo)
-            for r in requests
-        ]
+        [lambda r=r: payout_send(actor=treasurer, request=r, method=venmo) for r in requests]
     )
 
     # then three are paid, two are refused in words, and the fund is not below zero
@@ -65,7 +60,7 @@ def test_payouts_racing_for_the_last_money_cannot_overdraw(
     refused = [o for o in outcomes if isinstance(o, Exception)]
     assert len(paid) == 3, outcomes
     assert {type(e) for e in refused} == {InsufficientFunds}
-    fund = services.fund_account(network)
+    fund = fund_account(network)
     assert fund.balance == 1000 == selectors.balance_rebuilt(account=fund)
     assert FundRequest.objects.filter(state="approved").count() == 2
 
@@ -77,9 +72,7 @@ def test_approvals_racing_for_the_last_budget_never_exceed_it(database, network)
 
     outcomes = run_together(
         [
-            lambda m=m: services.request_create(
-                actor=m, kind="direct_aid", category="rent", amount=3000
-            )
+            lambda m=m: request_create(actor=m, kind="direct_aid", category="rent", amount=3000)
             for m in members
         ]
     )
@@ -93,22 +86,16 @@ def test_two_requests_at_once_cannot_take_a_person_over_the_cap(database, networ
     set_policy(network, person_cap=5000, auto_approve_up_to=100000)
     # the person's account and the month's budget row exist already, so no insert of either
     # happens to order the two; only the lock on the person's account does
-    services.member_account(requester)
-    services.request_decline(
+    member_account(requester)
+    request_decline(
         actor=requester,
-        request=services.request_create(
-            actor=requester, kind="direct_aid", category="rent", amount=1
-        ),
+        request=request_create(actor=requester, kind="direct_aid", category="rent", amount=1),
         reason="",
     )
 
     # when the same person asks twice for 30.00 at the same instant
     outcomes = run_together(
-        [
-            lambda: services.request_create(
-                actor=requester, kind="direct_aid", category="rent", amount=3000
-            )
-        ]
+        [lambda: request_create(actor=requester, kind="direct_aid", category="rent", amount=3000)]
         * 2
     )
 
@@ -120,15 +107,11 @@ def test_two_requests_at_once_cannot_take_a_person_over_the_cap(database, networ
 def test_the_last_two_approvals_given_at_once_approve_the_request(database, network, requester):
     # given a request that needs two approvals
     set_policy(network, approvals_needed=2)
-    request = services.request_create(
-        actor=requester, kind="direct_aid", category="rent", amount=2000
-    )
+    request = request_create(actor=requester, kind="direct_aid", category="rent", amount=2000)
     approvers = [MemberFactory(network=network) for _ in range(2)]
 
     # when both approve at the same instant
-    run_together(
-        [lambda m=m: services.request_approve(actor=m, request=request) for m in approvers]
-    )
+    run_together([lambda m=m: request_approve(actor=m, request=request) for m in approvers])
 
     # then each counted the other's approval: the request is approved, not stuck
     request.refresh_from_db()
