@@ -2,12 +2,12 @@
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
+from mutualaid.core.schedules import periodic
 from mutualaid.networks.services import members_inactivity_sweep
 
 
-@db_periodic_task(crontab(hour="4", minute="41"))
+@periodic(crontab(hour="4", minute="41"))
 def members_inactivity_daily() -> None:
     """Ask silent members whether they are still here; move to inactive those who were asked
     and stayed silent (see `members_inactivity_sweep`)."""

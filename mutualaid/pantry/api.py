@@ -6,7 +6,7 @@ permission see households at all.
 """
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Field, Router, Schema
@@ -66,6 +66,14 @@ class ItemOut(Schema):
     retired_at: datetime | None = Field(
         description="When the item was retired; a retired item is not taken in or given out."
     )
+    actions: list[str] = Field(
+        description="What you may do with the item now: `edit`, `retire` (nothing on hand), "
+        "`take_in`, `give_out` and `reserve` (some stock free)."
+    )
+
+    @staticmethod
+    def resolve_actions(obj: Item, context: dict[str, Any]) -> list[str]:
+        return selectors.item_actions(api_member(context["request"]), obj)
 
 
 class LotOut(Schema):
@@ -113,6 +121,13 @@ class ReservationOut(Schema):
     match_id: int | None
     quantity: int
     state: ReservationState
+    actions: list[str] = Field(
+        description="What you may do with the reservation now: `release`, `fulfil` (while held)."
+    )
+
+    @staticmethod
+    def resolve_actions(obj: Reservation, context: dict[str, Any]) -> list[str]:
+        return selectors.reservation_actions(api_member(context["request"]), obj)
 
 
 class RulesOut(Schema):

@@ -6,14 +6,13 @@ from django.db import transaction
 
 from mutualaid.core.notices import notice_send
 from mutualaid.networks.models import Member, Network
-from mutualaid.networks.permissions import require
 from mutualaid.pantry import selectors
 from mutualaid.pantry.models import (
     AlertSubscription,
     Item,
 )
 from mutualaid.pantry.services.ledger import (
-    MANAGE,
+    require_manager,
 )
 
 
@@ -21,7 +20,7 @@ from mutualaid.pantry.services.ledger import (
 def alerts_subscribe(*, actor: Member, on: bool) -> bool:
     """Opt in or out of low-stock and expiring-soon emails (members with the pantry
     permission only: they are the ones who can act on them)."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     if on:
         AlertSubscription.objects.get_or_create(member=actor)
     else:

@@ -14,7 +14,6 @@ from mutualaid.core.history import history_record
 from mutualaid.core.validation import clean_text
 from mutualaid.needs.models import Need
 from mutualaid.networks.models import Member
-from mutualaid.networks.permissions import require
 from mutualaid.pantry import selectors
 from mutualaid.pantry.errors import FairShareExceeded
 from mutualaid.pantry.models import (
@@ -25,11 +24,11 @@ from mutualaid.pantry.models import (
     StockMovement,
 )
 from mutualaid.pantry.services.ledger import (
-    MANAGE,
     check_same_network,
     clean_quantity,
     lots_take_fefo,
     movement_log,
+    require_manager,
     stock_take,
 )
 
@@ -71,7 +70,7 @@ def distribution_create(
     """Give items to a household, first-expiring lots first, within the network's fair-share
     rules. A member with the pantry permission may go over a rule by giving a reason; the
     override is kept in the history log. All or nothing: if one line cannot be given, none is."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     check_same_network(actor, household)
     if need is not None and need.network_id != actor.network_id:
         raise NotFound()

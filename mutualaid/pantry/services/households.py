@@ -7,13 +7,12 @@ from mutualaid.core.errors import InvalidInput, NotFound
 from mutualaid.core.history import history_record
 from mutualaid.core.validation import clean_text
 from mutualaid.networks.models import Member
-from mutualaid.networks.permissions import require
 from mutualaid.pantry.models import (
     Household,
 )
 from mutualaid.pantry.services.ledger import (
-    MANAGE,
     check_same_network,
+    require_manager,
 )
 
 
@@ -21,7 +20,7 @@ from mutualaid.pantry.services.ledger import (
 def household_create(*, actor: Member, code: str, member: Member | None = None) -> Household:
     """Register a household by a code only (a card number, "Blue 14"), optionally linked to
     the member who collects for it."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     code = clean_text(code, field="code", max_length=40)
     if member is not None and member.network_id != actor.network_id:
         raise NotFound()
@@ -39,7 +38,7 @@ def household_create(*, actor: Member, code: str, member: Member | None = None) 
 def household_link(*, actor: Member, household: Household, member: Member | None) -> Household:
     """Link a household to the member who collects for it, or unlink it (member None). The
     member then finds the household and what it was given in their own data download."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     check_same_network(actor, household)
     if member is not None and member.network_id != actor.network_id:
         raise NotFound()

@@ -13,7 +13,6 @@ from mutualaid.core.errors import Conflict, InvalidInput
 from mutualaid.core.history import history_record
 from mutualaid.core.validation import clean_choices, clean_text
 from mutualaid.networks.models import Member
-from mutualaid.networks.permissions import require
 from mutualaid.pantry.models import (
     DietaryTag,
     Item,
@@ -23,11 +22,11 @@ from mutualaid.pantry.models import (
     Unit,
 )
 from mutualaid.pantry.services.ledger import (
-    MANAGE,
     MAX_QUANTITY,
     check_same_network,
     clean_quantity,
     movement_log,
+    require_manager,
 )
 
 
@@ -51,7 +50,7 @@ def item_create(
     low_stock_below: int = 5,
 ) -> Item:
     """Add an item the pantry stocks, with no stock yet."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     name = clean_text(name, field="name", max_length=80)
     if unit not in Unit.values:
         raise InvalidInput(_("Choose a unit from the list."), fields={"unit": []})
@@ -86,7 +85,7 @@ def item_update(
 ) -> Item:
     """Change an item's name, category, tags or low-stock line. The unit can change only
     while the item has never had stock: its lots and log are counted in the old unit."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     check_same_network(actor, item)
     name = clean_text(name, field="name", max_length=80)
     if unit not in Unit.values:
@@ -134,7 +133,7 @@ def item_update(
 def item_retire(*, actor: Member, item: Item) -> Item:
     """Stop taking in and giving out an item. Its lots, log and distributions stay. Only an
     item with nothing on hand can be retired: count or give out what is left first."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     check_same_network(actor, item)
     if not Item.objects.filter(pk=item.pk, retired_at__isnull=True, on_hand=0).update(
         retired_at=timezone.now()
@@ -163,7 +162,7 @@ def intake_record(
     """Record a delivery of several items at once, each as a new lot. The donor is optional
     (empty means anonymous). Refused as a whole, with nothing recorded, if any line is wrong:
     a quantity below 1, a unit the item is not counted in, or an expiry date already past."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     if source not in Lot.Source.values:
         raise InvalidInput(_("Say where this came from."), fields={"source": []})
     if not lines:

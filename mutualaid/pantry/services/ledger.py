@@ -13,8 +13,9 @@ from datetime import date
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from mutualaid.core.errors import Conflict, InvalidInput, NotFound
+from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.networks.models import Member
+from mutualaid.pantry import selectors
 from mutualaid.pantry.errors import NotEnoughStock
 from mutualaid.pantry.models import (
     Household,
@@ -27,6 +28,12 @@ from mutualaid.pantry.models import (
 
 MAX_QUANTITY = 100_000
 MANAGE = "pantry.manage"
+
+
+def require_manager(actor: Member) -> None:
+    """The pantry permission, asked the way the pages and the API ask it (`may_manage`)."""
+    if not selectors.may_manage(actor):
+        raise PermissionDenied()
 
 
 def clean_quantity(value: object, *, field: str = "quantity") -> int:

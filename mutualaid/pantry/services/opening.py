@@ -9,20 +9,19 @@ from django.utils.translation import gettext as _
 from mutualaid.core.errors import InvalidInput
 from mutualaid.core.history import history_record
 from mutualaid.networks.models import Member
-from mutualaid.networks.permissions import require
 from mutualaid.pantry.models import (
     OpenHours,
     PantrySettings,
 )
 from mutualaid.pantry.services.ledger import (
-    MANAGE,
+    require_manager,
 )
 
 
 @transaction.atomic
 def open_hours_set(*, actor: Member, hours: Sequence[tuple[int, time, time]]) -> list[OpenHours]:
     """Replace the pantry's weekly open hours."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     for weekday, opens, closes in hours:
         if not 0 <= weekday <= 6 or closes <= opens:
             raise InvalidInput(_("Each opening needs a weekday and must close after it opens."))
@@ -37,7 +36,7 @@ def open_hours_set(*, actor: Member, hours: Sequence[tuple[int, time, time]]) ->
 
 @transaction.atomic
 def pantry_settings_set(*, actor: Member, weekly_household_slots: int) -> PantrySettings:
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     if not isinstance(weekly_household_slots, int) or not 0 <= weekly_household_slots <= 100_000:
         raise InvalidInput(_("Give a number of household slots from 0 to 100000."))
     settings, _created = PantrySettings.objects.update_or_create(

@@ -9,7 +9,6 @@ from mutualaid.core.errors import Conflict, InvalidInput, NotFound
 from mutualaid.core.history import history_record
 from mutualaid.needs.models import LIVE_STATES, Match
 from mutualaid.networks.models import Member
-from mutualaid.networks.permissions import require
 from mutualaid.pantry.errors import NotEnoughStock
 from mutualaid.pantry.models import (
     Distribution,
@@ -21,11 +20,11 @@ from mutualaid.pantry.models import (
     Unit,
 )
 from mutualaid.pantry.services.ledger import (
-    MANAGE,
     check_same_network,
     clean_quantity,
     lots_take_fefo,
     movement_log,
+    require_manager,
     stock_take,
 )
 
@@ -37,7 +36,7 @@ GROCERIES = "groceries"
 def reservation_create(*, actor: Member, match: Match, item: Item, quantity: int) -> Reservation:
     """Hold stock for a live match on a groceries need (a helper will bring groceries). Held
     stock is no longer available to anyone else until it is given out or released."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     check_same_network(actor, item)
     if match.need.network_id != actor.network_id:
         raise NotFound()
@@ -102,7 +101,7 @@ def _release(reservation: Reservation, *, actor: Member | None, reason: str) -> 
 @transaction.atomic
 def reservation_release(*, actor: Member, reservation: Reservation) -> Reservation:
     """Give held stock back to everyone."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     check_same_network(actor, reservation)
     if not _release(reservation, actor=actor, reason="by hand"):
         raise Conflict(_("This reservation is no longer held."))
@@ -116,7 +115,7 @@ def reservation_fulfil(
 ) -> Distribution:
     """Give out held stock to the household of the match's need. Fair-share rules were
     checked by people when the stock was reserved; this does not check them again."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     check_same_network(actor, reservation, household)
     if not Reservation.objects.filter(pk=reservation.pk, state=Reservation.State.HELD).update(
         state=Reservation.State.FULFILLED, updated_at=timezone.now()

@@ -8,7 +8,6 @@ from mutualaid.core.errors import InvalidInput
 from mutualaid.core.history import history_record
 from mutualaid.core.validation import clean_text
 from mutualaid.networks.models import Member
-from mutualaid.networks.permissions import require
 from mutualaid.pantry.errors import NotEnoughStock
 from mutualaid.pantry.models import (
     Item,
@@ -16,10 +15,10 @@ from mutualaid.pantry.models import (
     StockMovement,
 )
 from mutualaid.pantry.services.ledger import (
-    MANAGE,
     MAX_QUANTITY,
     check_same_network,
     clean_quantity,
+    require_manager,
 )
 
 
@@ -27,7 +26,7 @@ from mutualaid.pantry.services.ledger import (
 def stock_adjust(*, actor: Member, lot: Lot, change: int, reason: str, note: str = "") -> Lot:
     """Correct a lot's quantity up or down, with a reason (spoiled, miscounted, damaged).
     A correction never takes away stock that is reserved or already gone."""
-    require(actor, MANAGE, actor.network)
+    require_manager(actor)
     check_same_network(actor, lot)
     if reason not in StockMovement.Reason.values or not reason:
         raise InvalidInput(_("Say why: spoiled, miscounted or damaged."), fields={"reason": []})
@@ -86,7 +85,7 @@ def stock_count(*, actor: Member, lot: Lot, counted: int, note: str = "") -> Lot
         raise InvalidInput(message, fields={"counted": [message]})
     lot.refresh_from_db()
     if counted == lot.quantity:
-        require(actor, MANAGE, actor.network)
+        require_manager(actor)
         return lot
     return stock_adjust(
         actor=actor,
