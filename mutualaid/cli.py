@@ -14,16 +14,27 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+import django
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management import call_command, execute_from_command_line
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils.text import slugify
+from huey.consumer_options import config_keys
+
+from mutualaid.core.errors import DomainError
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
-
     from mutualaid.networks.models import Network
 
 # The preset areas in mutualaid.networks.demo.CITIES (named here so --help needs no Django).
@@ -33,13 +44,10 @@ PRESET_CITIES = ("oakland",)
 def _django() -> None:
     """Set up Django for commands that need it (not for --help)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.settings")
-    import django
-
     django.setup()
 
 
 def _call(*args: str) -> None:
-    from django.core.management import call_command
 
     call_command(*args)
 
@@ -116,8 +124,6 @@ def _ask(value: Any, prompt: str, *, no_input: bool, option: str, **kwargs: Any)
 
 
 def _check_email(email: str) -> str:
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
 
     email = email.strip()
     try:
@@ -130,9 +136,8 @@ def _check_email(email: str) -> str:
 
 
 def _check_password(password: str, email: str) -> None:
+    # import here: models need Django set up (_django()); --help runs without it
     from django.contrib.auth.models import User
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
 
     try:
         validate_password(password, user=User(username=email, email=email))
@@ -150,8 +155,9 @@ def _check_timezone(name: str) -> str:
 
 def _gather_init_input(options: dict[str, Any], *, no_input: bool) -> InitInput:
     """Every value init needs, asked for when missing, checked before anything is written."""
-    from django.utils.text import slugify
 
+    # import here: models need Django set up (_django()); --help runs without it
+    from mutualaid.accounts.selectors import user_by_email
     from mutualaid.networks.demo import CITIES
     from mutualaid.networks.models import Network
 
@@ -194,7 +200,7 @@ def _gather_init_input(options: dict[str, Any], *, no_input: bool) -> InitInput:
             "a display name of 1 to 60 characters", param_hint="--display-name"
         )
     password = ""
-    if _existing_user(email) is None:
+    if user_by_email(email) is None:
         password = ask(
             "password",
             "Organiser's password",
@@ -217,27 +223,8 @@ def _gather_init_input(options: dict[str, Any], *, no_input: bool) -> InitInput:
     )
 
 
-def _existing_user(email: str) -> "User | None":
-    from django.contrib.auth.models import User
-
-    return User.objects.filter(email__iexact=email).first()
-
-
-def account_create_verified(*, email: str, password: str) -> "User":
-    """A sign-in account whose email address is already verified, so its owner can log in at
-    once under mandatory verification. Only for people the operator vouches for."""
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth.models import User
-
-    user = User.objects.create_user(username=email, email=email, password=password)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
-
-
 def network_links(network: "Network", *, site_url: str = "") -> tuple[str, str]:
     """The public page and the invitation link, as full URLs (on SITE_URL by default)."""
-    from django.conf import settings
-    from django.urls import reverse
 
     site_url = site_url or settings.SITE_URL
     public = reverse("networks:public", kwargs={"slug": network.slug})
@@ -269,14 +256,15 @@ def network_links(network: "Network", *, site_url: str = "") -> tuple[str, str]:
 def init(no_input: bool, **options: Any) -> None:
     """Prepare a fresh install: the database, the first network and its founding organiser."""
     _django()
-    from django.db import transaction
 
-    from mutualaid.core.errors import DomainError
+    # import here: models need Django set up (_django()); --help runs without it
+    from mutualaid.accounts.selectors import user_by_email
+    from mutualaid.accounts.verified import account_create_verified
     from mutualaid.networks.services import network_create
 
     _migrate()
     given = _gather_init_input(options, no_input=no_input)
-    founder = _existing_user(given.email)
+    founder = user_by_email(given.email)
     if founder is not None:
         click.echo(f"{given.email} already has an account: it becomes the founding organiser.")
     try:
@@ -314,7 +302,8 @@ def init(no_input: bool, **options: Any) -> None:
 def createtoken(email: str, slug: str, name: str) -> None:
     """Print a new API token secret for a member (shown once; only its hash is stored)."""
     _django()
-    from mutualaid.core.errors import DomainError
+    # import here: models need Django set up (_django()); --help runs without it
+    from mutualaid.accounts.selectors import user_by_email
     from mutualaid.networks.selectors import member_of, network_by_slug
     from mutualaid.networks.services import api_token_create
 
@@ -322,7 +311,7 @@ def createtoken(email: str, slug: str, name: str) -> None:
         network = network_by_slug(slug)
     except DomainError:
         raise click.ClickException(f"No network with the short name {slug!r}.") from None
-    user = _existing_user(email)
+    user = user_by_email(email)
     member = member_of(user, network) if user else None
     if member is None:
         raise click.ClickException(f"{email} is not a member of {network.name}.")
@@ -378,13 +367,11 @@ def server_commands(
 
 
 def _huey_has_graceful_signal() -> bool:
-    from huey.consumer_options import config_keys
 
     return "graceful_signal" in config_keys
 
 
 def _gunicorn_major() -> int:
-    from importlib.metadata import version
 
     return int(version("gunicorn").split(".")[0])
 
@@ -503,6 +490,7 @@ def demo(
     # Links in the demo's emails (printed to the console) point at this server.
     os.environ.setdefault("MUTUALAID_SITE_URL", f"http://{host}:{port}")
     _django()
+    # import here: models need Django set up (_django()); --help runs without it
     from mutualaid.networks.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_seed
 
     _migrate()
@@ -557,7 +545,7 @@ def match_table(rows: Sequence[Sequence[object]]) -> str:
 def match(slug: str | None, dry_run: bool, workers: int) -> None:
     """Run batch matching now and print what it did. Helpers are asked, never assigned."""
     _django()
-    from mutualaid.core.errors import DomainError
+    # import here: models need Django set up (_django()); --help runs without it
     from mutualaid.matching.services import matching_run
     from mutualaid.networks.models import Network
 
@@ -613,6 +601,7 @@ def rekey(dry_run: bool, batch_size: int) -> None:
     """Re-encrypt every encrypted value under the first of MUTUALAID_FIELD_KEYS, after a key
     rotation, so that the old key can be dropped. Safe to run again."""
     _django()
+    # import here: models need Django set up (_django()); --help runs without it
     from mutualaid.core.rekey import fields_rekey
 
     counts = fields_rekey(dry_run=dry_run, batch_size=batch_size)
@@ -656,6 +645,7 @@ def care_sweep() -> None:
     hand the facilitator role on where it is due, delete listening conversations past their
     retention, close care teams whose closing date passed and delete those closed long ago."""
     _django()
+    # import here: models need Django set up (_django()); --help runs without it
     from mutualaid.care.listening.services import listening_expire_sweep
     from mutualaid.care.services import facilitators_rotate_sweep, posts_expire_sweep
     from mutualaid.care.teams.services import teams_close_due_sweep, teams_delete_closed_sweep
@@ -677,6 +667,7 @@ def care_reindex() -> None:
     """Rebuild every circle's search index, after MUTUALAID_PSEUDONYM_KEY changed (until then,
     earlier posts do not turn up in search)."""
     _django()
+    # import here: models need Django set up (_django()); --help runs without it
     from mutualaid.care.services import posts_reindex
 
     click.echo(f"Posts indexed: {posts_reindex()}")
@@ -689,14 +680,15 @@ def care_crisis() -> None:
 
 def _acting_member(slug: str, email: str) -> Any:
     """The network and the member acting in it, or a clear error."""
-    from mutualaid.core.errors import DomainError
+    # import here: models need Django set up (_django()); --help runs without it
+    from mutualaid.accounts.selectors import user_by_email
     from mutualaid.networks.selectors import member_of, network_by_slug
 
     try:
         network = network_by_slug(slug)
     except DomainError:
         raise click.ClickException(f"No network with the short name {slug!r}.") from None
-    user = _existing_user(email)
+    user = user_by_email(email)
     member = member_of(user, network) if user else None
     if member is None:
         raise click.ClickException(f"{email} is not a member of {network.name}.")
@@ -708,8 +700,8 @@ def _acting_member(slug: str, email: str) -> Any:
 def care_crisis_list(slug: str) -> None:
     """Print the network's crisis lines, in the order members see them."""
     _django()
+    # import here: models need Django set up (_django()); --help runs without it
     from mutualaid.care.selectors import crisis_resources
-    from mutualaid.core.errors import DomainError
     from mutualaid.networks.selectors import network_by_slug
 
     try:
@@ -748,8 +740,8 @@ def care_crisis_list(slug: str) -> None:
 def care_crisis_add(slug: str, email: str, position: int, **fields: str) -> None:
     """List a crisis line for the whole network (organisers only)."""
     _django()
+    # import here: models need Django set up (_django()); --help runs without it
     from mutualaid.care.services import crisis_resource_create
-    from mutualaid.core.errors import DomainError
 
     actor = _acting_member(slug, email)
     try:
@@ -770,7 +762,6 @@ def care_crisis_add(slug: str, email: str, position: int, **fields: str) -> None
 def manage(args: tuple[str, ...]) -> None:
     """Run a Django management command, e.g. `mutualaid manage createsuperuser`."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.settings")
-    from django.core.management import execute_from_command_line
 
     execute_from_command_line(["mutualaid manage", *args])
 

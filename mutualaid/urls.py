@@ -5,9 +5,10 @@ from mutualaid.accounts import views as account_views
 from mutualaid.api import api
 from mutualaid.care import views as care_views
 from mutualaid.core import views as core_views
+from mutualaid.networks import views as network_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", network_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("crisis/", care_views.crisis_general, name="crisis"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,7 +6,8 @@ from django.http import HttpRequest
 from ninja import Router
 
 from mutualaid.accounts.selectors import account_data_export
-from mutualaid.core.api import member_of, responses
+from mutualaid.core.api import responses
+from mutualaid.networks.requests import api_member
 
 router = Router()
 
@@ -17,4 +18,4 @@ router = Router()
 def me_data_export(request: HttpRequest) -> dict[str, Any]:
     """All data held about my account, in every network I belong to (the same as the
     "download my data" page)."""
-    return account_data_export(user=member_of(request).user)
+    return account_data_export(user=api_member(request).user)

@@ -17,6 +17,7 @@ from mutualaid.care.selectors import care_data_export
 from mutualaid.care.teams.selectors import care_teams_data_export
 from mutualaid.core.models import HistoryEntry
 from mutualaid.fund.selectors import fund_data_export
+from mutualaid.governance.models import ConcernVote, ProposalComment, RoleHolding, Trust, Vote
 from mutualaid.library.selectors import library_data_export
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks.models import Application, ApplicationVote, Member
@@ -153,8 +154,6 @@ def _membership(member: Member) -> dict[str, Any]:
 def _governance(member: Member) -> dict[str, Any]:
     """The member's own part in deciding together: whom they trust, the roles they hold, their
     ballots and comments on proposals, and their votes on concerns (only they ever see those)."""
-    from mutualaid.governance.models import ConcernVote, ProposalComment, RoleHolding, Trust, Vote
-
     return {
         "trust_given": [
             {"member": t.receiver_id, "created_at": _iso(t.created_at)}
@@ -237,3 +236,8 @@ def account_data_export(*, user: User) -> dict[str, Any]:
             .prefetch_related("skills", "api_tokens")
         ],
     }
+
+
+def user_by_email(email: str) -> User | None:
+    """The sign-in account with this email address (any case), if there is one."""
+    return User.objects.filter(email__iexact=email).first()

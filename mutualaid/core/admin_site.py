@@ -13,15 +13,15 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from mutualaid.networks.models import Member, Network
+from mutualaid.networks.permissions import can
+
 
 def organised_network_ids(request: HttpRequest) -> set[int]:
     """Networks the signed-in user may manage; cached on the request."""
     cached = getattr(request, "_organised_network_ids", None)
     if cached is not None:
         return cached
-    from mutualaid.networks.models import Member
-    from mutualaid.networks.permissions import can
-
     ids: set[int] = set()
     if request.user.is_authenticated and request.user.is_active:
         for member in Member.objects.filter(user_id=request.user.pk).select_related("network"):
@@ -80,8 +80,6 @@ class NetworkScopedAdmin(admin.ModelAdmin):
         return self.admin_site.has_permission(request)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        from mutualaid.networks.models import Network
-
         if db_field.related_model is Network and not self._is_operator(request):
             kwargs["queryset"] = Network.objects.filter(pk__in=organised_network_ids(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,5 +1,6 @@
 """Building blocks every API router shares: the error shape, bounded input types, pagination,
-the authenticated member and idempotent creation.
+and idempotent creation (the authenticated member is
+`mutualaid.networks.requests.api_member`).
 
 The NinjaAPI object itself, its auth and its error handlers live in `mutualaid/api.py`, which
 imports the routers; the routers import from here, so there is no import cycle.
@@ -7,17 +8,19 @@ imports the routers; the routers import from here, so there is no import cycle.
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, JsonResponse
 from ninja import Field, Header, Path, Schema
 from ninja.pagination import PaginationBase
 from pydantic import AfterValidator, AwareDatetime, StringConstraints, model_validator
 
 from mutualaid.core.idempotency import idempotent_write, request_fingerprint
-from mutualaid.networks.models import Member
+
+if TYPE_CHECKING:  # types only: at run time core imports no app
+    from mutualaid.networks.models import Member
 
 # The largest id a database column holds; a bigger one can only be "not found".
 MAX_ID = 2**63 - 1
@@ -42,10 +45,15 @@ def responses(ok: Any, status: int = 200) -> dict[int, Any]:
     return {status: ok, **dict.fromkeys(ERROR_STATUSES, ErrorOut)}
 
 
-def member_of(request: HttpRequest) -> Member:
-    """The member whose API token authenticated this request."""
-    member = request.auth  # type: ignore[attr-defined]
-    if not isinstance(member, Member):
+def member_of(request: HttpRequest) -> "Member":
+    """Deprecated: use `mutualaid.networks.requests.api_member`, its home. Kept so that every
+    app's API keeps working until each imports that one; then this goes."""
+    return cast("Member", _api_member(request))
+
+
+def _api_member(request: HttpRequest) -> Any:
+    member = getattr(request, "auth", None)  # the member the API's auth resolved
+    if not isinstance(member, Model):
         raise TypeError("API views run only for authenticated members")
     return member
 
@@ -162,7 +170,7 @@ def created_once(
         return status, body
 
     stored_status, body = idempotent_write(
-        member=member_of(request),
+        member=_api_member(request),
         key=key,
         fingerprint=request_fingerprint(request.method or "", request.path, request.body),
         write=write,

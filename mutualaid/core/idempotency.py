@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.core.errors import DomainError
 from mutualaid.core.models import IdempotencyRecord
-from mutualaid.networks.models import Member
 
 
 class IdempotencyKeyReused(DomainError):
@@ -39,7 +39,7 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
-def _stored(*, member: Member, key: str, fingerprint: str) -> tuple[int, Any] | None:
+def _stored(*, member: Model, key: str, fingerprint: str) -> tuple[int, Any] | None:
     record = IdempotencyRecord.objects.filter(member=member, key=key).first()
     if record is None:
         return None
@@ -50,7 +50,7 @@ def _stored(*, member: Member, key: str, fingerprint: str) -> tuple[int, Any] | 
 
 def idempotent_write(
     *,
-    member: Member,
+    member: Model,
     key: str | None,
     fingerprint: str,
     write: Callable[[], tuple[int, Any]],

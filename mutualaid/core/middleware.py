@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from mutualaid.core.errors import DomainError
+from mutualaid.networks.models import Member
+from mutualaid.networks.services import member_mark_active
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +42,6 @@ class MemberActivityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        from mutualaid.networks.models import Member
-        from mutualaid.networks.services import member_mark_active
-
         for member in (getattr(request, "member", None), getattr(request, "auth", None)):
             if isinstance(member, Member) and response.status_code < 500:
                 try:

@@ -18,6 +18,7 @@ Nothing here logs or prints a value: only model names and counts.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.apps import apps
 from django.db import models, transaction
@@ -164,8 +165,6 @@ MFA_ENCRYPTED_KEYS = ("secret", "seed")
 
 
 def _mfa_rekey(ciphers: tuple[Fernet, MultiFernet], *, dry_run: bool) -> RekeyCount:
-    from allauth.mfa.models import Authenticator
-
     first, every = ciphers
     count = RekeyCount(model=Authenticator._meta.label)
     for pk, data in Authenticator.objects.order_by("pk").values_list("pk", "data").iterator():

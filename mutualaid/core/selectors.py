@@ -5,15 +5,22 @@ and a few plain facts. Never a message, an address, a phone or a description."""
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol, cast
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.core.models import HistoryEntry
-from mutualaid.networks.models import Member
+
+
+class Reader(Protocol):
+    """The member reading the log, as this module sees one (core imports no app)."""
+
+    @property
+    def network_id(self) -> int: ...
+
 
 # Each kind a member can filter by, and the action prefixes it covers.
 HISTORY_KINDS: Final[dict[str, tuple[str, ...]]] = {
@@ -144,7 +151,7 @@ def _visible() -> Q:
 
 
 def history_visible(
-    *, member: Member, kind: str = "", actor_id: int | None = None
+    *, member: Reader, kind: str = "", actor_id: int | None = None
 ) -> QuerySet[HistoryEntry]:
     """The member's network's history, newest first, optionally of one kind and one actor.
     An unknown kind gives nothing rather than everything."""
@@ -200,15 +207,15 @@ class HistoryLine:
         return [(str(DATA_LABELS.get(key, key)), value) for key, value in self.data.items()]
 
 
-def history_lines(entries: Iterable[HistoryEntry], *, member: Member) -> list[HistoryLine]:
+def history_lines(entries: Iterable[HistoryEntry], *, member: Reader) -> list[HistoryLine]:
     """Entries in plain words. An entry about a member of the asker's network names them (names
     are visible to every member); other targets are shown by type and number only."""
     entries = list(entries)
     member_ids = {e.target_id for e in entries if e.target_type == "member" and e.target_id}
     names = dict(
-        Member.objects.filter(pk__in=member_ids, network_id=member.network_id).values_list(
-            "pk", "display_name"
-        )
+        _member_model()
+        ._default_manager.filter(pk__in=member_ids, network_id=member.network_id)
+        .values_list("pk", "display_name")
     )
     return [
         replace(line, target_name=names.get(line.target_id or 0, ""))
@@ -216,6 +223,11 @@ def history_lines(entries: Iterable[HistoryEntry], *, member: Member) -> list[Hi
         else line
         for line in map(history_render, entries)
     ]
+
+
+def _member_model() -> type[Model]:
+    """The members' model, reached through the log's own `actor` key (core imports no app)."""
+    return cast(type[Model], HistoryEntry._meta.get_field("actor").related_model)
 
 
 def history_render(entry: HistoryEntry) -> HistoryLine:

@@ -8,7 +8,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from pydantic import StringConstraints
 
-from mutualaid.core.api import Cell, Id, InputSchema, PageNumbers, PathId, PlainText, member_of
+from mutualaid.core.api import Cell, Id, InputSchema, PageNumbers, PathId, PlainText
 from mutualaid.core.api import responses as _responses
 from mutualaid.networks import selectors, services
 from mutualaid.networks.models import (
@@ -18,6 +18,7 @@ from mutualaid.networks.models import (
     Member,
     Neighbourhood,
 )
+from mutualaid.networks.requests import api_member
 
 router = Router()
 
@@ -140,7 +141,7 @@ class ApplicationOut(Schema):
 
     @staticmethod
     def resolve_my_vote(obj: Application, context: dict[str, Any]) -> str | None:
-        member = member_of(context["request"])
+        member = api_member(context["request"])
         return next((v.decision for v in obj.votes.all() if v.voter_id == member.pk), None)
 
 
@@ -154,14 +155,14 @@ class VoteIn(InputSchema):
 @router.get("/me", response=_responses(ProfileOut), operation_id="me_get", tags=["members"])
 def me_get(request: HttpRequest) -> Member:
     """My membership of this network and my profile."""
-    return member_of(request)
+    return api_member(request)
 
 
 @router.post("/me/back", response=_responses(ProfileOut), operation_id="me_back", tags=["members"])
 def me_back(request: HttpRequest) -> Member:
     """Say "I'm back": a member shown as inactive counts as active again at once. (Any
     request already counts as activity; only this, or signing in, ends being inactive.)"""
-    return services.member_back(actor=member_of(request))
+    return services.member_back(actor=api_member(request))
 
 
 def _current_profile(member: Member) -> dict[str, Any]:
@@ -188,7 +189,7 @@ def _current_profile(member: Member) -> dict[str, Any]:
 )
 def me_profile_update(request: HttpRequest, payload: ProfilePatchIn) -> Member:
     """Change my profile. Fields left out (or null) keep their current value."""
-    member = member_of(request)
+    member = api_member(request)
     changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
     profile = _current_profile(member) | changes
     return services.member_update_profile(actor=member, member=member, **profile)
@@ -205,7 +206,7 @@ def me_profile_update(request: HttpRequest, payload: ProfilePatchIn) -> Member:
 )
 def categories_list(request: HttpRequest) -> list[Category]:
     """Categories needs and offers can be filed under."""
-    return list(selectors.categories_active(network=member_of(request).network))
+    return list(selectors.categories_active(network=api_member(request).network))
 
 
 @router.get(
@@ -216,7 +217,7 @@ def categories_list(request: HttpRequest) -> list[Category]:
 )
 def neighbourhoods_list(request: HttpRequest) -> list[Neighbourhood]:
     """Named areas members pick instead of an exact place; each is an H3 cell."""
-    return list(selectors.neighbourhoods_of(network=member_of(request).network))
+    return list(selectors.neighbourhoods_of(network=api_member(request).network))
 
 
 # --- Applications to join
@@ -231,7 +232,7 @@ def neighbourhoods_list(request: HttpRequest) -> list[Neighbourhood]:
 @paginate(PageNumbers)
 def applications_list(request: HttpRequest) -> Any:
     """Pending applications I may answer, oldest first."""
-    return selectors.applications_pending(member=member_of(request))
+    return selectors.applications_pending(member=api_member(request))
 
 
 @router.post(
@@ -242,7 +243,7 @@ def applications_list(request: HttpRequest) -> Any:
 )
 def applications_vote(request: HttpRequest, application_id: PathId, payload: VoteIn) -> Application:
     """Approve or decline an application; enough answers either way decide it."""
-    member = member_of(request)
+    member = api_member(request)
     application = selectors.access_application(member, application_id)
     return services.application_vote(
         actor=member, application=application, decision=payload.decision

@@ -1,7 +1,8 @@
 """What a page's request carries once `network_page` / `member_page` has read the URL.
 
 Annotate a view's request with these instead of ignoring attribute errors:
-`def need_detail(request: MemberRequest, need_id: int)`.
+`def need_detail(request: MemberRequest, need_id: int)`. API views get their member with
+`api_member(request)`.
 """
 
 from django.http import HttpRequest
@@ -14,6 +15,14 @@ class NetworkRequest(HttpRequest):
 
     network: Network
     member: Member | None
+
+
+def api_member(request: HttpRequest) -> Member:
+    """The member whose API token authenticated this request (`request.auth`)."""
+    member = getattr(request, "auth", None)
+    if not isinstance(member, Member):
+        raise TypeError("API views run only for authenticated members")
+    return member
 
 
 class MemberRequest(HttpRequest):

@@ -1,11 +1,14 @@
 """Reads about networks, members and applications, limited to what the asker may see."""
 
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core import signing
 from django.db.models import QuerySet
 
 from mutualaid.core.errors import NotFound
+from mutualaid.needs.models import Need
 from mutualaid.networks.models import (
     ApiToken,
     Application,
@@ -101,8 +104,6 @@ def application_of(user: User, network: Network) -> Application | None:
 
 def network_public_counts(*, network: Network) -> dict[str, int]:
     """Anonymous counts anyone may see on the network's public page."""
-    from mutualaid.needs.models import Need
-
     return {
         "members": Member.objects.filter(network=network).count(),
         "open_needs": Need.objects.filter(network=network, status=Need.Status.OPEN).count(),
@@ -128,3 +129,12 @@ def access_api_token(member: Member | None, token_id: int) -> ApiToken:
     if token is None:
         raise NotFound()
     return token
+
+
+STILL_HERE_SALT = "mutualaid.networks.still-here"
+STILL_HERE_MAX_AGE = timedelta(days=60)
+
+
+def still_here_token(member: Member) -> str:
+    """A signed token for the one-click "I'm still here" link in the warning email."""
+    return signing.dumps({"member": member.pk}, salt=STILL_HERE_SALT, compress=True)

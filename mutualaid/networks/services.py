@@ -4,7 +4,6 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.contrib.auth.models import User
 from django.core import signing
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.geo import cell_for
 from mutualaid.core.history import history_record
+from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import (
     clean_cell,
     clean_choices,
@@ -41,7 +41,14 @@ from mutualaid.networks.models import (
     new_invite_code,
 )
 from mutualaid.networks.permissions import require
-from mutualaid.networks.selectors import approvals_needed_now
+from mutualaid.networks.selectors import (
+    STILL_HERE_MAX_AGE,
+    STILL_HERE_SALT,
+    approvals_needed_now,
+)
+from mutualaid.networks.selectors import (  # re-exported: tests and pages sign links with it
+    still_here_token as still_here_token,
+)
 
 
 @transaction.atomic
@@ -269,9 +276,7 @@ def _application_decide(application: Application, status: str, *, actor: Member)
             display_name=application.display_name,
             how="application",
         )
-    from mutualaid.networks.tasks import notify_application_decided
-
-    transaction.on_commit(lambda: notify_application_decided(application.pk))
+    notice_send(f"application.{status}", application.pk)
 
 
 @transaction.atomic
@@ -301,9 +306,7 @@ def application_admit(*, application: Application, reason: str) -> Member:
         display_name=application.display_name,
         how="decision",
     )
-    from mutualaid.networks.tasks import notify_application_decided
-
-    transaction.on_commit(lambda: notify_application_decided(application.pk))
+    notice_send("application.approved", application.pk)
     return member
 
 
@@ -419,8 +422,6 @@ def api_token_authenticate(secret: str) -> Member | None:
 # they do not count as active members and hold no roles meanwhile.
 
 ACTIVITY_WRITE_EVERY = timedelta(days=1)
-STILL_HERE_SALT = "mutualaid.networks.still-here"
-STILL_HERE_MAX_AGE = timedelta(days=60)
 
 
 def _last_activity() -> Coalesce:
@@ -475,11 +476,6 @@ def member_back(*, actor: Member) -> Member:
     """An inactive member says "I'm back"; a no-op for an active one."""
     member_mark_active(member=actor, returning=True)
     return actor
-
-
-def still_here_token(member: Member) -> str:
-    """A signed token for the one-click "I'm still here" link in the warning email."""
-    return signing.dumps({"member": member.pk}, salt=STILL_HERE_SALT, compress=True)
 
 
 @transaction.atomic
@@ -546,9 +542,7 @@ def _inactivity_sweep_network(*, network: Network, now: datetime) -> tuple[int, 
             history_record(
                 actor=None, network=network, action="member.inactivity_warned", target=member
             )
-            from mutualaid.networks.tasks import notify_inactivity_warning
-
-            transaction.on_commit(partial(notify_inactivity_warning, member.pk))
+            notice_send("member.inactivity_warning", member.pk)
             warned += 1
     if moved:
         from mutualaid.governance.services import roles_recount_network

@@ -35,8 +35,10 @@ from mutualaid.networks.selectors import (
     applications_pending,
     approvals_needed_now,
     invitation_is_current,
+    memberships_of,
     neighbourhoods_of,
     network_public_counts,
+    networks_public,
     skills_of,
 )
 
@@ -81,6 +83,17 @@ def _invite_url(request: HttpRequest, network: Network) -> str:
 
 
 # --- The public page, joining and applying -----------------------------------------------
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Signed-in members go to their network; everyone else sees the networks here."""
+    if request.user.is_authenticated:
+        memberships = list(memberships_of(request.user))
+        if len(memberships) == 1:
+            return redirect("networks:dashboard", slug=memberships[0].network.slug)
+        networks = [] if memberships else networks_public()  # someone new may apply to one
+        return render(request, "core/home.html", {"memberships": memberships, "networks": networks})
+    return render(request, "core/home.html", {"memberships": [], "networks": networks_public()})
 
 
 @network_page

@@ -6,7 +6,7 @@ permission see households at all.
 """
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Field, Router, Schema
@@ -20,12 +20,12 @@ from mutualaid.core.api import (
     PlainText,
     Slug,
     created_once,
-    member_of,
     responses,
 )
 from mutualaid.core.errors import NotFound
 from mutualaid.needs.models import Match, Need
 from mutualaid.networks.models import Member
+from mutualaid.networks.requests import api_member
 from mutualaid.networks.selectors import network_by_slug
 from mutualaid.pantry import selectors, services
 from mutualaid.pantry.models import Distribution, Household, Item, Lot, Reservation
@@ -66,6 +66,14 @@ class ItemOut(Schema):
     retired_at: datetime | None = Field(
         description="When the item was retired; a retired item is not taken in or given out."
     )
+    actions: list[str] = Field(
+        description="What you may do with the item now: `edit`, `retire` (nothing on hand), "
+        "`take_in`, `give_out` and `reserve` (some stock free)."
+    )
+
+    @staticmethod
+    def resolve_actions(obj: Item, context: dict[str, Any]) -> list[str]:
+        return selectors.item_actions(api_member(context["request"]), obj)
 
 
 class LotOut(Schema):
@@ -113,6 +121,13 @@ class ReservationOut(Schema):
     match_id: int | None
     quantity: int
     state: ReservationState
+    actions: list[str] = Field(
+        description="What you may do with the reservation now: `release`, `fulfil` (while held)."
+    )
+
+    @staticmethod
+    def resolve_actions(obj: Reservation, context: dict[str, Any]) -> list[str]:
+        return selectors.reservation_actions(api_member(context["request"]), obj)
 
 
 class RulesOut(Schema):
@@ -190,14 +205,14 @@ def _item(member: Member, item_id: int) -> Item:
 @router.get("/pantry/items", response=responses(list[ItemOut]), operation_id="pantry_items")
 def pantry_items(request: HttpRequest) -> list[Item]:
     """Every item the pantry stocks, with what is on hand, reserved and available."""
-    return list(selectors.items_of(network=member_of(request).network))
+    return list(selectors.items_of(network=api_member(request).network))
 
 
 @router.post("/pantry/items", response=responses(ItemOut, 201), operation_id="pantry_items_create")
 def pantry_items_create(
     request: HttpRequest, payload: ItemIn, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> Item:
         return services.item_create(actor=member, **payload.model_dump())
@@ -219,7 +234,7 @@ class ItemPatchIn(InputSchema):
 def pantry_items_update(request: HttpRequest, item_id: PathId, payload: ItemPatchIn) -> Item:
     """Change an item; fields left out stay as they are. The unit can change only while the
     item has never had stock."""
-    member = member_of(request)
+    member = api_member(request)
     item = _item(member, item_id)
     current = {
         "name": item.name,
@@ -239,7 +254,7 @@ def pantry_items_update(request: HttpRequest, item_id: PathId, payload: ItemPatc
 )
 def pantry_items_retire(request: HttpRequest, item_id: PathId) -> Item:
     """Stop taking in and giving out an item with nothing on hand; its history is kept."""
-    member = member_of(request)
+    member = api_member(request)
     item = _item(member, item_id)
     return services.item_retire(actor=member, item=item)
 
@@ -247,7 +262,7 @@ def pantry_items_retire(request: HttpRequest, item_id: PathId) -> Item:
 @router.get("/pantry/lots", response=responses(list[LotOut]), operation_id="pantry_lots")
 def pantry_lots(request: HttpRequest) -> list[Lot]:
     """Lots in stock, first to expire first."""
-    return list(selectors.lots_in_stock(network=member_of(request).network))
+    return list(selectors.lots_in_stock(network=api_member(request).network))
 
 
 @router.post("/pantry/intake", response=responses(IntakeOut, 201), operation_id="pantry_intake")
@@ -255,7 +270,7 @@ def pantry_intake(
     request: HttpRequest, payload: IntakeIn, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
     """Record a delivery of several items at once. All lines or none."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> dict[str, list[Lot]]:
         lines = [
@@ -284,7 +299,7 @@ def pantry_intake(
 def pantry_households_create(
     request: HttpRequest, payload: HouseholdIn, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> Household:
         return services.household_create(actor=member, code=payload.code)
@@ -305,7 +320,7 @@ def pantry_households_link(
     request: HttpRequest, household_id: PathId, payload: HouseholdLinkIn
 ) -> Household:
     """Link a household to the member who collects for it, or unlink it."""
-    member = member_of(request)
+    member = api_member(request)
     household = selectors.access_household(member, household_id)
     linked = None
     if payload.member is not None:
@@ -324,7 +339,7 @@ def pantry_household_allowances(
     request: HttpRequest, household_id: PathId
 ) -> list[dict[str, object]]:
     """What the household may still take under each fair-share rule, and why."""
-    member = member_of(request)
+    member = api_member(request)
     household = selectors.access_household(member, household_id)
     return [
         {"item_id": item.pk, "remaining": allowance.remaining, "why": allowance.explain()}
@@ -343,7 +358,7 @@ def pantry_distributions_create(
 ) -> JsonResponse:
     """Give items to a household, first-expiring lots first, within the fair-share rules
     (409 `not_enough_stock`, 400 `fair_share_exceeded`)."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> Distribution:
         need = None
@@ -371,7 +386,7 @@ def pantry_reservations_create(
     request: HttpRequest, payload: ReservationIn, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
     """Hold stock for a live match; released by itself when the match ends without help."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> Reservation:
         match = (
@@ -394,7 +409,7 @@ def pantry_reservations_create(
     operation_id="pantry_reservations_release",
 )
 def pantry_reservations_release(request: HttpRequest, reservation_id: PathId) -> Reservation:
-    member = member_of(request)
+    member = api_member(request)
     reservation = selectors.access_reservation(member, reservation_id)
     return services.reservation_release(actor=member, reservation=reservation)
 
@@ -415,7 +430,7 @@ def pantry_reservations_fulfil(
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     """Give the held stock out to the household of the match's need."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> Distribution:
         reservation = selectors.access_reservation(member, reservation_id)
@@ -432,7 +447,7 @@ def pantry_reservations_fulfil(
 )
 def pantry_lots_adjust(request: HttpRequest, lot_id: PathId, payload: AdjustIn) -> Lot:
     """Correct a lot's count with a reason; the change is kept in the stock log."""
-    member = member_of(request)
+    member = api_member(request)
     lot = selectors.access_lot(member, lot_id)
     return services.stock_adjust(
         actor=member, lot=lot, change=payload.change, reason=payload.reason, note=payload.note
@@ -441,7 +456,7 @@ def pantry_lots_adjust(request: HttpRequest, lot_id: PathId, payload: AdjustIn) 
 
 @router.get("/pantry/rules", response=responses(RulesOut), operation_id="pantry_rules")
 def pantry_rules(request: HttpRequest) -> dict[str, list[str]]:
-    return {"rules": selectors.rules_in_words(network=member_of(request).network)}
+    return {"rules": selectors.rules_in_words(network=api_member(request).network)}
 
 
 @router.get(

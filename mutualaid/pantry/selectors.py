@@ -5,10 +5,10 @@ members with the pantry permission, and the public capacity signal and the CSV e
 counts only.
 """
 
-import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Final
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import NotFound
+from mutualaid.core.zones import zone_of
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can
 from mutualaid.pantry.models import (
@@ -40,15 +41,66 @@ PERIOD_LENGTH = {
 EXPIRING_WITHIN = timedelta(days=3)
 
 
+# --- What a member may do: one rule for the pages, the API and the services ----------------
+
+
 def may_manage(member: Member | None) -> bool:
+    """The pantry permission: intake, distribution, counts, reservations, households."""
     return member is not None and can(member, "pantry.manage", member.network)
 
 
-def zone_of(network: Network) -> tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(network.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+def _manages_its_network(member: Member, network_id: int) -> bool:
+    return network_id == member.network_id and may_manage(member)
+
+
+def may_edit_item(member: Member, item: Item) -> bool:
+    return _manages_its_network(member, item.network_id)
+
+
+def may_retire_item(member: Member, item: Item) -> bool:
+    """Only an item still in use with nothing on hand: what is left is given out or counted
+    to zero first."""
+    return may_edit_item(member, item) and item.retired_at is None and item.on_hand == 0
+
+
+def may_take_in_item(member: Member, item: Item) -> bool:
+    return may_edit_item(member, item) and item.retired_at is None
+
+
+def may_give_out_item(member: Member, item: Item) -> bool:
+    """Giving out and holding for a match both need stock nobody else holds."""
+    return may_edit_item(member, item) and item.available > 0
+
+
+ITEM_ACTIONS: Final[dict[str, Callable[[Member, Item], bool]]] = {
+    "edit": may_edit_item,
+    "retire": may_retire_item,
+    "take_in": may_take_in_item,
+    "give_out": may_give_out_item,
+    "reserve": may_give_out_item,
+}
+
+
+def item_actions(member: Member, item: Item) -> list[str]:
+    return [name for name, allowed in ITEM_ACTIONS.items() if allowed(member, item)]
+
+
+def may_settle_reservation(member: Member, reservation: Reservation) -> bool:
+    """Release or give out held stock: only while it is still held."""
+    return (
+        _manages_its_network(member, reservation.network_id)
+        and reservation.state == Reservation.State.HELD
+    )
+
+
+RESERVATION_ACTIONS: Final[dict[str, Callable[[Member, Reservation], bool]]] = {
+    "release": may_settle_reservation,
+    "fulfil": may_settle_reservation,
+}
+
+
+def reservation_actions(member: Member, reservation: Reservation) -> list[str]:
+    return [name for name, allowed in RESERVATION_ACTIONS.items() if allowed(member, reservation)]
 
 
 # --- Access: the same NotFound for missing and for another network's -----------------------

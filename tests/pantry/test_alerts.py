@@ -4,11 +4,14 @@ from mutualaid.pantry import services, tasks
 from tests.pantry.conftest import stock
 
 
-def test_opted_in_keepers_hear_about_low_and_expiring_stock(keeper, rice, network, mailoutbox):
+def test_opted_in_keepers_hear_about_low_and_expiring_stock(
+    keeper, rice, network, mailoutbox, django_capture_on_commit_callbacks
+):
     stock(keeper, rice, 2, days=1)
     assert tasks.send_alerts.call_local() == 0  # nobody asked for alerts yet
     services.alerts_subscribe(actor=keeper, on=True)
-    assert tasks.send_alerts.call_local() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_alerts.call_local() == 1
     [mail] = mailoutbox
     assert "Low on: Rice" in mail.body
     assert "Lots expiring within three days: 1" in mail.body
