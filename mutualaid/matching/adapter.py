@@ -1,8 +1,10 @@
 """The database ⇄ the matching core's arrays.
 
-`problem_for_network` reads one network's open needs and its helpers into a `Problem`, with a
-`Lookup` that maps rows back to rows in the database; `proposals_write` turns the core's result
-into suggestions, through `suggestion_create`, which checks every rule again at write time.
+`selectors.problem_rows` reads what one network's matching job needs in one pass (plain rows,
+`NetworkRows`); `problem_from_rows` here turns them into the core's `Problem`, with a `Lookup`
+that maps array rows back to database ids (`selectors.problem_for_network` does both). This
+module reads no database and writes nothing: `services.proposals_write` turns the core's result
+into suggestions.
 
 How the database becomes arrays (the array format itself is in docs/matching.md):
 
@@ -37,38 +39,22 @@ How the database becomes arrays (the array format itself is in docs/matching.md)
   done, unmet = expired; needs the requester closed count for neither).
 """
 
-from __future__ import annotations
-
-import hashlib
-import zoneinfo
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import h3
 import numpy as np
-from django.db.models import Count, Exists, Max, OuterRef, Q
-from django.utils import timezone
 
-from mutualaid.core.errors import DomainError, InvalidInput
+from mutualaid.core.errors import InvalidInput
 from mutualaid.core.geo import is_valid_public_cell
 from mutualaid.core.languages import LANGUAGE_CHOICES
+from mutualaid.matching.core import Policy, Problem, area_shortfall, explain
 from mutualaid.matching.models import MatchingPolicy
-from mutualaid.matching.selectors import (
-    RECENT_DAYS,
-    active_members,
-    capacity_left,
-    ended_without_help,
-    help_received,
-    policy_for,
-    recent_load,
-)
-from mutualaid.needs.models import LIVE_STATES, OFFERED_LIVE_STATES, Block, Match, Need, Offer
-from mutualaid.networks.models import AVAILABILITY_SLOTS, Category, Member, Network
-
-if TYPE_CHECKING:
-    from mutualaid.matching.core import Policy, Problem
+from mutualaid.needs.models import Need, Offer
+from mutualaid.networks.models import AVAILABILITY_SLOTS
 
 N_CATEGORIES = 64
 ALL_SLOTS = (1 << len(AVAILABILITY_SLOTS)) - 1
@@ -79,17 +65,6 @@ URGENCY_LEVEL: dict[str, int] = {
     Need.Urgency.THIS_WEEK: 1,
     Need.Urgency.TODAY: 2,
 }
-NEED_VALUES = (
-    "pk",
-    "cell",
-    "category_id",
-    "languages",
-    "urgency",
-    "created_at",
-    "window_start",
-    "window_end",
-    "requester_id",
-)
 # (part index, first hour, end hour) of each part of the day, in the network's time zone.
 DAY_PART_HOURS = ((0, 0, 12), (1, 12, 17), (2, 17, 24))
 # Which default categories each default profile skill fits.
@@ -140,8 +115,6 @@ AREA_STANDARD_POINTS = 20.0
 
 def core_policy(policy: MatchingPolicy) -> Policy:
     """The network's policy as the core's: each weight multiplies the core's standard one."""
-    from mutualaid.matching.core import Policy
-
     standard = Policy()
     return Policy(
         distance_weight=standard.distance_weight * policy.weight_distance,
@@ -191,74 +164,77 @@ def window_slots(start: datetime, end: datetime, *, now: datetime, zone: tzinfo)
     return mask or ALL_SLOTS
 
 
-def _zone(network: Network) -> tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(network.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def _cell_int(cell: str) -> int:
     return int(h3.str_to_int(cell))
 
 
-# --- Loading --------------------------------------------------------------------------------
+# --- Rows read by the selectors ------------------------------------------------------------
+
+NEED_VALUES = (
+    "pk",
+    "cell",
+    "category_id",
+    "languages",
+    "urgency",
+    "created_at",
+    "window_start",
+    "window_end",
+    "requester_id",
+)
+HELPER_VALUES = ("pk", "cell", "languages", "availability", "weekly_task_cap", "travel_radius_km")
+OFFER_VALUES = ("helper_id", "kind", "category_id", "availability", "radius_km", "cell")
 
 
-def _category_bits(network: Network) -> tuple[dict[int, int], dict[str, int]]:
-    rows = list(Category.objects.filter(network=network).order_by("pk").values_list("pk", "slug"))
-    by_id = {pk: bit for bit, (pk, _slug) in enumerate(rows[:N_CATEGORIES])}
-    by_slug = {slug: bit for bit, (_pk, slug) in enumerate(rows[:N_CATEGORIES])}
+@dataclass(frozen=True)
+class HelperRows:
+    """The helper side of a network, as read: active members (`HELPER_VALUES`), their
+    (member id, skill slug) pairs, their active offers (`OFFER_VALUES` tuples), the tasks each
+    may still take and the tasks each took lately."""
+
+    members: list[dict[str, Any]]
+    skills: list[tuple[int, str]]
+    offers: list[tuple[Any, ...]]
+    room: dict[int, int]
+    load: Counter[int]
+
+
+@dataclass(frozen=True)
+class NetworkRows:
+    """Everything one network's matching job needs, as read in one pass by
+    `selectors.problem_rows`: the needs to match (`NEED_VALUES`), the categories (id, slug) in
+    bit order, the helper arrays, who was helped lately, the pairs that may never meet and, when
+    the network weighs it, the recent needs' (cell, met) for the area shortfall."""
+
+    network_id: int
+    now: datetime
+    policy: MatchingPolicy
+    zone: tzinfo
+    categories: list[tuple[int, str]]
+    needs: list[dict[str, Any]]
+    helpers: dict[str, Any]
+    helped: Counter[int]
+    declined: list[tuple[int, int]]
+    blocked: list[tuple[int, int]]
+    recent_areas: list[tuple[str, bool]] | None = None
+
+
+# --- Rows to arrays -------------------------------------------------------------------------
+
+
+def category_bits(categories: list[tuple[int, str]]) -> tuple[dict[int, int], dict[str, int]]:
+    """Each of the first 64 categories' bit, by id and by slug."""
+    by_id = {pk: bit for bit, (pk, _slug) in enumerate(categories[:N_CATEGORIES])}
+    by_slug = {slug: bit for bit, (_pk, slug) in enumerate(categories[:N_CATEGORIES])}
     return by_id, by_slug
 
 
-def open_needs(
-    network: Network,
-    *,
-    only: Iterable[int] | None = None,
-    policy: MatchingPolicy | None = None,
-    now: datetime | None = None,
-) -> list[dict[str, Any]]:
-    """Open needs of the network that no helper has said yes to, and that fewer helpers are
-    being asked about than the policy's `asks_per_need` (default: the network's policy); with
-    `ask_next_after_hours`, only when the last helper asked has had that long to answer."""
-    policy = policy or policy_for(network)
-    now = now or timezone.now()
-    offered = Match.objects.filter(need=OuterRef("pk"), state__in=OFFERED_LIVE_STATES)
-    needs = Need.objects.filter(network=network, status=Need.Status.OPEN)
-    if only is not None:
-        needs = needs.filter(pk__in=list(only))
-    suggested = Q(matches__state=Match.State.SUGGESTED)
-    needs = (
-        needs.exclude(Exists(offered))
-        .annotate(asked=Count("matches", filter=suggested))
-        .filter(asked__lt=max(1, policy.asks_per_need))
-    )
-    if policy.asks_per_need > 1 and policy.ask_next_after_hours > 0:
-        since = now - timedelta(hours=policy.ask_next_after_hours)
-        needs = needs.annotate(last_asked=Max("matches__created_at", filter=suggested)).filter(
-            Q(asked=0) | Q(last_asked__lte=since)
-        )
-    rows: list[dict[str, Any]] = list(needs.order_by("pk").values(*NEED_VALUES))
-    return rows
-
-
-def area_shortfalls(network: Network, cells: list[str], *, now: datetime) -> list[float]:
+def area_shortfalls(cells: list[str], recent: list[tuple[str, bool]]) -> list[float]:
     """For needs in these cells, how poorly their areas were served lately (0..1), from the
-    network's needs posted in the last four weeks that are no longer open."""
-    from mutualaid.matching.core import area_shortfall
-
-    since = now - timedelta(days=RECENT_DAYS)
-    ended = Need.objects.filter(
-        network=network,
-        created_at__gte=since,
-        status__in=[Need.Status.MATCHED, Need.Status.DONE, Need.Status.EXPIRED],
-    ).values_list("cell", "status")
-    recent = [(cell, status) for cell, status in ended if is_valid_public_cell(cell)]
+    recent needs' (cell, met)."""
     shortfall = area_shortfall(
         np.array([_cell_int(c) for c in cells], dtype=np.uint64),
-        np.array([_cell_int(c) for c, _status in recent], dtype=np.uint64),
-        np.array([status != Need.Status.EXPIRED for _cell, status in recent], dtype=bool),
+        np.array([_cell_int(c) for c, _met in recent], dtype=np.uint64),
+        np.array([met for _cell, met in recent], dtype=bool),
     )
     return [float(x) for x in shortfall]
 
@@ -271,14 +247,8 @@ class _HelperFacts:
     cell: str = ""
 
 
-HELPER_VALUES = ("pk", "cell", "languages", "availability", "weekly_task_cap", "travel_radius_km")
-
-
 def _helper_facts(
-    network: Network,
-    members: list[dict[str, Any]],
-    by_id: dict[int, int],
-    by_slug: dict[str, int],
+    rows: HelperRows, by_id: dict[int, int], by_slug: dict[str, int]
 ) -> dict[int, _HelperFacts]:
     facts = {
         m["pk"]: _HelperFacts(
@@ -286,21 +256,15 @@ def _helper_facts(
             radius=float(m["travel_radius_km"]),
             cell=m["cell"],
         )
-        for m in members
+        for m in rows.members
     }
-    skills = Member.skills.through.objects.filter(member__network=network).values_list(
-        "member_id", "skill__slug"
-    )
-    for member_id, slug in skills:
+    for member_id, slug in rows.skills:
         if member_id not in facts:
             continue
         for category_slug in SKILL_CATEGORIES.get(slug, ()):
             if category_slug in by_slug:
                 facts[member_id].categories |= 1 << by_slug[category_slug]
-    offers = Offer.objects.filter(network=network, status=Offer.Status.ACTIVE).values_list(
-        "helper_id", "kind", "category_id", "availability", "radius_km", "cell"
-    )
-    for helper_id, kind, category_id, availability, radius_km, cell in offers:
+    for helper_id, kind, category_id, availability, radius_km, cell in rows.offers:
         fact = facts.get(helper_id)
         if fact is None:
             continue
@@ -315,26 +279,18 @@ def _helper_facts(
 
 
 def helper_arrays(
-    network: Network,
-    *,
-    now: datetime,
-    policy: MatchingPolicy,
-    by_id: dict[int, int],
-    by_slug: dict[str, int],
+    rows: HelperRows, *, by_id: dict[int, int], by_slug: dict[str, int]
 ) -> dict[str, Any]:
-    """Every member who could take a task now, as the `helper_*` arrays of a `Problem`."""
-    members: list[dict[str, Any]] = list(active_members(network).values(*HELPER_VALUES))
-    facts = _helper_facts(network, members, by_id, by_slug)
-    own_caps = {m["pk"]: m["weekly_task_cap"] for m in members if facts[m["pk"]].categories}
-    room = capacity_left(own_caps, policy=policy, now=now, network=network)
+    """Every member who could take a task now (fits a category, has room, has a valid public
+    cell), as the `helper_*` arrays of a `Problem`."""
+    facts = _helper_facts(rows, by_id, by_slug)
     helpers = [
         m
-        for m in members
-        if m["pk"] in own_caps
-        and room[m["pk"]] > 0
+        for m in rows.members
+        if facts[m["pk"]].categories
+        and rows.room.get(m["pk"], 0) > 0
         and is_valid_public_cell(facts[m["pk"]].cell or "")
     ]
-    load = recent_load(network, now=now)
     ids = [m["pk"] for m in helpers]
     return {
         "helper_id": np.array(ids, dtype=np.int64),
@@ -345,128 +301,19 @@ def helper_arrays(
             [language_mask(m["languages"]) for m in helpers], dtype=np.uint64
         ),
         "helper_slots": np.array([facts[pk].slots or ALL_SLOTS for pk in ids], dtype=np.uint32),
-        "helper_capacity": np.array([room[pk] for pk in ids], dtype=np.int32),
+        "helper_capacity": np.array([rows.room[pk] for pk in ids], dtype=np.int32),
         "helper_radius_km": np.array([max(1.0, facts[pk].radius) for pk in ids], dtype=np.float64),
-        "helper_recent_load": np.array([float(load[pk]) for pk in ids], dtype=np.float64),
+        "helper_recent_load": np.array([float(rows.load[pk]) for pk in ids], dtype=np.float64),
     }
 
 
-# How long instant suggestions may reuse a network's helper arrays. A need's page loads
-# every helper of the network (about 0.15 s at 5,000 members, bench/suggestions.py); reusing
-# them for up to a minute makes a page view a lookup. The copy is one cache entry per network,
-# overwritten in place and deleted by every write to the network (`pagecache.network_data_changed`:
-# profiles, offers, matches, membership, policy, account deletion). What must never be stale is
-# read on every view: blocks, the need's own declines and asks, and whether each suggested
-# helper is still an active member (`selectors.need_candidates`).
-HELPER_ARRAYS_SECONDS = 60
-
-
-def cached_helper_arrays(
-    network: Network,
-    *,
-    now: datetime,
-    policy: MatchingPolicy,
-    by_id: dict[int, int],
-    by_slug: dict[str, int],
-) -> dict[str, Any]:
-    """`helper_arrays`, shared for up to a minute by every view of the same network data."""
-    from django.core.cache import cache
-
-    from mutualaid.core.pagecache import network_data_version, network_snapshot_key
-
-    # What the arrays are computed from besides the rows: the data version (a view that loaded
-    # before a write and stores after it is not reused), the policy's caps, the categories'
-    # bits and the minute (which also keeps an explicit `now` honest).
-    minute = int(now.timestamp() // HELPER_ARRAYS_SECONDS)
-    version = network_data_version(network.slug)
-    inputs = (
-        f"{network.pk}:{version}:{minute}:"
-        f"{policy.helper_cap}:{policy.cap_period_days}:{sorted(by_id.items())}"
-    )
-    fingerprint = hashlib.sha256(inputs.encode()).hexdigest()
-    key = network_snapshot_key(network.slug, "matching-helpers")
-    cached = cache.get(key)
-    if cached is not None and cached[0] == fingerprint:
-        arrays: dict[str, Any] = cached[1]
-        return arrays
-    arrays = helper_arrays(network, now=now, policy=policy, by_id=by_id, by_slug=by_slug)
-    cache.set(key, (fingerprint, arrays), HELPER_ARRAYS_SECONDS)
-    if network_data_version(network.slug) != version:
-        # A write committed while these were loaded (an account deletion, say): its own delete
-        # may have come before this store, so do not keep what may hold what it removed.
-        cache.delete(key)
-    return arrays
-
-
-def problem_for_network(
-    network: Network,
-    *,
-    now: datetime | None = None,
-    need_ids: Iterable[int] | None = None,
-    include_matched_needs: bool = False,
-    cached_helpers: bool = False,
-) -> tuple[Problem, Lookup]:
-    """One network's matching job as arrays, and the way back to its rows.
-
-    `need_ids` limits the needs (instant suggestions load one); ids from another network are
-    refused with NotInNetwork. `include_matched_needs` keeps needs that already have a live
-    match (instant suggestions for a need someone was already asked about). `cached_helpers`
-    takes the helper side from `cached_helper_arrays` (instant suggestions; never the batch)."""
-    from mutualaid.matching.core import Problem
-
-    now = now or timezone.now()
-    policy = policy_for(network)
-    by_id, by_slug = _category_bits(network)
-    zone = _zone(network)
-    if need_ids is not None:
-        need_ids = list(need_ids)
-        foreign = set(need_ids) - set(
-            Need.objects.filter(pk__in=need_ids, network=network).values_list("pk", flat=True)
-        )
-        if foreign:
-            raise NotInNetwork(
-                f"Needs {sorted(foreign)} are not needs of the network {network.slug}."
-            )
-    needs: list[dict[str, Any]]
-    if include_matched_needs and need_ids is not None:
-        needs = list(
-            Need.objects.filter(pk__in=need_ids, status=Need.Status.OPEN).values(*NEED_VALUES)
-        )
-    else:
-        needs = open_needs(network, only=need_ids, policy=policy, now=now)
-    needs = [n for n in needs if n["category_id"] in by_id and is_valid_public_cell(n["cell"])]
-    helped = help_received(
-        network,
-        now=now,
-        requesters=None if need_ids is None else {n["requester_id"] for n in needs},
-    )
-    helpers = (
-        cached_helper_arrays(network, now=now, policy=policy, by_id=by_id, by_slug=by_slug)
-        if cached_helpers
-        else helper_arrays(network, now=now, policy=policy, by_id=by_id, by_slug=by_slug)
-    )
-
+def problem_from_rows(rows: NetworkRows) -> tuple[Problem, Lookup]:
+    """One network's matching job as arrays, and the way back to its rows."""
+    by_id, _by_slug = category_bits(rows.categories)
+    needs, now = rows.needs, rows.now
+    helpers = rows.helpers
     need_id_list = [n["pk"] for n in needs]
-    loaded = set(need_id_list)
-    scope = (
-        Match.objects.filter(need_id__in=need_id_list)
-        if need_ids is not None
-        else Match.objects.filter(need__network=network, need__status=Need.Status.OPEN)
-    ).filter(helper__isnull=False)
-    declined = [
-        pair
-        for pair in scope.filter(ended_without_help()).values_list("need_id", "helper_id")
-        if pair[0] in loaded
-    ]
-    # helpers still being asked about a need (or helping with it) are not asked again
-    declined += [
-        pair
-        for pair in scope.filter(state__in=LIVE_STATES).values_list("need_id", "helper_id")
-        if pair[0] in loaded
-    ]
-    blocked = list(Block.objects.filter(network=network).values_list("blocker_id", "blocked_id"))
-    blocked += [(n["requester_id"], n["requester_id"]) for n in needs]
-
+    blocked = rows.blocked + [(n["requester_id"], n["requester_id"]) for n in needs]
     problem = Problem.build(
         need_id=need_id_list,
         need_cell=[_cell_int(n["cell"]) for n in needs],
@@ -477,23 +324,23 @@ def problem_for_network(
             max(0.0, (now - n["created_at"]).total_seconds() / 3600) for n in needs
         ],
         need_slots=[
-            window_slots(n["window_start"], n["window_end"], now=now, zone=zone) for n in needs
+            window_slots(n["window_start"], n["window_end"], now=now, zone=rows.zone) for n in needs
         ],
         need_requester=[n["requester_id"] for n in needs],
-        need_requester_help=[float(helped[n["requester_id"]]) for n in needs],
+        need_requester_help=[float(rows.helped[n["requester_id"]]) for n in needs],
         need_area_shortfall=(
-            area_shortfalls(network, [n["cell"] for n in needs], now=now)
-            if policy.weight_area > 0 and needs
+            area_shortfalls([n["cell"] for n in needs], rows.recent_areas)
+            if rows.recent_areas is not None
             else []
         ),
         **helpers,
         blocked_members=np.array(blocked, dtype=np.int64).reshape(-1, 2),
-        declined_pairs=np.array(declined, dtype=np.int64).reshape(-1, 2),
+        declined_pairs=np.array(rows.declined, dtype=np.int64).reshape(-1, 2),
     )
     lookup = Lookup(
-        network_id=network.pk,
+        network_id=rows.network_id,
         now=now,
-        policy=policy,
+        policy=rows.policy,
         need_rows={pk: row for row, pk in enumerate(need_id_list)},
         helper_rows={int(pk): row for row, pk in enumerate(helpers["helper_id"])},
         category_bits=by_id,
@@ -501,14 +348,7 @@ def problem_for_network(
     return problem, lookup
 
 
-# --- Writing --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WriteSummary:
-    created: int
-    skipped: int
-    match_ids: tuple[int, ...] = ()
+# --- Explaining ------------------------------------------------------------------------------
 
 
 def _plain(value: Any) -> Any:
@@ -523,8 +363,6 @@ def explanation_for(problem: Problem, need_row: int, helper_row: int) -> list[li
     both speak (when the need asked for one), the first slot both are free (when the need's
     window is narrow) and the helper's recent load. Words come later, in the reader's
     language (`needs.explanations.explanation_phrases`)."""
-    from mutualaid.matching.core import explain
-
     raw = dict(explain(problem, need_row, helper_row))
     facts: list[list[Any]] = [["distance_km", _plain(raw.get("distance_km", 0.0))]]
     shared_languages = int(raw.get("language_bits", 0))  # type: ignore[call-overload]
@@ -537,54 +375,3 @@ def explanation_for(problem: Problem, need_row: int, helper_row: int) -> list[li
         facts.append(["slot", (slots & -slots).bit_length() - 1])
     facts.append(["recent_load", int(float(raw.get("helper_recent_load", 0.0)))])  # type: ignore[arg-type]
     return facts
-
-
-def proposals_write(
-    network: Network,
-    pairs: Iterable[tuple[int, int]],
-    *,
-    problem: Problem,
-    lookup: Lookup,
-    origin: str = Match.Origin.ENGINE,
-    actor: Member | None = None,
-) -> WriteSummary:
-    """Write each proposed (need id, helper id) pair as a suggestion to the helper.
-
-    Each pair is written in its own transaction by `suggestion_create`, which checks the rules
-    again: a pair that became invalid since the problem was loaded (the need was closed, the
-    helper filled up or blocked the requester, a race with another run) is skipped, not an
-    error. A pair naming a need or member outside the network is an error (NotInNetwork)."""
-    from mutualaid.matching.services import suggestion_create
-
-    if lookup.network_id != network.pk:
-        raise NotInNetwork("These results were computed for another network.")
-    pairs = [(int(need_id), int(helper_id)) for need_id, helper_id in pairs]
-    rows = [(lookup.need_row(n), lookup.helper_row(h)) for n, h in pairs]
-    needs = (
-        Need.objects.select_related("network")
-        .defer("address", "phone")
-        .in_bulk([n for n, _h in pairs])
-    )
-    helpers = Member.objects.in_bulk([h for _n, h in pairs])
-    created: list[int] = []
-    skipped = 0
-    for (need_id, helper_id), (need_row, helper_row) in zip(pairs, rows, strict=True):
-        need, helper = needs.get(need_id), helpers.get(helper_id)
-        if need is None or helper is None:
-            skipped += 1
-            continue
-        try:
-            match = suggestion_create(
-                need=need,
-                helper=helper,
-                origin=origin,
-                actor=actor,
-                explanation=explanation_for(problem, need_row, helper_row),
-                now=lookup.now,
-                policy=lookup.policy,
-            )
-        except DomainError:
-            skipped += 1
-        else:
-            created.append(match.pk)
-    return WriteSummary(created=len(created), skipped=skipped, match_ids=tuple(created))

@@ -1,23 +1,49 @@
 """Reads for matching: the network's policy (defaults until members change it), that policy in
-plain words, explanations in the viewer's language, and instant suggestions for one need."""
+plain words, one network's matching job read in one pass (`problem_rows`, made arrays by the
+adapter), and instant suggestions for one need, explained in the viewer's language."""
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from mutualaid.core.geo import distance_km
+from mutualaid.core.geo import distance_km, is_valid_public_cell
 from mutualaid.core.languages import LANGUAGE_CHOICES
+from mutualaid.core.pagecache import network_data_version, network_snapshot_key
+from mutualaid.core.zones import zone_of
+from mutualaid.matching import adapter
+from mutualaid.matching.adapter import (
+    HELPER_VALUES,
+    N_CATEGORIES,
+    NEED_VALUES,
+    OFFER_VALUES,
+    HelperRows,
+    Lookup,
+    NetworkRows,
+    NotInNetwork,
+)
+from mutualaid.matching.core import HelperIndex, Problem
 from mutualaid.matching.models import MatchingPolicy
 from mutualaid.needs.explanations import explanation_phrases
-from mutualaid.needs.models import ENDED_WITHOUT_HELP, Match, Need
-from mutualaid.networks.models import Member, Network
+from mutualaid.needs.models import (
+    ENDED_WITHOUT_HELP,
+    LIVE_STATES,
+    OFFERED_LIVE_STATES,
+    Block,
+    Match,
+    Need,
+    Offer,
+)
+from mutualaid.networks.models import Category, Member, Network
 from mutualaid.networks.permissions import can
 
 LANGUAGE_LABELS = dict(LANGUAGE_CHOICES)
@@ -239,6 +265,242 @@ def policy_sentences(policy: MatchingPolicy) -> list[str]:
     return sentences
 
 
+# --- One network's matching job -------------------------------------------------------------
+
+
+def category_rows(network: Network) -> list[tuple[int, str]]:
+    """The network's categories (id, slug) in bit order: the first 64 can be matched."""
+    rows = Category.objects.filter(network=network).order_by("pk").values_list("pk", "slug")
+    return list(rows[:N_CATEGORIES])
+
+
+def open_needs(
+    network: Network,
+    *,
+    only: Iterable[int] | None = None,
+    policy: MatchingPolicy | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Open needs of the network that no helper has said yes to, and that fewer helpers are
+    being asked about than the policy's `asks_per_need` (default: the network's policy); with
+    `ask_next_after_hours`, only when the last helper asked has had that long to answer."""
+    policy = policy or policy_for(network)
+    now = now or timezone.now()
+    offered = Match.objects.filter(need=OuterRef("pk"), state__in=OFFERED_LIVE_STATES)
+    needs = Need.objects.filter(network=network, status=Need.Status.OPEN)
+    if only is not None:
+        needs = needs.filter(pk__in=list(only))
+    suggested = Q(matches__state=Match.State.SUGGESTED)
+    needs = (
+        needs.exclude(Exists(offered))
+        .annotate(asked=Count("matches", filter=suggested))
+        .filter(asked__lt=max(1, policy.asks_per_need))
+    )
+    if policy.asks_per_need > 1 and policy.ask_next_after_hours > 0:
+        since = now - timedelta(hours=policy.ask_next_after_hours)
+        needs = needs.annotate(last_asked=Max("matches__created_at", filter=suggested)).filter(
+            Q(asked=0) | Q(last_asked__lte=since)
+        )
+    rows: list[dict[str, Any]] = list(needs.order_by("pk").values(*NEED_VALUES))
+    return rows
+
+
+def recent_areas(network: Network, *, now: datetime) -> list[tuple[str, bool]]:
+    """(cell, met) of the network's needs posted in the last four weeks that are no longer
+    open: met = matched or done, unmet = expired; needs the requester closed count for neither."""
+    since = now - timedelta(days=RECENT_DAYS)
+    ended = Need.objects.filter(
+        network=network,
+        created_at__gte=since,
+        status__in=[Need.Status.MATCHED, Need.Status.DONE, Need.Status.EXPIRED],
+    ).values_list("cell", "status")
+    return [
+        (cell, status != Need.Status.EXPIRED)
+        for cell, status in ended
+        if is_valid_public_cell(cell)
+    ]
+
+
+def helper_rows(network: Network, *, now: datetime, policy: MatchingPolicy) -> HelperRows:
+    """The helper side of the network as read: active members, skills, active offers, the
+    room each has left and their recent load (`adapter.helper_arrays` makes them arrays)."""
+    members: list[dict[str, Any]] = list(active_members(network).values(*HELPER_VALUES))
+    skills = Member.skills.through.objects.filter(member__network=network).values_list(
+        "member_id", "skill__slug"
+    )
+    offers = Offer.objects.filter(network=network, status=Offer.Status.ACTIVE).values_list(
+        *OFFER_VALUES
+    )
+    own_caps = {m["pk"]: m["weekly_task_cap"] for m in members}
+    return HelperRows(
+        members=members,
+        skills=list(skills),
+        offers=list(offers),
+        room=capacity_left(own_caps, policy=policy, now=now, network=network),
+        load=recent_load(network, now=now),
+    )
+
+
+# How long instant suggestions may reuse a network's helper arrays. A need's page loads
+# every helper of the network (about 0.15 s at 5,000 members, bench/suggestions.py); reusing
+# them for up to a minute makes a page view a lookup. The copy is one cache entry per network,
+# overwritten in place and deleted by every write to the network (`pagecache.network_data_changed`:
+# profiles, offers, matches, membership, policy, account deletion). What must never be stale is
+# read on every view: blocks, the need's own declines and asks, and whether each suggested
+# helper is still an active member (`need_candidates`).
+HELPER_ARRAYS_SECONDS = 60
+
+
+def cached_helper_arrays(
+    network: Network,
+    *,
+    now: datetime,
+    policy: MatchingPolicy,
+    by_id: dict[int, int],
+    by_slug: dict[str, int],
+) -> dict[str, Any]:
+    """The helper arrays, shared for up to a minute by every view of the same network data."""
+    # What the arrays are computed from besides the rows: the data version (a view that loaded
+    # before a write and stores after it is not reused), the policy's caps, the categories'
+    # bits and the minute (which also keeps an explicit `now` honest).
+    minute = int(now.timestamp() // HELPER_ARRAYS_SECONDS)
+    version = network_data_version(network.slug)
+    inputs = (
+        f"{network.pk}:{version}:{minute}:"
+        f"{policy.helper_cap}:{policy.cap_period_days}:{sorted(by_id.items())}"
+    )
+    fingerprint = hashlib.sha256(inputs.encode()).hexdigest()
+    key = network_snapshot_key(network.slug, "matching-helpers")
+    cached = cache.get(key)
+    if cached is not None and cached[0] == fingerprint:
+        arrays: dict[str, Any] = cached[1]
+        return arrays
+    rows = helper_rows(network, now=now, policy=policy)
+    arrays = adapter.helper_arrays(rows, by_id=by_id, by_slug=by_slug)
+    cache.set(key, (fingerprint, arrays), HELPER_ARRAYS_SECONDS)
+    if network_data_version(network.slug) != version:
+        # A write committed while these were loaded (an account deletion, say): its own delete
+        # may have come before this store, so do not keep what may hold what it removed.
+        cache.delete(key)
+    return arrays
+
+
+def _needs_to_match(
+    network: Network,
+    *,
+    now: datetime,
+    policy: MatchingPolicy,
+    need_ids: list[int] | None,
+    include_matched_needs: bool,
+    category_ids: set[int],
+) -> list[dict[str, Any]]:
+    if need_ids is not None:
+        found = Need.objects.filter(pk__in=need_ids, network=network).values_list("pk", flat=True)
+        foreign = set(need_ids) - set(found)
+        if foreign:
+            raise NotInNetwork(
+                f"Needs {sorted(foreign)} are not needs of the network {network.slug}."
+            )
+    if include_matched_needs and need_ids is not None:
+        needs = list(
+            Need.objects.filter(pk__in=need_ids, status=Need.Status.OPEN).values(*NEED_VALUES)
+        )
+    else:
+        needs = open_needs(network, only=need_ids, policy=policy, now=now)
+    return [
+        n for n in needs if n["category_id"] in category_ids and is_valid_public_cell(n["cell"])
+    ]
+
+
+def _pairs_that_may_not_meet(
+    network: Network, needs: list[dict[str, Any]], *, whole_network: bool
+) -> list[tuple[int, int]]:
+    """(need, helper) pairs that ended without help, or where the helper is still being asked
+    (or helping): neither is asked again."""
+    loaded = {n["pk"] for n in needs}
+    scope = (
+        Match.objects.filter(need__network=network, need__status=Need.Status.OPEN)
+        if whole_network
+        else Match.objects.filter(need_id__in=list(loaded))
+    ).filter(helper__isnull=False)
+    pairs = list(scope.filter(ended_without_help()).values_list("need_id", "helper_id"))
+    pairs += list(scope.filter(state__in=LIVE_STATES).values_list("need_id", "helper_id"))
+    return [(need_id, helper_id) for need_id, helper_id in pairs if need_id in loaded]
+
+
+def problem_rows(
+    network: Network,
+    *,
+    now: datetime | None = None,
+    need_ids: Iterable[int] | None = None,
+    include_matched_needs: bool = False,
+    cached_helpers: bool = False,
+) -> NetworkRows:
+    """Everything one network's matching job needs, read in one pass.
+
+    `need_ids` limits the needs (instant suggestions load one); ids from another network are
+    refused with NotInNetwork. `include_matched_needs` keeps needs that already have a live
+    match (instant suggestions for a need someone was already asked about). `cached_helpers`
+    takes the helper side from `cached_helper_arrays` (instant suggestions; never the batch)."""
+    now = now or timezone.now()
+    policy = policy_for(network)
+    categories = category_rows(network)
+    by_id, by_slug = adapter.category_bits(categories)
+    only = None if need_ids is None else list(need_ids)
+    needs = _needs_to_match(
+        network,
+        now=now,
+        policy=policy,
+        need_ids=only,
+        include_matched_needs=include_matched_needs,
+        category_ids=set(by_id),
+    )
+    helpers = (
+        cached_helper_arrays(network, now=now, policy=policy, by_id=by_id, by_slug=by_slug)
+        if cached_helpers
+        else adapter.helper_arrays(
+            helper_rows(network, now=now, policy=policy), by_id=by_id, by_slug=by_slug
+        )
+    )
+    return NetworkRows(
+        network_id=network.pk,
+        now=now,
+        policy=policy,
+        zone=zone_of(network),
+        categories=categories,
+        needs=needs,
+        helpers=helpers,
+        helped=help_received(
+            network,
+            now=now,
+            requesters=None if only is None else {n["requester_id"] for n in needs},
+        ),
+        declined=_pairs_that_may_not_meet(network, needs, whole_network=only is None),
+        blocked=list(Block.objects.filter(network=network).values_list("blocker_id", "blocked_id")),
+        recent_areas=recent_areas(network, now=now) if policy.weight_area > 0 and needs else None,
+    )
+
+
+def problem_for_network(
+    network: Network,
+    *,
+    now: datetime | None = None,
+    need_ids: Iterable[int] | None = None,
+    include_matched_needs: bool = False,
+    cached_helpers: bool = False,
+) -> tuple[Problem, Lookup]:
+    """One network's matching job as the core's arrays, and the way back to its rows
+    (`problem_rows`, then `adapter.problem_from_rows`)."""
+    rows = problem_rows(
+        network,
+        now=now,
+        need_ids=need_ids,
+        include_matched_needs=include_matched_needs,
+        cached_helpers=cached_helpers,
+    )
+    return adapter.problem_from_rows(rows)
+
+
 # --- Instant suggestions --------------------------------------------------------------------
 
 INSTANT_SUGGESTIONS = 5
@@ -269,9 +531,6 @@ def need_candidates(*, member: Member, need: Need, now: datetime | None = None) 
     An index lookup and a score, never a solve: fit, language, reach, availability, room left,
     blocks and earlier answers are all respected. Empty for members who may not see them, for
     a need that is not open, and when nobody fits."""
-    from mutualaid.matching import adapter
-    from mutualaid.matching.core import HelperIndex
-
     policy = policy_for(need.network)
     if not may_see_candidates(member, need, policy) or need.status != Need.Status.OPEN:
         return []
@@ -282,7 +541,7 @@ def need_candidates(*, member: Member, need: Need, now: datetime | None = None) 
         for m in suggested.select_related("helper").order_by("created_at")
         if m.helper is not None
     ]
-    problem, lookup = adapter.problem_for_network(
+    problem, lookup = problem_for_network(
         need.network, now=now, need_ids=[need.pk], include_matched_needs=True, cached_helpers=True
     )
     if problem.n_needs == 0 or problem.n_helpers == 0:

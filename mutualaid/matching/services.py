@@ -6,7 +6,8 @@ whether a pair may be suggested is checked here, at write time, whoever asks: th
 batch, an organiser's "Ask them", or the requester's.
 """
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,9 +17,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mutualaid.core.errors import Conflict, InvalidInput, PermissionDenied
+from mutualaid.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from mutualaid.core.history import history_record
 from mutualaid.core.notices import notice_send
+from mutualaid.matching.adapter import Lookup, NotInNetwork, core_policy, explanation_for
+from mutualaid.matching.core import Problem, solve
 from mutualaid.matching.models import MatchingPolicy
 from mutualaid.matching.selectors import (
     capacity_left,
@@ -26,6 +29,7 @@ from mutualaid.matching.selectors import (
     may_see_candidates,
     pair_ended_without_help,
     policy_for,
+    problem_for_network,
 )
 from mutualaid.needs.models import Match, Need
 from mutualaid.needs.selectors import blocked_between
@@ -166,6 +170,65 @@ def policy_change(
     return policy
 
 
+# --- Writing the engine's proposals ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    created: int
+    skipped: int
+    match_ids: tuple[int, ...] = ()
+
+
+def proposals_write(
+    network: Network,
+    pairs: Iterable[tuple[int, int]],
+    *,
+    problem: Problem,
+    lookup: Lookup,
+    origin: str = Match.Origin.ENGINE,
+    actor: Member | None = None,
+) -> WriteSummary:
+    """Write each proposed (need id, helper id) pair as a suggestion to the helper.
+
+    Each pair is written in its own transaction by `suggestion_create`, which checks the rules
+    again: a pair that became invalid since the problem was loaded (the need was closed, the
+    helper filled up or blocked the requester, a race with another run) is skipped, not an
+    error. A pair naming a need or member outside the network is an error (NotInNetwork)."""
+    if lookup.network_id != network.pk:
+        raise NotInNetwork("These results were computed for another network.")
+    pairs = [(int(need_id), int(helper_id)) for need_id, helper_id in pairs]
+    rows = [(lookup.need_row(n), lookup.helper_row(h)) for n, h in pairs]
+    needs = (
+        Need.objects.select_related("network")
+        .defer("address", "phone")
+        .in_bulk([n for n, _h in pairs])
+    )
+    helpers = Member.objects.in_bulk([h for _n, h in pairs])
+    created: list[int] = []
+    skipped = 0
+    for (need_id, helper_id), (need_row, helper_row) in zip(pairs, rows, strict=True):
+        need, helper = needs.get(need_id), helpers.get(helper_id)
+        if need is None or helper is None:
+            skipped += 1
+            continue
+        try:
+            match = suggestion_create(
+                need=need,
+                helper=helper,
+                origin=origin,
+                actor=actor,
+                explanation=explanation_for(problem, need_row, helper_row),
+                now=lookup.now,
+                policy=lookup.policy,
+            )
+        except DomainError:
+            skipped += 1
+        else:
+            created.append(match.pk)
+    return WriteSummary(created=len(created), skipped=skipped, match_ids=tuple(created))
+
+
 # --- Batch runs -----------------------------------------------------------------------------
 
 
@@ -207,14 +270,9 @@ def matching_run(
 
     Not atomic as a whole: each suggestion is written in its own transaction, re-checked at
     write time, so a long run never holds locks and a pair that went stale is skipped."""
-    import time
-
-    from mutualaid.matching import adapter
-    from mutualaid.matching.core import solve
-
     started = time.perf_counter()
     now = now or timezone.now()
-    problem, lookup = adapter.problem_for_network(network, now=now, need_ids=need_ids)
+    problem, lookup = problem_for_network(network, now=now, need_ids=need_ids)
     if problem.n_needs == 0 or problem.n_helpers == 0:
         return RunSummary(
             network=network.slug,
@@ -227,11 +285,11 @@ def matching_run(
             seconds=round(time.perf_counter() - started, 3),
             dry_run=dry_run,
         )
-    result = solve(problem, adapter.core_policy(lookup.policy), workers=workers)
+    result = solve(problem, core_policy(lookup.policy), workers=workers)
     pairs = list(zip(result.need_id.tolist(), result.helper_id.tolist(), strict=True))
-    written = adapter.WriteSummary(created=0, skipped=0)
+    written = WriteSummary(created=0, skipped=0)
     if not dry_run and pairs:
-        written = adapter.proposals_write(network, pairs, problem=problem, lookup=lookup)
+        written = proposals_write(network, pairs, problem=problem, lookup=lookup)
     summary = RunSummary(
         network=network.slug,
         open_needs=problem.n_needs,
@@ -265,16 +323,14 @@ def _record_run(network: Network, summary: RunSummary) -> None:
 def suggestion_ask(*, actor: Member, need: Need, helper: Member) -> Match:
     """An organiser (or a requester the network allows) asks one helper, from the need's
     suggestions: the same as the engine's suggestion, with the same facts explained."""
-    from mutualaid.matching import adapter
-
     facts: list[list[Any]] = []
     if helper.network_id == need.network_id:
         try:
-            problem, lookup = adapter.problem_for_network(
+            problem, lookup = problem_for_network(
                 need.network, need_ids=[need.pk], include_matched_needs=True
             )
             if need.pk in lookup.need_rows and helper.pk in lookup.helper_rows:
-                facts = adapter.explanation_for(
+                facts = explanation_for(
                     problem, lookup.need_row(need.pk), lookup.helper_row(helper.pk)
                 )
         except (ImportError, ValueError):

@@ -8,6 +8,7 @@ overfill one helper.
 """
 
 from collections import defaultdict
+from dataclasses import asdict
 from typing import Any
 
 import h3
@@ -15,6 +16,11 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 from huey.exceptions import TaskLockedException
+
+from mutualaid.matching.models import MatchingPolicy
+from mutualaid.matching.selectors import open_needs
+from mutualaid.matching.services import matching_run
+from mutualaid.networks.models import Network
 
 # A network with more open needs than this is split into per-region tasks.
 SPLIT_ABOVE = 5000
@@ -30,13 +36,10 @@ def _split_above() -> int:
 
 def regions_of(network_id: int) -> dict[int, list[int]]:
     """Open, unmatched needs of a network grouped by region (H3 parent cell as an int)."""
-    from mutualaid.matching import adapter
-    from mutualaid.networks.models import Network
-
     network = Network.objects.get(pk=network_id)
     resolution = TASK_REGION_RESOLUTION
     regions: dict[int, list[int]] = defaultdict(list)
-    for need in adapter.open_needs(network):
+    for need in open_needs(network):
         try:
             parent = h3.cell_to_parent(need["cell"], resolution)
         except (ValueError, TypeError, h3.H3BaseException):
@@ -48,9 +51,6 @@ def regions_of(network_id: int) -> dict[int, list[int]]:
 @db_periodic_task(crontab(minute="*/15"))
 def match_all_networks() -> int:
     """Start a run for every network whose members keep batch matching on."""
-    from mutualaid.matching.models import MatchingPolicy
-    from mutualaid.networks.models import Network
-
     off = set(
         MatchingPolicy.objects.filter(batch_enabled=False).values_list("network_id", flat=True)
     )
@@ -64,9 +64,6 @@ def match_all_networks() -> int:
 @db_task(retries=1, retry_delay=60)
 def match_network(network_id: int) -> dict[str, Any] | None:
     """One network's run; a large one fans out into a task per region."""
-    from mutualaid.matching.adapter import open_needs
-    from mutualaid.networks.models import Network
-
     network = Network.objects.filter(pk=network_id).first()
     if network is None:
         return None
@@ -88,11 +85,6 @@ def match_region(network_id: int, region: int) -> dict[str, Any] | None:
 
 
 def _run(network_id: int, need_ids: list[int] | None, lock: str = "") -> dict[str, Any] | None:
-    from dataclasses import asdict
-
-    from mutualaid.matching.services import matching_run
-    from mutualaid.networks.models import Network
-
     network = Network.objects.get(pk=network_id)
     try:
         with lock_task(lock or f"matching-{network_id}"):

@@ -31,6 +31,7 @@ from mutualaid.core.api import (
 )
 from mutualaid.core.errors import InvalidInput
 from mutualaid.needs import selectors, services
+from mutualaid.needs.explanations import explanation_phrases
 from mutualaid.needs.models import Block, Match, Need, Offer
 from mutualaid.networks.api import AvailabilitySlot, CategoryOut, LanguageCode
 from mutualaid.networks.models import Category, Member
@@ -158,8 +159,6 @@ class MatchOut(Schema):
     def resolve_explanation(obj: Match, context: dict[str, Any]) -> list[str]:
         if not obj.explanation or obj.helper_id != member_of(context["request"]).pk:
             return []
-        from mutualaid.needs.explanations import explanation_phrases
-
         return explanation_phrases(obj.explanation)
 
     @staticmethod

@@ -7,7 +7,7 @@ of an open (accepted or in-progress) match, and to nobody else.
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from mutualaid.core.errors import NotFound
 from mutualaid.core.geo import cells_within_km, distance_km
@@ -54,9 +54,7 @@ def needs_browse(
     return needs.order_by(_urgency_order(), "-created_at")
 
 
-def _urgency_order():  # type: ignore[no-untyped-def]
-    from django.db.models import Case, IntegerField, Value, When
-
+def _urgency_order() -> Case:
     return Case(
         When(urgency=Need.Urgency.TODAY, then=Value(0)),
         When(urgency=Need.Urgency.THIS_WEEK, then=Value(1)),

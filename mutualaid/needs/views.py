@@ -28,6 +28,7 @@ from mutualaid.core.errors import DomainError
 from mutualaid.core.languages import LANGUAGE_CHOICES
 from mutualaid.core.pagecache import cached_member_page
 from mutualaid.needs import services
+from mutualaid.needs.explanations import explanation_phrases
 from mutualaid.needs.forms import (
     MatchStepForm,
     NeedFilterForm,
@@ -273,25 +274,7 @@ def _explanation(match: Match) -> list[str]:
     """The suggestion's facts in the viewer's language, e.g. "1.2 km away"."""
     if not match.explanation:
         return []
-    from mutualaid.needs.explanations import explanation_phrases
-
     return explanation_phrases(match.explanation)
-
-
-def _candidates(member: Member, need: Need) -> tuple[bool, list[Any]]:
-    """Whether the member sees the need's suggested helpers, and those helpers."""
-    from mutualaid.matching.selectors import may_see_candidates, need_candidates, policy_for
-
-    if need.status != Need.Status.OPEN or not may_see_candidates(
-        member, need, policy_for(need.network)
-    ):
-        return False, []
-    try:
-        return True, need_candidates(member=member, need=need)
-    except (ImportError, ValueError):
-        # The page still works if the engine cannot answer; the log says why.
-        log.exception("instant suggestions failed for need %s", need.pk)
-        return True, []
 
 
 def _need_context(
@@ -299,7 +282,6 @@ def _need_context(
 ) -> dict[str, Any]:
     member: Member = request.member  # type: ignore[attr-defined]
     step_errors = step_errors or {}
-    show_candidates, candidates = _candidates(member, need)
     is_requester = need.requester_id == member.pk
     private = need_private_details(member=member, need=need)
     side = Match.Side.REQUESTER if is_requester else Match.Side.HELPER
@@ -327,8 +309,6 @@ def _need_context(
         and need.status == Need.Status.OPEN,
         "may_close": need.status in NEED_TRANSITIONS["close"][0]
         and (is_requester or can(member, "network.moderate", member.network)),
-        "show_candidates": show_candidates,
-        "candidates": candidates,
         "ask_still_needed": is_requester
         and need.still_needed_asked_at is not None
         and need.status == Need.Status.OPEN,

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from mutualaid.matching import adapter
+from mutualaid.matching import adapter, selectors
 from mutualaid.matching.core import Result, solve
-from mutualaid.matching.services import matching_run, policy_change
+from mutualaid.matching.services import matching_run, policy_change, proposals_write
 from mutualaid.needs import services
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks.models import Skill
@@ -38,7 +38,7 @@ def test_open_needs_and_helpers_become_arrays(database, network, groceries):
     a_helper(network, cell=FAR_CELL, travel_radius_km=1)
     MemberFactory(network=network)  # no offer, no skill: not a helper
 
-    problem, lookup = adapter.problem_for_network(network)
+    problem, lookup = selectors.problem_for_network(network)
 
     assert problem.need_id.tolist() == [need.pk]
     assert problem.need_cell[0] == h3.str_to_int(NEARBY_CELL)
@@ -65,7 +65,7 @@ def test_a_solved_problem_is_written_back_as_suggestions(database, network, groc
     assert match.origin == Match.Origin.ENGINE
     assert match.explanation[0][0] == "distance_km"
     # and the need, now with a live suggestion, is not loaded again
-    problem, _lookup = adapter.problem_for_network(network)
+    problem, _lookup = selectors.problem_for_network(network)
     assert problem.n_needs == 0
 
 
@@ -86,7 +86,7 @@ def test_blocks_declines_and_the_requester_themself_are_never_paired(network, gr
     services.block_create(actor=requester, member=blocked)
     Match.objects.create(need=need, helper=declined, state=Match.State.PASSED)
 
-    problem, _lookup = adapter.problem_for_network(network)
+    problem, _lookup = selectors.problem_for_network(network)
     summary = matching_run(network=network)
 
     assert [need.pk, declined.pk] in problem.declined_pairs.tolist()
@@ -108,7 +108,7 @@ def test_capacity_counts_recent_and_pending_matches_and_the_network_cap(network,
         )
     NeedFactory(requester=MemberFactory(network=network))
 
-    problem, lookup = adapter.problem_for_network(network)
+    problem, lookup = selectors.problem_for_network(network)
 
     assert problem.helper_capacity[lookup.helper_row(helper.pk)] == 1
     assert problem.helper_recent_load[lookup.helper_row(helper.pk)] == 2
@@ -121,7 +121,7 @@ def test_skills_map_to_categories_and_a_time_offer_without_one_fits_all(network,
     anyone = MemberFactory(network=network)
     OfferFactory(helper=anyone, category=None, kind=Offer.Kind.TIME)
 
-    problem, lookup = adapter.problem_for_network(network)
+    problem, lookup = selectors.problem_for_network(network)
 
     bits = lookup.category_bits
     assert problem.helper_categories[lookup.helper_row(driver.pk)] >> bits[rides.pk] & 1
@@ -145,7 +145,7 @@ def test_a_need_window_becomes_the_slots_it_touches():
 
 
 def test_an_empty_network_gives_an_empty_problem_and_run(database, network):
-    problem, _lookup = adapter.problem_for_network(network)
+    problem, _lookup = selectors.problem_for_network(network)
     summary = matching_run(network=network)
 
     assert problem.n_needs == 0
@@ -166,7 +166,7 @@ def test_a_helper_with_no_room_is_left_out(network, groceries):
     NeedFactory(requester=MemberFactory(network=network))
     a_helper(network, weekly_task_cap=0)
 
-    problem, _lookup = adapter.problem_for_network(network)
+    problem, _lookup = selectors.problem_for_network(network)
 
     assert problem.n_helpers == 0
     assert matching_run(network=network).proposed == 0
@@ -175,29 +175,27 @@ def test_a_helper_with_no_room_is_left_out(network, groceries):
 def test_ids_from_another_network_are_refused_clearly(network, outsider, groceries):
     foreign = NeedFactory(requester=outsider)
     with pytest.raises(adapter.NotInNetwork, match="not needs of the network"):
-        adapter.problem_for_network(network, need_ids=[foreign.pk])
+        selectors.problem_for_network(network, need_ids=[foreign.pk])
 
     NeedFactory(requester=MemberFactory(network=network))
     a_helper(network)
-    problem, lookup = adapter.problem_for_network(network)
+    problem, lookup = selectors.problem_for_network(network)
     with pytest.raises(adapter.NotInNetwork):
-        adapter.proposals_write(
-            network, [(foreign.pk, outsider.pk)], problem=problem, lookup=lookup
-        )
-    other_problem, other_lookup = adapter.problem_for_network(outsider.network)
+        proposals_write(network, [(foreign.pk, outsider.pk)], problem=problem, lookup=lookup)
+    other_problem, other_lookup = selectors.problem_for_network(outsider.network)
     with pytest.raises(adapter.NotInNetwork, match="another network"):
-        adapter.proposals_write(network, [], problem=other_problem, lookup=other_lookup)
+        proposals_write(network, [], problem=other_problem, lookup=other_lookup)
 
 
 def test_a_pair_that_went_stale_since_loading_is_skipped(network, groceries):
     need = NeedFactory(requester=MemberFactory(network=network))
     a_helper(network)
-    problem, lookup = adapter.problem_for_network(network)
+    problem, lookup = selectors.problem_for_network(network)
     result = solve(problem, adapter.core_policy(lookup.policy))
     services.need_close(actor=need.requester, need=need)  # meanwhile
 
     pairs = zip(result.need_id.tolist(), result.helper_id.tolist(), strict=True)
-    written = adapter.proposals_write(network, pairs, problem=problem, lookup=lookup)
+    written = proposals_write(network, pairs, problem=problem, lookup=lookup)
 
     assert (written.created, written.skipped) == (0, 1)
     assert not Match.objects.filter(state=Match.State.SUGGESTED).exists()
@@ -209,7 +207,7 @@ def test_a_closed_or_matched_need_is_not_loaded(network, groceries):
     Need.objects.filter(pk=closed.pk).update(status=Need.Status.CLOSED)
     a_helper(network)
 
-    problem, _lookup = adapter.problem_for_network(network)
+    problem, _lookup = selectors.problem_for_network(network)
 
     assert problem.n_needs == 0
     assert np.all(problem.helper_capacity > 0)
@@ -226,7 +224,7 @@ def test_an_inactive_member_is_never_a_helper(network, groceries):
     Member.objects.filter(pk=away.pk).update(inactive_since=timezone.now())
     away.refresh_from_db()
 
-    problem, _lookup = adapter.problem_for_network(network)
+    problem, _lookup = selectors.problem_for_network(network)
 
     assert problem.n_helpers == 0
     with pytest.raises(Conflict, match="not taking part"):

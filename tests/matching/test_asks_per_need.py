@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from mutualaid.core.errors import InvalidInput
-from mutualaid.matching import adapter
+from mutualaid.matching import adapter, selectors
 from mutualaid.matching.core import Problem
 from mutualaid.matching.services import matching_run, policy_change, suggestion_create
 from mutualaid.needs import services
@@ -37,7 +37,7 @@ def test_by_default_a_need_being_asked_about_waits_for_the_answer(database, netw
     suggestion_create(need=need, helper=first)
 
     # then matching leaves the need alone until the first helper answers
-    problem, _lookup = adapter.problem_for_network(network)
+    problem, _lookup = selectors.problem_for_network(network)
     assert problem.n_needs == 0
     assert matching_run(network=network).proposed == 0
 
@@ -51,7 +51,7 @@ def test_with_two_asks_per_need_matching_asks_a_second_helper_at_the_same_time(
     suggestion_create(need=need, helper=first)
 
     # the need is loaded again, and the helper already asked may not be asked twice
-    problem, _lookup = adapter.problem_for_network(network)
+    problem, _lookup = selectors.problem_for_network(network)
     assert problem.need_id.tolist() == [need.pk]
     assert [need.pk, first.pk] in problem.declined_pairs.tolist()
 
@@ -79,7 +79,7 @@ def test_once_a_helper_says_yes_nobody_else_is_asked_and_accepting_withdraws_the
 
     services.match_agree(actor=first, match=yes)
 
-    problem, _lookup = adapter.problem_for_network(network)
+    problem, _lookup = selectors.problem_for_network(network)
     assert problem.n_needs == 0  # a helper said yes: the requester decides now
     services.match_accept(actor=need.requester, match=Match.objects.get(pk=yes.pk))
     other.refresh_from_db()
@@ -112,11 +112,11 @@ def test_with_an_area_weight_a_need_carries_how_its_area_was_served(database, ne
     Need.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
     a_helper(network, category=need.category)
 
-    problem, _lookup = adapter.problem_for_network(network)
+    problem, _lookup = selectors.problem_for_network(network)
     assert problem.need_area_shortfall.tolist() == [0.0]  # off: nothing is read
 
     policy_change(network=network, changes={"weight_area": 1})
-    problem, _lookup = adapter.problem_for_network(network)
+    problem, _lookup = selectors.problem_for_network(network)
     # (3 unmet + 4 x 3/4) / (4 ended + 4): the area is the whole network here
     assert problem.need_area_shortfall.tolist() == pytest.approx([0.75])
     assert isinstance(problem, Problem)
@@ -146,7 +146,7 @@ def test_with_ask_next_after_hours_one_more_helper_is_asked_only_after_that_long
 
     # one hour later the first helper still has time to answer: nobody else is asked
     in_an_hour = timezone.now() + timedelta(hours=1)
-    assert adapter.problem_for_network(network, now=in_an_hour)[0].n_needs == 0
+    assert selectors.problem_for_network(network, now=in_an_hour)[0].n_needs == 0
     assert matching_run(network=network, now=in_an_hour).proposed == 0
 
     # three hours after the first ask, one more helper is asked

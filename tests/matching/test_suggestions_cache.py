@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from mutualaid.accounts.services import account_delete
 from mutualaid.core.pagecache import network_data_changed, network_snapshot_key
-from mutualaid.matching import adapter
+from mutualaid.matching import selectors
 from mutualaid.matching.selectors import INSTANT_SUGGESTIONS, need_candidates
 from mutualaid.needs import services as needs_services
 from mutualaid.needs.models import Block, Match, Offer
@@ -28,13 +28,13 @@ def organiser(network):
 def loads(monkeypatch):
     """Counts how often the helper arrays are built from the database."""
     calls = []
-    build = adapter.helper_arrays
+    build = selectors.helper_rows
 
     def counting(*args, **kwargs):
         calls.append(kwargs["now"])
         return build(*args, **kwargs)
 
-    monkeypatch.setattr(adapter, "helper_arrays", counting)
+    monkeypatch.setattr(selectors, "helper_rows", counting)
     return calls
 
 
@@ -147,8 +147,8 @@ def test_the_batch_run_never_reads_the_cache(network, need, organiser, loads):
     now = timezone.now().replace(second=5)
     need_candidates(member=organiser, need=need, now=now)
 
-    problem, _lookup = adapter.problem_for_network(network, now=now)
-    problem, _lookup = adapter.problem_for_network(network, now=now)
+    problem, _lookup = selectors.problem_for_network(network, now=now)
+    problem, _lookup = selectors.problem_for_network(network, now=now)
     assert problem.n_helpers == 1
     assert len(loads) == 3
 
@@ -156,7 +156,7 @@ def test_the_batch_run_never_reads_the_cache(network, need, organiser, loads):
 def test_a_copy_loaded_while_a_write_committed_is_not_kept(network, need, organiser, monkeypatch):
     a_helper(network, display_name="Hana")
     key = network_snapshot_key(network.slug, "matching-helpers")
-    build = adapter.helper_arrays
+    build = selectors.helper_rows
 
     def loaded_during_a_write(*args, **kwargs):
         arrays = build(*args, **kwargs)
@@ -164,6 +164,6 @@ def test_a_copy_loaded_while_a_write_committed_is_not_kept(network, need, organi
         network_data_changed(network.slug)
         return arrays
 
-    monkeypatch.setattr(adapter, "helper_arrays", loaded_during_a_write)
+    monkeypatch.setattr(selectors, "helper_rows", loaded_during_a_write)
     assert names(need_candidates(member=organiser, need=need)) == ["Hana"]
     assert cache.get(key) is None
