@@ -37,14 +37,6 @@ def roles_of(member: Member) -> QuerySet[Role]:
     return Role.objects.filter(network_id=member.network_id, holdings__in=holdings).distinct()
 
 
-def role_permissions_current(member: Member) -> frozenset[str]:
-    """Every permission the member's current roles grant: one query."""
-    rows = RoleHolding.objects.filter(
-        _current(), member=member, role__network_id=member.network_id
-    ).values_list("role__permissions", flat=True)
-    return frozenset(permission for permissions in rows for permission in permissions or [])
-
-
 def trust_given_by(member: Member) -> QuerySet[Trust]:
     return Trust.objects.filter(giver=member).select_related("receiver").order_by("-created_at")
 

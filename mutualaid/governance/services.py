@@ -51,7 +51,6 @@ from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import (
     ALL_PERMISSIONS,
     ROLE_ONLY_PERMISSIONS,
-    permissions_forget,
     require,
 )
 
@@ -197,12 +196,33 @@ def roles_recompute(
                 gained_coordinator |= role.slug == COORDINATOR
         elif RoleHolding.objects.filter(role=role, member=member).delete()[0]:
             history_record(actor=actor, action="role.lost", target=member, network=network, **why)
-    permissions_forget(member)
+    role_permissions_write(member=member, now=now)
     if gained_coordinator:
         for founder in Member.objects.filter(
             network=network, role=Member.Role.FOUNDING_ORGANISER
         ).select_related("network"):
             _founder_powers_end_if_due(founder=founder, now=now)
+
+
+def role_permissions_write(*, member: Member, now: datetime | None = None) -> None:
+    """Write on the membership what its current roles grant, for `can` to read: permission ->
+    the latest end of a term that grants it, or None when one has no end. Every service that
+    changes a member's holdings (or a role they hold) calls this, inside its transaction."""
+    now = now or timezone.now()
+    ends: dict[str, datetime | None] = {}
+    holdings = RoleHolding.objects.filter(
+        member=member, role__network_id=member.network_id, lapsed_at__isnull=True
+    ).values_list("role__permissions", "expires_at")
+    for permissions, expires_at in holdings:
+        if expires_at is not None and expires_at <= now:
+            continue  # its term ended; the sweep records the lapse
+        for permission in permissions or []:
+            known = ends.get(permission, now)
+            if known is not None and (expires_at is None or expires_at > known):
+                ends[permission] = expires_at  # the latest end wins; None is no end
+    granted = {p: None if end is None else end.isoformat() for p, end in sorted(ends.items())}
+    Member.objects.filter(pk=member.pk).update(role_permissions=granted)
+    member.role_permissions = granted
 
 
 def _role_grant(*, role: Role, member: Member, now: datetime) -> bool:
@@ -235,6 +255,7 @@ def roles_expire_terms(*, now: datetime) -> int:
                 role=holding.role.slug,
                 reason="term_lapsed",
             )
+            role_permissions_write(member=holding.member, now=now)
             lapsed += 1
     return lapsed
 
@@ -473,7 +494,7 @@ def role_renew(
                 expires_at=expires_at.isoformat(),
                 **_why(proposal, reason),
             )
-            permissions_forget(member)
+            role_permissions_write(member=member, now=now)
             renewed.append(holding)
     if not renewed:
         raise Conflict(_("Nobody who holds this role can be renewed any more."))
@@ -522,7 +543,7 @@ def role_grant_by_decision(
         role=role.slug,
         **_why(proposal, reason or "decision"),
     )
-    permissions_forget(member)
+    role_permissions_write(member=member)
     return RoleHolding.objects.get(role=role, member=member)
 
 
@@ -548,7 +569,7 @@ def role_remove_by_decision(
         role=role.slug,
         **_why(proposal, reason or "decision"),
     )
-    permissions_forget(member)
+    role_permissions_write(member=member)
 
 
 @transaction.atomic
