@@ -17,7 +17,6 @@ only the raiser, the affected member and members who may moderate (`concerns_vis
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Final
 
 from django.db import IntegrityError, transaction
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.history import history_record
 from mutualaid.core.models import HistoryEntry
+from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.governance import voting
 from mutualaid.governance.models import (
@@ -103,9 +103,7 @@ def _concern_create(
         **({"anonymous": True} if hidden else {}),
         **({"proposal": proposal.pk, "reason": f"proposal {proposal.pk}"} if proposal else {}),
     )
-    from mutualaid.governance.tasks import notify_concern_raised
-
-    transaction.on_commit(partial(notify_concern_raised, concern.pk))
+    notice_send("concern.raised", concern.pk)
     return concern
 
 
@@ -174,9 +172,8 @@ def _open_round(*, concern: Concern, number: int, now: datetime, actor: Member |
         round=number,
         deadline=round_.deadline.isoformat(),
     )
-    from mutualaid.governance.tasks import notify_concern_vote_opened
-
-    transaction.on_commit(partial(notify_concern_vote_opened, concern.pk))
+    notice_send("concern.vote_opened", concern.pk)
+    notice_send("concern.vote_opened_about_you", concern.pk)
     concern.refresh_from_db()
     return concern
 
@@ -320,9 +317,7 @@ def _decide(*, concern: Concern, outcome: str, now: datetime, reason: str) -> Co
         decision=outcome,
         reason=concern.outcome_note,
     )
-    from mutualaid.governance.tasks import notify_concern_decided
-
-    transaction.on_commit(partial(notify_concern_decided, concern.pk))
+    notice_send("concern.decided", concern.pk)
     return concern
 
 

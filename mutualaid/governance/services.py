@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any, Final
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from mutualaid.core.errors import (
     PermissionDenied,
 )
 from mutualaid.core.history import history_record
+from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.governance import actions, voting
 from mutualaid.governance.models import (
@@ -42,6 +42,7 @@ from mutualaid.governance.models import (
     Trust,
     Vote,
 )
+from mutualaid.governance.notices import outcome_kind
 from mutualaid.governance.selectors import (
     active_member_count,
     holdings_current,
@@ -286,9 +287,7 @@ def roles_remind_terms_ending(*, now: datetime) -> int:
             target=holding.member,
             role=holding.role.slug,
         )
-        from mutualaid.governance.tasks import notify_role_term_ending
-
-        transaction.on_commit(partial(notify_role_term_ending, holding.pk))
+        notice_send("role.term_ending", holding.pk)
         reminded += 1
     return reminded
 
@@ -716,9 +715,7 @@ def agreement_reviews_remind(*, today: date) -> int:
             target=version.agreement,
             version=version.number,
         )
-        from mutualaid.governance.tasks import notify_agreement_review
-
-        transaction.on_commit(partial(notify_agreement_review, version.pk))
+        notice_send("agreement.review_due", version.pk)
         reminded += 1
     return reminded
 
@@ -795,9 +792,7 @@ def proposal_open(
         method=method,
         action_type=cleaned_action.get("type", ""),
     )
-    from mutualaid.governance.tasks import notify_proposal_opened
-
-    transaction.on_commit(lambda: notify_proposal_opened(proposal.pk))
+    notice_send("proposal.opened", proposal.pk)
     return proposal
 
 
@@ -964,9 +959,9 @@ def proposal_close(*, proposal: Proposal, now: datetime) -> Proposal:
         reason=str(outcome.reason),
         apply_error=proposal.apply_error,
     )
-    from mutualaid.governance.tasks import notify_proposal_outcome
-
-    transaction.on_commit(lambda: notify_proposal_outcome(proposal.pk))
+    kind = outcome_kind(proposal.status)
+    if kind is not None:
+        notice_send(kind, proposal.pk)
     return proposal
 
 
@@ -1006,9 +1001,7 @@ def proposals_remind_closing(*, now: datetime) -> int:
         history_record(
             actor=None, network=proposal.network, action="proposal.closing_soon", target=proposal
         )
-        from mutualaid.governance.tasks import notify_proposal_closing
-
-        transaction.on_commit(partial(notify_proposal_closing, proposal.pk))
+        notice_send("proposal.closing", proposal.pk)
         reminded += 1
     return reminded
 
