@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutualaid.core.selectors import HISTORY_KIND_LABELS
 from mutualaid.governance.models import Proposal
-from mutualaid.governance.services import BALLOT_CHOICES, MAX_SCORE
+from mutualaid.governance.services.proposals import BALLOT_CHOICES, MAX_SCORE
 from mutualaid.networks.forms import PageForm
 from mutualaid.networks.models import Member
 

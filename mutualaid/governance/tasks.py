@@ -4,12 +4,11 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from mutualaid.governance.conflict import concerns_sweep
-from mutualaid.governance.services import (
-    agreement_reviews_remind,
+from mutualaid.governance.services.agreements import agreement_reviews_remind
+from mutualaid.governance.services.concerns import concerns_sweep
+from mutualaid.governance.services.proposals import proposals_close_due, proposals_remind_closing
+from mutualaid.governance.services.roles import (
     founder_powers_sweep,
-    proposals_close_due,
-    proposals_remind_closing,
     roles_expire_terms,
     roles_remind_terms_ending,
 )

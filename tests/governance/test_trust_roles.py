@@ -9,15 +9,14 @@ from mutualaid.core.errors import Conflict, InvalidInput, NotFound
 from mutualaid.core.models import HistoryEntry
 from mutualaid.governance.models import Role, RoleHolding, Trust
 from mutualaid.governance.selectors import roles_of, trust_given_by, trust_received_count
-from mutualaid.governance.services import (
+from mutualaid.governance.services.roles import (
     founder_powers_sweep,
     governance_setup_network,
     role_permissions_write,
     roles_expire_terms,
     roles_recompute,
-    trust_give,
-    trust_revoke,
 )
+from mutualaid.governance.services.trust import trust_give, trust_revoke
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import can
 from tests.concurrency import run_together
