@@ -32,7 +32,7 @@ from mutualaid.fund.forms import (
     StatementForm,
 )
 from mutualaid.fund.models import FundRequest, Payout, Receipt
-from mutualaid.governance.services import proposal_open
+from mutualaid.governance.services.proposals import proposal_open
 from mutualaid.networks.decorators import member_page, network_page
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can, require

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mutualaid.core.errors import DomainError, NotFound
-from mutualaid.governance.services import proposal_open
+from mutualaid.governance.services.proposals import proposal_open
 from mutualaid.needs.models import Match, Need
 from mutualaid.networks.decorators import member_page, network_page
 from mutualaid.networks.models import Member, Network

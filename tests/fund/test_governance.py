@@ -9,7 +9,7 @@ from mutualaid.core.errors import InvalidInput
 from mutualaid.core.models import HistoryEntry
 from mutualaid.fund import selectors, services
 from mutualaid.governance.models import Proposal
-from mutualaid.governance.services import proposal_close, proposal_open, proposal_vote
+from mutualaid.governance.services.proposals import proposal_close, proposal_open, proposal_vote
 from tests.factories import MemberFactory
 
 
