@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from mutualaid.core.errors import DomainError, NotFound
 from mutualaid.core.selectors import history_lines, history_visible
+from mutualaid.fund.models import FundPolicy
 from mutualaid.governance import selectors
 from mutualaid.governance.forms import (
     CHOICE_LABELS,
@@ -52,8 +53,10 @@ from mutualaid.governance.services import concerns as concern_services
 from mutualaid.governance.services import proposals as proposal_services
 from mutualaid.governance.services import roles as role_services
 from mutualaid.governance.services import trust as trust_services
+from mutualaid.matching.models import MatchingPolicy
 from mutualaid.networks.decorators import member_page
 from mutualaid.networks.models import Member, Network
+from mutualaid.pantry.models import FairShareRule
 
 HISTORY_PAGE_SIZE = 50
 
@@ -282,8 +285,6 @@ def action_words(action: dict[str, Any]) -> str:
     if kind == "admit_member":
         return _("Admit the applicant to the network.")
     if kind == "matching_policy_change":
-        from mutualaid.matching.models import MatchingPolicy
-
         changes = "; ".join(
             f"{_field_label(MatchingPolicy, field)}: {_shown(value)}"
             for field, value in sorted(params.items())
@@ -292,8 +293,6 @@ def action_words(action: dict[str, Any]) -> str:
     if kind == "fair_share_change":
         return _fair_share_words(params)
     if kind == "fund_policy_change":
-        from mutualaid.fund.models import FundPolicy
-
         changes = "; ".join(
             f"{_field_label(FundPolicy, field)}: {_shown(value)}"
             for field, value in sorted(params.items())
@@ -682,8 +681,6 @@ def _shown(value: Any) -> str:
 
 def _fair_share_words(params: dict[str, Any]) -> str:
     """A pantry fair-share rule as the proposal asks for it, in plain words."""
-    from mutualaid.pantry.models import FairShareRule
-
     what = params.get("item") or params.get("category") or ""
     if not params.get("quantity"):
         return _("Remove the pantry's fair-share rule for “%(what)s”.") % {"what": what}

@@ -26,9 +26,7 @@ from typing import Any, Final
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from mutualaid.core.errors import (
-    InvalidInput,
-)
+from mutualaid.core.errors import InvalidInput
 from mutualaid.core.validation import clean_text
 from mutualaid.fund.services import policy_change as fund_policy_change
 from mutualaid.fund.services import policy_clean as fund_policy_clean
@@ -49,12 +47,13 @@ from mutualaid.governance.services.roles import (
     role_remove_by_decision,
     role_renew,
 )
-from mutualaid.matching.services import POLICY_FIELDS, _clean_policy_value
+from mutualaid.matching.services import (  # matching has no public check of one setting yet:
+    POLICY_FIELDS,  # a public `policy_clean(changes)`, like fund's, is asked of its owner;
+    _clean_policy_value,  # until then its private rule is used, not copied
+)
 from mutualaid.matching.services import policy_change as matching_policy_change
 from mutualaid.networks.models import Application, Member, Network
-from mutualaid.networks.permissions import (
-    ALL_PERMISSIONS,
-)
+from mutualaid.networks.permissions import ALL_PERMISSIONS
 from mutualaid.networks.services import application_admit
 from mutualaid.pantry.services import fair_share_clean, fair_share_set
 
