@@ -20,8 +20,9 @@ from django.utils import timezone
 from mutualaid.care import services as care_services
 from mutualaid.care.listening import services as listening_services
 from mutualaid.care.teams import services as team_services
-from mutualaid.governance.conflict import concern_open_vote, concern_raise
-from mutualaid.governance.services import proposal_open
+from mutualaid.governance.services.concern_start import concern_raise
+from mutualaid.governance.services.concerns import concern_open_vote
+from mutualaid.governance.services.proposals import proposal_open
 from mutualaid.library import services as library_services
 from mutualaid.needs import services as need_services
 from mutualaid.needs.models import Match

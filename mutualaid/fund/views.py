@@ -39,7 +39,7 @@ from mutualaid.fund.models import FundRequest, Payout
 from mutualaid.fund.services import ledger, payouts, receipts, requests
 from mutualaid.fund.services.accounts import fund_account
 from mutualaid.fund.services.reconcile import statement_reconcile
-from mutualaid.governance.services import proposal_open
+from mutualaid.governance.services.proposals import proposal_open
 from mutualaid.networks.decorators import member_page, network_page
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import require

@@ -31,7 +31,7 @@ from mutualaid.core.selectors import (
     history_safe_data,
     history_visible,
 )
-from mutualaid.governance import conflict, services
+from mutualaid.governance import selectors
 from mutualaid.governance.models import AgreementVersion, Concern, Proposal, ProposalComment
 from mutualaid.governance.selectors import (
     Person,
@@ -42,6 +42,7 @@ from mutualaid.governance.selectors import (
     proposal_comments,
     proposal_votes_visible,
 )
+from mutualaid.governance.services import concern_start, concerns, proposals, trust
 from mutualaid.governance.views import (
     RoleView,
     action_words,
@@ -200,7 +201,7 @@ def governance_trust_give(request: HttpRequest, member_id: PathId) -> dict[str, 
     """Give my trust to a member of my network. They may gain roles at once."""
     member = member_of(request)
     other = access_member(member, member_id)
-    services.trust_give(actor=member, receiver=other)
+    trust.trust_give(actor=member, receiver=other)
     return _person_out(person_of(member=member, other=other))
 
 
@@ -214,7 +215,7 @@ def governance_trust_revoke(request: HttpRequest, member_id: PathId) -> dict[str
     """Take back my trust in a member. They may lose roles at once."""
     member = member_of(request)
     other = access_member(member, member_id)
-    services.trust_revoke(actor=member, receiver=other)
+    trust.trust_revoke(actor=member, receiver=other)
     return _person_out(person_of(member=member, other=other))
 
 
@@ -438,7 +439,7 @@ def governance_proposals_open(request: HttpRequest, payload: ProposalIn) -> Any:
     """Put a question to my network. Ranked and score votes take 2 to 20 options; an action
     (consent, consensus or majority only) is applied if the proposal passes."""
     member = member_of(request)
-    proposal = services.proposal_open(
+    proposal = proposals.proposal_open(
         actor=member,
         title=payload.title,
         body=payload.body,
@@ -479,7 +480,7 @@ def governance_proposals_vote(request: HttpRequest, proposal_id: PathId, payload
     deadline is refused with 409."""
     member = member_of(request)
     proposal = proposal_of(member, proposal_id)
-    services.proposal_vote(
+    proposals.proposal_vote(
         actor=member,
         proposal=proposal,
         choice=payload.choice,
@@ -502,7 +503,7 @@ def governance_proposals_comment(
     """Add to a proposal's discussion."""
     member = member_of(request)
     proposal = proposal_of(member, proposal_id)
-    comment = services.proposal_comment(actor=member, proposal=proposal, body=payload.body)
+    comment = proposals.proposal_comment(actor=member, proposal=proposal, body=payload.body)
     return Status(201, _comment_out(comment))
 
 
@@ -589,7 +590,7 @@ class ConcernOut(Schema):
 
 
 def _concern_out(member: Member, concern: Concern) -> dict[str, Any]:
-    view = conflict.concern_view(member, concern)
+    view = selectors.concern_view(member, concern)
     return {
         "id": concern.pk,
         "status": concern.status,
@@ -624,7 +625,7 @@ def _concern_out(member: Member, concern: Concern) -> dict[str, Any]:
 
 
 def _fresh_concern(member: Member, concern_id: int) -> dict[str, Any]:
-    return _concern_out(member, conflict.access_concern(member, concern_id))
+    return _concern_out(member, selectors.access_concern(member, concern_id))
 
 
 @router.get(
@@ -637,7 +638,7 @@ def governance_concerns_list(request: HttpRequest) -> list[dict[str, Any]]:
     """The concerns I may read, newest first: those I raised or that are about me, and every
     concern of my network whose vote has opened (all of them if I may moderate)."""
     member = member_of(request)
-    return [_concern_out(member, c) for c in conflict.concerns_visible(member)[:200]]
+    return [_concern_out(member, c) for c in selectors.concerns_visible(member)[:200]]
 
 
 @router.post(
@@ -655,7 +656,7 @@ def governance_concerns_raise(
 
     def create() -> dict[str, Any]:
         about = access_member(member, payload.about_member_id)
-        concern = conflict.concern_raise(actor=member, about=about, text=payload.text)
+        concern = concern_start.concern_raise(actor=member, about=about, text=payload.text)
         return _fresh_concern(member, concern.pk)
 
     return created_once(request, key=idempotency_key, create=create, out=ConcernOut)
@@ -684,8 +685,8 @@ def governance_concerns_answer(
 ) -> dict[str, Any]:
     """Answer a concern about me, once; the vote opens at once."""
     member = member_of(request)
-    concern = conflict.access_concern(member, concern_id)
-    conflict.concern_answer(actor=member, concern=concern, text=payload.text)
+    concern = selectors.access_concern(member, concern_id)
+    concerns.concern_answer(actor=member, concern=concern, text=payload.text)
     return _fresh_concern(member, concern_id)
 
 
@@ -699,7 +700,7 @@ def governance_concerns_open_vote(request: HttpRequest, concern_id: PathId) -> d
     """Open the vote before the answer window ends: the member it is about, or a member who
     may moderate."""
     member = member_of(request)
-    conflict.concern_open_vote(actor=member, concern=conflict.access_concern(member, concern_id))
+    concerns.concern_open_vote(actor=member, concern=selectors.access_concern(member, concern_id))
     return _fresh_concern(member, concern_id)
 
 
@@ -715,6 +716,6 @@ def governance_concerns_vote(
     """Cast my one vote in the current round: talk more, no change, or remove. Voting twice,
     before the vote opens or after its deadline is refused with 409."""
     member = member_of(request)
-    concern = conflict.access_concern(member, concern_id)
-    conflict.concern_vote(actor=member, concern=concern, choice=payload.choice)
+    concern = selectors.access_concern(member, concern_id)
+    concerns.concern_vote(actor=member, concern=concern, choice=payload.choice)
     return Status(201, _fresh_concern(member, concern_id))

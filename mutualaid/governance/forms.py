@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from mutualaid.core.selectors import HISTORY_KIND_LABELS
 from mutualaid.governance.models import Proposal
-from mutualaid.governance.services import BALLOT_CHOICES, MAX_SCORE
+from mutualaid.governance.services.proposals import BALLOT_CHOICES, MAX_SCORE
+from mutualaid.matching.models import MatchingPolicy
+from mutualaid.matching.services import POLICY_FIELDS, WEIGHTS
 from mutualaid.networks.forms import PageForm
 from mutualaid.networks.models import Member
 
@@ -65,9 +67,6 @@ ACTION_CHOICES = [
 def _matching_fields() -> dict[str, forms.Field]:
     """One optional field per setting of the matching policy (left empty: unchanged), with the
     matching app's own labels and bounds."""
-    from mutualaid.matching.models import MatchingPolicy
-    from mutualaid.matching.services import POLICY_FIELDS, WEIGHTS
-
     fields: dict[str, forms.Field] = {}
     for name, bounds in POLICY_FIELDS.items():
         label = getattr(MatchingPolicy._meta.get_field(name), "verbose_name", name)

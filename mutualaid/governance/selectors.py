@@ -2,15 +2,20 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypedDict
+from typing import Final, TypedDict
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import NotFound
+from mutualaid.core.models import HistoryEntry
 from mutualaid.governance.models import (
     AgreementVersion,
+    Concern,
+    ConcernRound,
+    ConcernVote,
+    ConflictPolicy,
     Proposal,
     ProposalComment,
     Role,
@@ -18,6 +23,7 @@ from mutualaid.governance.models import (
     Trust,
 )
 from mutualaid.networks.models import Member, Network
+from mutualaid.networks.permissions import can
 from mutualaid.networks.selectors import members_active
 
 
@@ -35,14 +41,6 @@ def roles_of(member: Member) -> QuerySet[Role]:
     """The roles the member holds now, in their network."""
     holdings = RoleHolding.objects.filter(_current(), member=member)
     return Role.objects.filter(network_id=member.network_id, holdings__in=holdings).distinct()
-
-
-def role_permissions_current(member: Member) -> frozenset[str]:
-    """Every permission the member's current roles grant: one query."""
-    rows = RoleHolding.objects.filter(
-        _current(), member=member, role__network_id=member.network_id
-    ).values_list("role__permissions", flat=True)
-    return frozenset(permission for permissions in rows for permission in permissions or [])
 
 
 def trust_given_by(member: Member) -> QuerySet[Trust]:
@@ -170,3 +168,188 @@ def people_of(*, member: Member) -> list[Person]:
 
 def person_of(*, member: Member, other: Member) -> Person:
     return next(p for p in people_of(member=member) if p.member.pk == other.pk)
+
+
+# --- concerns: what each member may read of the conflict-resolution process ---------------
+
+
+CONCERN_OPTIONS: Final = tuple(Concern.Outcome.values)  # talk, no_change, remove
+
+
+def conflict_policy(network: Network) -> ConflictPolicy:
+    """The network's choices, or the defaults (unsaved) when it has made none."""
+    policy = ConflictPolicy.objects.filter(network=network).first()
+    return policy or ConflictPolicy(network=network)
+
+
+def concern_current_round(concern: Concern) -> ConcernRound | None:
+    return concern.rounds.filter(closed_at__isnull=True).order_by("-number").first()
+
+
+def concerns_visible(member: Member) -> QuerySet[Concern]:
+    """The concerns the member may read, newest first: their own (raised by them or about
+    them) at every step; every concern of their network once its vote has opened (members
+    vote on it); and every one to members who may moderate (they may open the vote early)."""
+    concerns = Concern.objects.filter(network_id=member.network_id)
+    if not can(member, "network.moderate", member.network):
+        concerns = concerns.filter(
+            Q(status__in=(Concern.Status.VOTING, Concern.Status.DECIDED))
+            | Q(raised_by=member)
+            | Q(about=member)
+        )
+    return (
+        concerns.select_related("about", "raised_by")
+        .defer(
+            "about__phone",
+            "about__accessibility_needs",
+            "raised_by__phone",
+            "raised_by__accessibility_needs",
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def access_concern(member: Member, concern_id: int) -> Concern:
+    """A concern the member may read, or NotFound: the same for missing and not theirs."""
+    concern = concerns_visible(member).filter(pk=concern_id).first()
+    if concern is None:
+        raise NotFound()
+    return concern
+
+
+@dataclass(frozen=True)
+class ConcernStep:
+    """One step of a concern's process, holding only what the viewer may see."""
+
+    action: str
+    at: datetime
+    actor_name: str = ""
+    round: int | None = None
+    decision: str = ""
+    tally: dict[str, int] | None = None
+    deadline: str = ""
+    reason: str = ""
+
+
+def _shows_raiser(viewer: Member, concern: Concern) -> bool:
+    return concern.show_raiser or viewer.pk == concern.raised_by_id
+
+
+def concern_steps_visible(member: Member, concern: Concern) -> list[ConcernStep]:
+    """Every step of the concern, oldest first, for a member of its network: the affected
+    member sees their whole process. Who raised it is shown only if the network chose so (or to
+    the raiser); in an anonymous vote, nobody is shown voting, only the round's tally."""
+    if member.network_id != concern.network_id:
+        raise NotFound()
+    entries = HistoryEntry.objects.filter(
+        target_type="concern", target_id=concern.pk, network_id=concern.network_id
+    ).select_related("actor")
+    steps = []
+    for entry in entries.order_by("created_at", "pk"):
+        data = entry.data if isinstance(entry.data, dict) else {}
+        name = entry.actor.display_name if entry.actor else ""
+        if entry.action == "concern.raise" and not _shows_raiser(member, concern):
+            name = ""
+        if entry.action == "concern.vote" and concern.anonymous:
+            continue  # neither who nor how; the round's tally says how many
+        steps.append(
+            ConcernStep(
+                action=entry.action,
+                at=entry.created_at,
+                actor_name=name,
+                round=data.get("round"),
+                decision=str(data.get("decision", "")),
+                tally=data.get("tally"),
+                deadline=str(data.get("deadline", "")),
+                reason=str(data.get("reason", "")),
+            )
+        )
+    return steps
+
+
+def concerns_about(member: Member) -> list[Concern]:
+    """The member's own processes, newest first."""
+    return list(Concern.objects.filter(about=member))
+
+
+@dataclass(frozen=True)
+class RoundView:
+    number: int
+    deadline: datetime
+    closed: bool
+    tally: dict[str, int]
+    result: str
+
+
+@dataclass(frozen=True)
+class ConcernView:
+    """A concern as one member may see it. Who raised it is given only when the network shows
+    raisers (or to the raiser); who voted how, never: only each closed round's tally."""
+
+    concern: Concern
+    about_name: str
+    raiser_name: str
+    raised_by_proposal_id: int | None
+    is_about_me: bool
+    raised_by_me: bool
+    rounds: list[RoundView]
+    current_round: RoundView | None
+    voted_in_current_round: bool
+    can_answer: bool
+    can_open_vote: bool
+    can_vote: bool
+    steps: list[ConcernStep]
+
+
+def concern_view(member: Member, concern: Concern, *, now: datetime | None = None) -> ConcernView:
+    now = now or timezone.now()
+    rounds = [
+        RoundView(
+            number=r.number,
+            deadline=r.deadline,
+            closed=r.closed_at is not None,
+            tally=dict(r.tally) if r.closed_at is not None else {},
+            result=r.result,
+        )
+        for r in concern.rounds.order_by("number")
+    ]
+    current = next((r for r in rounds if not r.closed), None)
+    voted = (
+        current is not None
+        and ConcernVote.objects.filter(
+            round__concern=concern, round__number=current.number, voter=member
+        ).exists()
+    )
+    is_about_me = concern.about_id == member.pk
+    answering = concern.status == Concern.Status.ANSWERING
+    about = concern.about
+    return ConcernView(
+        concern=concern,
+        about_name=about.display_name if about else _("A former member"),
+        raiser_name=_raiser_name(member, concern),
+        raised_by_proposal_id=concern.raised_by_proposal_id,
+        is_about_me=is_about_me,
+        raised_by_me=concern.raised_by_id == member.pk,
+        rounds=rounds,
+        current_round=current,
+        voted_in_current_round=voted,
+        can_answer=is_about_me and answering and concern.answered_at is None,
+        can_open_vote=answering
+        and (is_about_me or can(member, "network.moderate", concern.network)),
+        can_vote=current is not None
+        and current.deadline > now
+        and not voted
+        and not is_about_me
+        and can(member, "proposal.vote", concern.network),
+        steps=concern_steps_visible(member, concern),
+    )
+
+
+def _raiser_name(member: Member, concern: Concern) -> str:
+    if concern.raised_by_proposal_id is not None:
+        return _("the network's decision")
+    if not _shows_raiser(member, concern):
+        return ""
+    if concern.raised_by is None:
+        return _("A former member")
+    return concern.raised_by.display_name

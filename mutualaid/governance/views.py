@@ -22,7 +22,8 @@ from django.views.decorators.http import require_POST
 
 from mutualaid.core.errors import DomainError, NotFound
 from mutualaid.core.selectors import history_lines, history_visible
-from mutualaid.governance import conflict, services
+from mutualaid.fund.models import FundPolicy
+from mutualaid.governance import selectors
 from mutualaid.governance.forms import (
     CHOICE_LABELS,
     CONCERN_CHOICE_LABELS,
@@ -47,8 +48,15 @@ from mutualaid.governance.selectors import (
     proposal_votes_visible,
     proposals_for,
 )
+from mutualaid.governance.services import concern_start as concern_start_services
+from mutualaid.governance.services import concerns as concern_services
+from mutualaid.governance.services import proposals as proposal_services
+from mutualaid.governance.services import roles as role_services
+from mutualaid.governance.services import trust as trust_services
+from mutualaid.matching.models import MatchingPolicy
 from mutualaid.networks.decorators import member_page
 from mutualaid.networks.models import Member, Network
+from mutualaid.pantry.models import FairShareRule
 
 HISTORY_PAGE_SIZE = 50
 
@@ -122,7 +130,7 @@ def roles_described(*, network: Network) -> list[RoleView]:
     has not set up yet are shown as they will be."""
     roles = list(Role.objects.filter(network=network))
     have = {role.slug for role in roles}
-    for slug, rule in services.DEFAULT_ROLES.items():
+    for slug, rule in role_services.DEFAULT_ROLES.items():
         if slug not in have:
             roles.append(Role(network=network, slug=slug, **{**rule, "name": str(rule["name"])}))
     holders: dict[int, list[RoleHolding]] = {}
@@ -179,10 +187,10 @@ def _trust_change(request: HttpRequest, member_id: int, *, give: bool) -> HttpRe
     try:
         other = access_member(member, member_id)
         if give:
-            services.trust_give(actor=member, receiver=other)
+            trust_services.trust_give(actor=member, receiver=other)
             text = _("You now trust %(name)s.")
         else:
-            services.trust_revoke(actor=member, receiver=other)
+            trust_services.trust_revoke(actor=member, receiver=other)
             text = _("You took back your trust in %(name)s.")
     except DomainError as err:
         return _render_people(request, error=err.message, status=err.status)
@@ -277,8 +285,6 @@ def action_words(action: dict[str, Any]) -> str:
     if kind == "admit_member":
         return _("Admit the applicant to the network.")
     if kind == "matching_policy_change":
-        from mutualaid.matching.models import MatchingPolicy
-
         changes = "; ".join(
             f"{_field_label(MatchingPolicy, field)}: {_shown(value)}"
             for field, value in sorted(params.items())
@@ -287,8 +293,6 @@ def action_words(action: dict[str, Any]) -> str:
     if kind == "fair_share_change":
         return _fair_share_words(params)
     if kind == "fund_policy_change":
-        from mutualaid.fund.models import FundPolicy
-
         changes = "; ".join(
             f"{_field_label(FundPolicy, field)}: {_shown(value)}"
             for field, value in sorted(params.items())
@@ -378,7 +382,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                proposal = services.proposal_open(actor=member, **form.proposal_kwargs())
+                proposal = proposal_services.proposal_open(actor=member, **form.proposal_kwargs())
             except DomainError as err:
                 form.add_domain_error(err)
                 status = err.status
@@ -449,7 +453,7 @@ def proposal_vote(request: HttpRequest, proposal_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_proposal(request, proposal, vote_form=form, status=400)
     try:
-        services.proposal_vote(actor=member, proposal=proposal, **form.ballot())
+        proposal_services.proposal_vote(actor=member, proposal=proposal, **form.ballot())
     except DomainError as err:
         form.add_domain_error(err)
         return _render_proposal(
@@ -470,7 +474,9 @@ def proposal_comment(request: HttpRequest, proposal_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_proposal(request, proposal, comment_form=form, status=400)
     try:
-        services.proposal_comment(actor=member, proposal=proposal, body=form.cleaned_data["body"])
+        proposal_services.proposal_comment(
+            actor=member, proposal=proposal, body=form.cleaned_data["body"]
+        )
     except DomainError as err:
         form.add_domain_error(err)
         return _render_proposal(
@@ -491,7 +497,7 @@ def proposal_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_proposal(request, proposal, status=400, error=_("Please check the form."))
     try:
-        services.proposal_withdraw(
+        proposal_services.proposal_withdraw(
             actor=member, proposal=proposal, reason=form.cleaned_data["reason"]
         )
     except DomainError as err:
@@ -527,7 +533,7 @@ def _other_members(member: Member) -> list[tuple[int, str]]:
 @member_page
 def concerns(request: HttpRequest) -> HttpResponse:
     member = _the_member(request)
-    visible = list(conflict.concerns_visible(member))
+    visible = list(selectors.concerns_visible(member))
     context = {
         "network": _network(request),
         "about_me": [c for c in visible if c.about_id == member.pk],
@@ -560,7 +566,7 @@ def concern_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 about = access_member(member, form.cleaned_data["about"])
-                concern = conflict.concern_raise(
+                concern = concern_start_services.concern_raise(
                     actor=member, about=about, text=form.cleaned_data["text"]
                 )
             except DomainError as err:
@@ -587,7 +593,7 @@ def _render_concern(
     status: int = 200,
 ) -> HttpResponse:
     member = _the_member(request)
-    view = conflict.concern_view(member, concern)
+    view = selectors.concern_view(member, concern)
     context = {
         "network": _network(request),
         "view": view,
@@ -604,7 +610,7 @@ def _render_concern(
 @member_page
 def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
     member = _the_member(request)
-    return _render_concern(request, conflict.access_concern(member, concern_id))
+    return _render_concern(request, selectors.access_concern(member, concern_id))
 
 
 def _back_to_concern(request: HttpRequest, concern: Concern, text: str) -> HttpResponse:
@@ -616,12 +622,14 @@ def _back_to_concern(request: HttpRequest, concern: Concern, text: str) -> HttpR
 @member_page
 def concern_answer(request: HttpRequest, concern_id: int) -> HttpResponse:
     member = _the_member(request)
-    concern = conflict.access_concern(member, concern_id)
+    concern = selectors.access_concern(member, concern_id)
     form = ConcernAnswerForm(request.POST)
     if not form.is_valid():
         return _render_concern(request, concern, answer_form=form, status=400)
     try:
-        conflict.concern_answer(actor=member, concern=concern, text=form.cleaned_data["text"])
+        concern_services.concern_answer(
+            actor=member, concern=concern, text=form.cleaned_data["text"]
+        )
     except DomainError as err:
         form.add_domain_error(err)
         return _render_concern(
@@ -634,9 +642,9 @@ def concern_answer(request: HttpRequest, concern_id: int) -> HttpResponse:
 @member_page
 def concern_open_vote(request: HttpRequest, concern_id: int) -> HttpResponse:
     member = _the_member(request)
-    concern = conflict.access_concern(member, concern_id)
+    concern = selectors.access_concern(member, concern_id)
     try:
-        conflict.concern_open_vote(actor=member, concern=concern)
+        concern_services.concern_open_vote(actor=member, concern=concern)
     except DomainError as err:
         return _render_concern(request, concern, error=err.message, status=err.status)
     return _back_to_concern(request, concern, _("The vote is open."))
@@ -646,12 +654,14 @@ def concern_open_vote(request: HttpRequest, concern_id: int) -> HttpResponse:
 @member_page
 def concern_vote(request: HttpRequest, concern_id: int) -> HttpResponse:
     member = _the_member(request)
-    concern = conflict.access_concern(member, concern_id)
+    concern = selectors.access_concern(member, concern_id)
     form = ConcernVoteForm(request.POST)
     if not form.is_valid():
         return _render_concern(request, concern, vote_form=form, status=400)
     try:
-        conflict.concern_vote(actor=member, concern=concern, choice=form.cleaned_data["choice"])
+        concern_services.concern_vote(
+            actor=member, concern=concern, choice=form.cleaned_data["choice"]
+        )
     except DomainError as err:
         form.add_domain_error(err)
         return _render_concern(
@@ -671,8 +681,6 @@ def _shown(value: Any) -> str:
 
 def _fair_share_words(params: dict[str, Any]) -> str:
     """A pantry fair-share rule as the proposal asks for it, in plain words."""
-    from mutualaid.pantry.models import FairShareRule
-
     what = params.get("item") or params.get("category") or ""
     if not params.get("quantity"):
         return _("Remove the pantry's fair-share rule for “%(what)s”.") % {"what": what}

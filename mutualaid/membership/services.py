@@ -22,7 +22,7 @@ from mutualaid.core.errors import NotFound
 from mutualaid.core.history import history_record
 from mutualaid.fund.services import fund_member_leaving
 from mutualaid.governance.leaving import governance_member_leaving
-from mutualaid.governance.services import roles_recount_network
+from mutualaid.governance.services.roles import roles_recount_network
 from mutualaid.library.services import library_member_leaving
 from mutualaid.needs.leaving import needs_member_leaving
 from mutualaid.needs.models import Need, Offer

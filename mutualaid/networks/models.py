@@ -210,6 +210,11 @@ class Member(models.Model):
     last_active_at = models.DateTimeField(null=True, blank=True)
     inactivity_warned_at = models.DateTimeField(null=True, blank=True)
     inactive_since = models.DateTimeField(null=True, blank=True)
+    # What the member's current roles grant: permission -> the end of the term that grants it
+    # (ISO 8601), or null for no end. Written only by governance when holdings or roles change
+    # (`mutualaid.governance.services.roles.role_permissions_write`), read by `can` without a
+    # query; a term that ends stops granting at once, before any sweep writes its lapse.
+    role_permissions = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["display_name"]

@@ -3,9 +3,15 @@
 A member may do what every member may, plus what the roles they currently hold grant (roles are
 earned by trust, see mutualaid.governance), plus the organiser's powers while they are still
 the network's founding organiser. Callers never see where a permission came from.
+
+What roles grant is read from the membership, where governance writes it whenever a member's
+holdings or a role change: this module never imports governance (every import points down).
 """
 
+from datetime import datetime
 from typing import Final
+
+from django.utils import timezone
 
 from mutualaid.core.errors import PermissionDenied
 from mutualaid.networks.models import Member, Network
@@ -56,24 +62,18 @@ def can(member: Member | None, permission: str, network: Network) -> bool:
     if member is None or member.network_id != network.pk:
         return False
     if permission in PERMISSIONS_BY_ROLE.get(Member.Role(member.role), frozenset()):
-        return True  # no query: most questions are about what every member may do
-    return permission in _role_permissions(member)
+        return True  # what every member (or the founding organiser) may do
+    return _granted_by_role(member, permission)
 
 
-def _role_permissions(member: Member) -> frozenset[str]:
-    """What the member's current roles grant, read once and kept on the member object (which
-    lives for one request). Services that change roles call `permissions_forget`."""
-    cached: frozenset[str] | None = getattr(member, "_role_permissions", None)
-    if cached is None:
-        from mutualaid.governance.selectors import role_permissions_current
-
-        cached = role_permissions_current(member)
-        member._role_permissions = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def permissions_forget(member: Member) -> None:
-    member.__dict__.pop("_role_permissions", None)
+def _granted_by_role(member: Member, permission: str) -> bool:
+    """What the member's current roles grant, as governance wrote it on the membership (see
+    `Member.role_permissions`): no query, and a term that ended stops granting at once."""
+    granted: dict[str, str | None] = member.role_permissions or {}
+    if permission not in granted:
+        return False
+    until = granted[permission]
+    return until is None or datetime.fromisoformat(until) > timezone.now()
 
 
 def require(member: Member | None, permission: str, network: Network) -> None:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mutualaid.core.errors import DomainError, NotFound, PermissionDenied
 from mutualaid.core.pages import form_action, page_action
-from mutualaid.governance.services import proposal_open
+from mutualaid.governance.services.proposals import proposal_open
 from mutualaid.needs.models import Match, Need
 from mutualaid.networks.decorators import member_page, network_page
 from mutualaid.networks.models import Member

@@ -18,6 +18,7 @@ from mutualaid.accounts.services import account_delete
 from mutualaid.core.models import HistoryEntry, IdempotencyRecord
 from mutualaid.governance import services as governance
 from mutualaid.governance.models import RoleHolding
+from mutualaid.governance.services import proposals
 from mutualaid.needs import services as needs
 from mutualaid.needs.models import AnonymousTally, Match, Need, Offer
 from mutualaid.networks import services as networks
@@ -128,14 +129,14 @@ class World:
         # Her trust holds Rosa's moderator role; her comment on a proposal.
         governance.trust_give(actor=self.dora, receiver=self.rosa)
         assert RoleHolding.objects.filter(member=self.rosa, role__slug="moderator").exists()
-        proposal = governance.proposal_open(
+        proposal = proposals.proposal_open(
             actor=self.rosa,
             title="A second freezer",
             body="",
             method="consent",
             deadline=now + timedelta(days=3),
         )
-        governance.proposal_comment(actor=self.dora, proposal=proposal, body=WORDS[6])
+        proposals.proposal_comment(actor=self.dora, proposal=proposal, body=WORDS[6])
         Client().force_login(user)
         # An organiser corrects her display name in the admin, which logs the change.
         admin = Client()

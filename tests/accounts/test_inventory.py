@@ -36,9 +36,9 @@ from mutualaid.care.teams import services as care_teams
 from mutualaid.care.teams.models import CareTeam, Slot, TeamMembership
 from mutualaid.core.models import HistoryEntry, IdempotencyRecord
 from mutualaid.fund.models import Approval, FundRequest, Payout, Receipt
-from mutualaid.governance import conflict
 from mutualaid.governance import services as governance
 from mutualaid.governance.models import ConcernVote, ProposalComment, RoleHolding, Trust, Vote
+from mutualaid.governance.services import concern_start, concerns, proposals
 from mutualaid.library import services as library
 from mutualaid.library.models import Booking, Thing, Training
 from mutualaid.needs import services as needs
@@ -270,19 +270,19 @@ def member_with_everything() -> Member:
     governance.trust_give(actor=member, receiver=neighbour)
     governance.trust_give(actor=neighbour, receiver=member)
     assert RoleHolding.objects.filter(member=member).exists()
-    proposal = governance.proposal_open(
+    proposal = proposals.proposal_open(
         actor=neighbour,
         title="A second freezer",
         body="",
         method="consent",
         deadline=now + timedelta(days=3),
     )
-    governance.proposal_vote(actor=member, proposal=proposal, choice="consent", reason="Yes")
-    governance.proposal_comment(actor=member, proposal=proposal, body="Where would it go?")
+    proposals.proposal_vote(actor=member, proposal=proposal, choice="consent", reason="Yes")
+    proposals.proposal_comment(actor=member, proposal=proposal, body="Where would it go?")
     other = MemberFactory(network=network, display_name="Otto")
-    concern = conflict.concern_raise(actor=neighbour, about=other, text="Late again.")
-    concern = conflict.concern_open_vote(actor=other, concern=concern)
-    conflict.concern_vote(actor=member, concern=concern, choice="talk")
+    concern = concern_start.concern_raise(actor=neighbour, about=other, text="Late again.")
+    concern = concerns.concern_open_vote(actor=other, concern=concern)
+    concerns.concern_vote(actor=member, concern=concern, choice="talk")
     # The lending library: a thing they lend and trained the neighbour on, and a loan of the
     # neighbour's chainsaw, which the neighbour trained them to use.
     library.thing_create(

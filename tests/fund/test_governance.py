@@ -10,7 +10,7 @@ from mutualaid.core.models import HistoryEntry
 from mutualaid.fund import selectors
 from mutualaid.fund.services.accounts import policy_for
 from mutualaid.governance.models import Proposal
-from mutualaid.governance.services import proposal_close, proposal_open, proposal_vote
+from mutualaid.governance.services.proposals import proposal_close, proposal_open, proposal_vote
 from tests.factories import MemberFactory
 
 

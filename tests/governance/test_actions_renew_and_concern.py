@@ -8,16 +8,11 @@ from django.utils import timezone
 
 from mutualaid.core.errors import InvalidInput
 from mutualaid.core.models import HistoryEntry
-from mutualaid.governance.conflict import concern_steps_visible
 from mutualaid.governance.models import Concern, Proposal, Role, RoleHolding
-from mutualaid.governance.services import (
-    governance_setup_network,
-    proposal_close,
-    proposal_open,
-    proposal_vote,
-    roles_expire_terms,
-    trust_give,
-)
+from mutualaid.governance.selectors import concern_steps_visible
+from mutualaid.governance.services.proposals import proposal_close, proposal_open, proposal_vote
+from mutualaid.governance.services.roles import governance_setup_network, roles_expire_terms
+from mutualaid.governance.services.trust import trust_give
 from mutualaid.networks.models import Member
 from tests.factories import MemberFactory
 
@@ -269,7 +264,7 @@ def test_opening_these_decisions_through_the_proposal_page(network, action, extr
 
 def test_removal_and_inactivity_read_as_plain_words_in_the_history(network):
     from mutualaid.core.selectors import history_lines, history_visible
-    from mutualaid.governance.conflict import member_remove
+    from mutualaid.governance.services.concerns import member_remove
 
     viewer, removed = members(network, 2)
     member_remove(member=removed, reason="concern 1")
@@ -284,7 +279,7 @@ def test_removal_and_inactivity_read_as_plain_words_in_the_history(network):
 def test_holders_are_told_once_two_weeks_before_their_term_ends(
     network, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from mutualaid.governance.services import roles_remind_terms_ending
+    from mutualaid.governance.services.roles import roles_remind_terms_ending
 
     (holder,), truster = moderators(network, 1)
     role = Role.objects.get(network=network, slug="moderator")

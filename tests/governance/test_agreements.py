@@ -11,13 +11,8 @@ from mutualaid.core.errors import Conflict, PermissionDenied
 from mutualaid.core.models import HistoryEntry
 from mutualaid.governance.models import AgreementVersion, Proposal
 from mutualaid.governance.selectors import agreements_current
-from mutualaid.governance.services import (
-    agreement_create,
-    agreement_reviews_remind,
-    proposal_close,
-    proposal_open,
-    proposal_vote,
-)
+from mutualaid.governance.services.agreements import agreement_create, agreement_reviews_remind
+from mutualaid.governance.services.proposals import proposal_close, proposal_open, proposal_vote
 from mutualaid.networks.models import Member
 from tests.factories import MemberFactory
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from mutualaid.core.history import history_record
 from mutualaid.governance.models import Trust
 from mutualaid.governance.selectors import roles_of
-from mutualaid.governance.services import trust_give
+from mutualaid.governance.services.trust import trust_give
 from mutualaid.needs import services as need_services
 from mutualaid.needs.models import Need
 from tests.api.conftest import API, ApiClient, api_client_for, assert_error
@@ -161,7 +161,7 @@ def test_history_filters_by_kind_and_member(requester, helper, requester_api):
 def test_history_shows_that_a_member_voted_never_who_nor_how(
     network, requester, helper, bystander_api
 ):
-    from mutualaid.governance.services import proposal_open, proposal_vote
+    from mutualaid.governance.services.proposals import proposal_open, proposal_vote
 
     proposal = proposal_open(
         actor=requester,

@@ -8,14 +8,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from mutualaid.governance.conflict import (
+from mutualaid.governance.models import Concern, ConcernVote, ConflictPolicy
+from mutualaid.governance.selectors import concern_current_round
+from mutualaid.governance.services.concern_start import concern_raise
+from mutualaid.governance.services.concerns import (
     concern_close_round,
-    concern_current_round,
     concern_open_vote,
-    concern_raise,
     concern_vote,
 )
-from mutualaid.governance.models import Concern, ConcernVote, ConflictPolicy
 from tests.api.conftest import ApiClient, api_client_for, assert_error
 from tests.conftest import client_for
 from tests.factories import MemberFactory

@@ -11,17 +11,6 @@ from django.utils import timezone
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.models import HistoryEntry
 from mutualaid.core.selectors import history_lines, history_visible
-from mutualaid.governance.conflict import (
-    concern_answer,
-    concern_close_round,
-    concern_current_round,
-    concern_open_vote,
-    concern_raise,
-    concern_steps_visible,
-    concern_vote,
-    concerns_sweep,
-    member_remove,
-)
 from mutualaid.governance.models import (
     Concern,
     ConcernRound,
@@ -30,7 +19,18 @@ from mutualaid.governance.models import (
     Role,
     RoleHolding,
 )
-from mutualaid.governance.services import governance_setup_network, trust_give
+from mutualaid.governance.selectors import concern_current_round, concern_steps_visible
+from mutualaid.governance.services.concern_start import concern_raise
+from mutualaid.governance.services.concerns import (
+    concern_answer,
+    concern_close_round,
+    concern_open_vote,
+    concern_vote,
+    concerns_sweep,
+    member_remove,
+)
+from mutualaid.governance.services.roles import governance_setup_network
+from mutualaid.governance.services.trust import trust_give
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks.models import Member
 from tests.concurrency import run_together

@@ -9,7 +9,7 @@ from django.utils import timezone
 from mutualaid.core.history import history_record
 from mutualaid.governance.models import Trust
 from mutualaid.governance.selectors import roles_of
-from mutualaid.governance.services import trust_give
+from mutualaid.governance.services.trust import trust_give
 from mutualaid.needs import services as need_services
 from mutualaid.needs.models import Need
 from tests.conftest import SECRET_ADDRESS, SECRET_PHONE, client_for

@@ -13,7 +13,7 @@ from mutualaid.governance.models import (
     ProposalComment,
     Vote,
 )
-from mutualaid.governance.services import proposal_close, proposal_open, proposal_vote
+from mutualaid.governance.services.proposals import proposal_close, proposal_open, proposal_vote
 from tests.api.conftest import ApiClient, api_client_for, assert_error
 from tests.factories import MemberFactory
 

@@ -15,11 +15,7 @@ from mutualaid.governance.models import (
     ProposalComment,
     Vote,
 )
-from mutualaid.governance.services import (
-    proposal_close,
-    proposal_open,
-    proposal_vote,
-)
+from mutualaid.governance.services.proposals import proposal_close, proposal_open, proposal_vote
 from tests.conftest import client_for
 from tests.factories import MemberFactory
 

@@ -12,8 +12,7 @@ from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDe
 from mutualaid.core.models import HistoryEntry
 from mutualaid.governance.models import Proposal, Role, Vote
 from mutualaid.governance.selectors import proposal_votes_visible, proposals_for
-from mutualaid.governance.services import (
-    governance_setup_network,
+from mutualaid.governance.services.proposals import (
     proposal_close,
     proposal_comment,
     proposal_open,
@@ -22,6 +21,7 @@ from mutualaid.governance.services import (
     proposals_close_due,
     proposals_remind_closing,
 )
+from mutualaid.governance.services.roles import governance_setup_network
 from mutualaid.networks.models import Application, Member, Network
 from tests.concurrency import run_together
 from tests.factories import MemberFactory, UserFactory

@@ -9,15 +9,14 @@ from django.utils import timezone
 from mutualaid.core.errors import Conflict, InvalidInput
 from mutualaid.core.models import HistoryEntry
 from mutualaid.governance.models import Proposal, Role, RoleHolding
-from mutualaid.governance.services import (
+from mutualaid.governance.services.proposals import proposal_open
+from mutualaid.governance.services.roles import (
     governance_setup_network,
-    proposal_open,
     role_grant_by_decision,
     roles_expire_terms,
     roles_recompute,
-    trust_give,
-    trust_revoke,
 )
+from mutualaid.governance.services.trust import trust_give, trust_revoke
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import can
 from tests.factories import MemberFactory, NetworkFactory

@@ -16,8 +16,8 @@ from mutualaid.care.teams.models import CareTeam, Slot
 from mutualaid.core.errors import NotFound
 from mutualaid.core.models import HistoryEntry
 from mutualaid.fund.models import FundRequest, Receipt
-from mutualaid.governance import conflict
 from mutualaid.governance.models import ProposalComment
+from mutualaid.governance.services import concerns
 from mutualaid.library.models import Booking, Thing
 from mutualaid.membership.services import LEAVING_STEPS, LeaveCause, member_leave
 from mutualaid.needs.models import Match, Need
@@ -34,7 +34,7 @@ OPEN_FUND_STATES = [
 
 def _leave(member: Member, cause: LeaveCause) -> None:
     if cause == LeaveCause.REMOVED:
-        conflict.member_remove(member=member, reason="concern decided")
+        concerns.member_remove(member=member, reason="concern decided")
     else:
         account_delete(user=member.user)
 

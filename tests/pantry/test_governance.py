@@ -8,7 +8,7 @@ from django.utils import timezone
 from mutualaid.core.errors import InvalidInput
 from mutualaid.core.models import HistoryEntry
 from mutualaid.governance.models import Proposal
-from mutualaid.governance.services import proposal_close, proposal_open, proposal_vote
+from mutualaid.governance.services.proposals import proposal_close, proposal_open, proposal_vote
 from mutualaid.pantry.models import FairShareRule
 from tests.factories import MemberFactory
 

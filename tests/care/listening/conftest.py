@@ -3,9 +3,8 @@ from django.utils import timezone
 
 from mutualaid.care.listening import services
 from mutualaid.governance.models import Role, RoleHolding
-from mutualaid.governance.services import governance_setup_network
+from mutualaid.governance.services import governance_setup_network, role_permissions_write
 from mutualaid.networks.models import Member
-from mutualaid.networks.permissions import permissions_forget
 from tests.factories import MemberFactory
 
 SECRET_ABOUT = "My brother stopped talking to me after the eviction"
@@ -22,13 +21,13 @@ def make_listener(member: Member) -> Member:
     RoleHolding.objects.get_or_create(
         role=role, member=member, defaults={"granted_at": timezone.now()}
     )
-    permissions_forget(member)
+    role_permissions_write(member=member)
     return member
 
 
 def drop_listener(member: Member) -> Member:
     RoleHolding.objects.filter(member=member, role__slug="listener").delete()
-    permissions_forget(member)
+    role_permissions_write(member=member)
     return member
 
 

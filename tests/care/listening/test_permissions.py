@@ -307,7 +307,7 @@ def test_a_listener_who_loses_the_role_loses_pages_and_api_at_once(world):
 
 
 def test_a_removed_member_loses_access_at_once(world):
-    from mutualaid.governance.conflict import member_remove
+    from mutualaid.governance.services.concerns import member_remove
 
     listener = world["people"]["listener"]
     client, api = _client(listener), api_client_for(listener)

@@ -340,7 +340,7 @@ def test_a_listener_who_loses_the_role_loses_queue_and_conversation_at_once(take
 
 
 def test_a_removed_requester_takes_the_request_with_them(taken, asker):
-    from mutualaid.governance.conflict import member_remove
+    from mutualaid.governance.services.concerns import member_remove
 
     member_remove(member=asker, reason="left")
     assert not ListenRequest.objects.filter(pk=taken.pk).exists()

@@ -1,4 +1,8 @@
-"""Fair conflict resolution: writes and reads for the concern process.
+"""Fair conflict resolution: the writes of the concern process, once a concern has started.
+
+How one starts is in `concern_start`; what members may read is in `governance.selectors`.
+No other services module of governance imports this one (its removal of a member reaches
+beyond governance).
 
 Any member can raise a concern about another member of their network, and the network can
 start one by a decision (a passed `concern_start` proposal). The affected member is told and
@@ -15,98 +19,39 @@ answer are encrypted and never in history. Members read a concern once its vote 
 only the raiser, the affected member and members who may moderate (`concerns_visible`).
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
-from typing import Final
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from mutualaid.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from mutualaid.core.history import history_record
-from mutualaid.core.models import HistoryEntry
+from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.governance import voting
 from mutualaid.governance.models import (
     Concern,
     ConcernRound,
     ConcernVote,
-    ConflictPolicy,
-    Proposal,
 )
-from mutualaid.networks.models import Member, Network
-from mutualaid.networks.permissions import can, require
-
-OPTIONS: Final = tuple(Concern.Outcome.values)  # talk, no_change, remove
-
-
-def conflict_policy(network: Network) -> ConflictPolicy:
-    """The network's choices, or the defaults (unsaved) when it has made none."""
-    policy = ConflictPolicy.objects.filter(network=network).first()
-    return policy or ConflictPolicy(network=network)
-
-
-# --- writes -----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def concern_raise(*, actor: Member, about: Member, text: str) -> Concern:
-    """Raise a concern about another member's conduct; the affected member is told by email."""
-    if about.network_id != actor.network_id:
-        raise NotFound()  # another network's members are not visible at all
-    if about.pk == actor.pk:
-        raise InvalidInput(_("You cannot raise a concern about yourself."))
-    return _concern_create(network=actor.network, about=about, text=text, raiser=actor)
-
-
-@transaction.atomic
-def concern_start_by_decision(*, proposal: Proposal, about: Member, text: str) -> Concern:
-    """Start the process because the network decided so (a passed proposal). The network is
-    the raiser, so the proposal is shown as where it came from; refuses a member who left."""
-    if proposal.status != Proposal.Status.PASSED or about.network_id != proposal.network_id:
-        raise PermissionDenied()
-    if not Member.objects.filter(pk=about.pk, network_id=proposal.network_id).exists():
-        raise NotFound(_("This member has already left the network."))
-    return _concern_create(network=proposal.network, about=about, text=text, proposal=proposal)
-
-
-def _concern_create(
-    *,
-    network: Network,
-    about: Member,
-    text: str,
-    raiser: Member | None = None,
-    proposal: Proposal | None = None,
-) -> Concern:
-    text = clean_text(text, field="text", max_length=4000)
-    policy = conflict_policy(network)
-    concern = Concern.objects.create(
-        network=network,
-        raised_by=raiser,
-        raised_by_proposal=proposal,
-        about=about,
-        text=text,
-        answer_deadline=timezone.now() + timedelta(days=policy.answer_days),
-        show_raiser=policy.show_raiser or proposal is not None,
-        anonymous=policy.anonymous_votes,
-    )
-    hidden = raiser is not None and not concern.show_raiser
-    history_record(
-        actor=None if hidden else raiser,
-        network=network,
-        action="concern.raise",
-        target=concern,
-        status=concern.status,
-        **({"anonymous": True} if hidden else {}),
-        **({"proposal": proposal.pk, "reason": f"proposal {proposal.pk}"} if proposal else {}),
-    )
-    from mutualaid.governance.tasks import notify_concern_raised
-
-    transaction.on_commit(partial(notify_concern_raised, concern.pk))
-    return concern
+from mutualaid.governance.selectors import (
+    CONCERN_OPTIONS,
+    concern_current_round,
+    conflict_policy,
+)
+from mutualaid.membership.services import LeaveCause, member_leave
+from mutualaid.networks.models import Member
+from mutualaid.networks.permissions import (
+    can,
+    require,
+)
 
 
 @transaction.atomic
@@ -174,15 +119,10 @@ def _open_round(*, concern: Concern, number: int, now: datetime, actor: Member |
         round=number,
         deadline=round_.deadline.isoformat(),
     )
-    from mutualaid.governance.tasks import notify_concern_vote_opened
-
-    transaction.on_commit(partial(notify_concern_vote_opened, concern.pk))
+    notice_send("concern.vote_opened", concern.pk)
+    notice_send("concern.vote_opened_about_you", concern.pk)
     concern.refresh_from_db()
     return concern
-
-
-def concern_current_round(concern: Concern) -> ConcernRound | None:
-    return concern.rounds.filter(closed_at__isnull=True).order_by("-number").first()
 
 
 @transaction.atomic
@@ -193,8 +133,10 @@ def concern_vote(*, actor: Member | None, concern: Concern, choice: str) -> Conc
     if actor.pk == concern.about_id:
         raise PermissionDenied(_("You cannot vote on a concern about yourself."))
     require(actor, "proposal.vote", concern.network)
-    if choice not in OPTIONS:
-        raise InvalidInput(_("Choose one of: %(choices)s.") % {"choices": ", ".join(OPTIONS)})
+    if choice not in CONCERN_OPTIONS:
+        raise InvalidInput(
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(CONCERN_OPTIONS)}
+        )
     round_ = concern_current_round(concern)
     now = timezone.now()
     # Like proposals: the vote and the closer both write the round; the closer's claim and
@@ -239,7 +181,7 @@ def _count(round_: ConcernRound) -> voting.Outcome:
     """Plurality, counted as a score vote where each ballot gives its one choice 1 point: the
     most points wins, a shared top is a tie."""
     ballots = [{choice: 1} for choice in round_.votes.values_list("choice", flat=True)]
-    return voting.count_score(ballots, options=list(OPTIONS), max_score=1)
+    return voting.count_score(ballots, options=list(CONCERN_OPTIONS), max_score=1)
 
 
 @transaction.atomic
@@ -320,9 +262,7 @@ def _decide(*, concern: Concern, outcome: str, now: datetime, reason: str) -> Co
         decision=outcome,
         reason=concern.outcome_note,
     )
-    from mutualaid.governance.tasks import notify_concern_decided
-
-    transaction.on_commit(partial(notify_concern_decided, concern.pk))
+    notice_send("concern.decided", concern.pk)
     return concern
 
 
@@ -330,10 +270,6 @@ def member_remove(*, member: Member, reason: str) -> None:
     """Remove a membership of one network by the network's decision: the member leaves as
     `membership.services.member_leave` says, for every app. A member who is already gone
     raises NotFound."""
-    # import here: membership runs governance's own leaving step and role recount, so it sits
-    # above governance's services; this module is the one governance module that calls up.
-    from mutualaid.membership.services import LeaveCause, member_leave
-
     member_leave(member=member, cause=LeaveCause.REMOVED, reason=reason)
 
 
@@ -357,175 +293,3 @@ def concerns_sweep(*, now: datetime) -> int:
             continue
         steps += 1
     return steps
-
-
-# --- reads ------------------------------------------------------------------------------------
-
-
-def concerns_visible(member: Member) -> QuerySet[Concern]:
-    """The concerns the member may read, newest first: their own (raised by them or about
-    them) at every step; every concern of their network once its vote has opened (members
-    vote on it); and every one to members who may moderate (they may open the vote early)."""
-    concerns = Concern.objects.filter(network_id=member.network_id)
-    if not can(member, "network.moderate", member.network):
-        concerns = concerns.filter(
-            Q(status__in=(Concern.Status.VOTING, Concern.Status.DECIDED))
-            | Q(raised_by=member)
-            | Q(about=member)
-        )
-    return (
-        concerns.select_related("about", "raised_by")
-        .defer(
-            "about__phone",
-            "about__accessibility_needs",
-            "raised_by__phone",
-            "raised_by__accessibility_needs",
-        )
-        .order_by("-created_at", "-pk")
-    )
-
-
-def access_concern(member: Member, concern_id: int) -> Concern:
-    """A concern the member may read, or NotFound: the same for missing and not theirs."""
-    concern = concerns_visible(member).filter(pk=concern_id).first()
-    if concern is None:
-        raise NotFound()
-    return concern
-
-
-@dataclass(frozen=True)
-class ConcernStep:
-    """One step of a concern's process, holding only what the viewer may see."""
-
-    action: str
-    at: datetime
-    actor_name: str = ""
-    round: int | None = None
-    decision: str = ""
-    tally: dict[str, int] | None = None
-    deadline: str = ""
-    reason: str = ""
-
-
-def _shows_raiser(viewer: Member, concern: Concern) -> bool:
-    return concern.show_raiser or viewer.pk == concern.raised_by_id
-
-
-def concern_steps_visible(member: Member, concern: Concern) -> list[ConcernStep]:
-    """Every step of the concern, oldest first, for a member of its network: the affected
-    member sees their whole process. Who raised it is shown only if the network chose so (or to
-    the raiser); in an anonymous vote, nobody is shown voting, only the round's tally."""
-    if member.network_id != concern.network_id:
-        raise NotFound()
-    entries = HistoryEntry.objects.filter(
-        target_type="concern", target_id=concern.pk, network_id=concern.network_id
-    ).select_related("actor")
-    steps = []
-    for entry in entries.order_by("created_at", "pk"):
-        data = entry.data if isinstance(entry.data, dict) else {}
-        name = entry.actor.display_name if entry.actor else ""
-        if entry.action == "concern.raise" and not _shows_raiser(member, concern):
-            name = ""
-        if entry.action == "concern.vote" and concern.anonymous:
-            continue  # neither who nor how; the round's tally says how many
-        steps.append(
-            ConcernStep(
-                action=entry.action,
-                at=entry.created_at,
-                actor_name=name,
-                round=data.get("round"),
-                decision=str(data.get("decision", "")),
-                tally=data.get("tally"),
-                deadline=str(data.get("deadline", "")),
-                reason=str(data.get("reason", "")),
-            )
-        )
-    return steps
-
-
-def concerns_about(member: Member) -> list[Concern]:
-    """The member's own processes, newest first."""
-    return list(Concern.objects.filter(about=member))
-
-
-@dataclass(frozen=True)
-class RoundView:
-    number: int
-    deadline: datetime
-    closed: bool
-    tally: dict[str, int]
-    result: str
-
-
-@dataclass(frozen=True)
-class ConcernView:
-    """A concern as one member may see it. Who raised it is given only when the network shows
-    raisers (or to the raiser); who voted how, never: only each closed round's tally."""
-
-    concern: Concern
-    about_name: str
-    raiser_name: str
-    raised_by_proposal_id: int | None
-    is_about_me: bool
-    raised_by_me: bool
-    rounds: list[RoundView]
-    current_round: RoundView | None
-    voted_in_current_round: bool
-    can_answer: bool
-    can_open_vote: bool
-    can_vote: bool
-    steps: list[ConcernStep]
-
-
-def concern_view(member: Member, concern: Concern, *, now: datetime | None = None) -> ConcernView:
-    now = now or timezone.now()
-    rounds = [
-        RoundView(
-            number=r.number,
-            deadline=r.deadline,
-            closed=r.closed_at is not None,
-            tally=dict(r.tally) if r.closed_at is not None else {},
-            result=r.result,
-        )
-        for r in concern.rounds.order_by("number")
-    ]
-    current = next((r for r in rounds if not r.closed), None)
-    voted = (
-        current is not None
-        and ConcernVote.objects.filter(
-            round__concern=concern, round__number=current.number, voter=member
-        ).exists()
-    )
-    is_about_me = concern.about_id == member.pk
-    answering = concern.status == Concern.Status.ANSWERING
-    about = concern.about
-    return ConcernView(
-        concern=concern,
-        about_name=about.display_name if about else _("A former member"),
-        raiser_name=_raiser_name(member, concern),
-        raised_by_proposal_id=concern.raised_by_proposal_id,
-        is_about_me=is_about_me,
-        raised_by_me=concern.raised_by_id == member.pk,
-        rounds=rounds,
-        current_round=current,
-        voted_in_current_round=voted,
-        can_answer=is_about_me and answering and concern.answered_at is None,
-        can_open_vote=answering
-        and (is_about_me or can(member, "network.moderate", concern.network)),
-        can_vote=current is not None
-        and current.deadline > now
-        and not voted
-        and not is_about_me
-        and can(member, "proposal.vote", concern.network),
-        steps=concern_steps_visible(member, concern),
-    )
-
-
-def _raiser_name(member: Member, concern: Concern) -> str:
-    if concern.raised_by_proposal_id is not None:
-        return _("the network's decision")
-    if not _shows_raiser(member, concern):
-        return ""
-    if concern.raised_by is None:
-        return _("A former member")
-    return concern.raised_by.display_name

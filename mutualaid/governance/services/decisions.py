@@ -28,11 +28,34 @@ from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import InvalidInput
 from mutualaid.core.validation import clean_text
-from mutualaid.governance import conflict, services
-from mutualaid.governance.models import AgreementVersion, Proposal, Role, RoleHolding
+from mutualaid.fund.services import policy_change as fund_policy_change
+from mutualaid.fund.services import policy_clean as fund_policy_clean
+from mutualaid.governance.models import (
+    AgreementVersion,
+    Proposal,
+    Role,
+    RoleHolding,
+)
+from mutualaid.governance.services.agreements import agreement_adopt
+from mutualaid.governance.services.concern_start import concern_start_by_decision
+from mutualaid.governance.services.disaster_mode import network_disaster_mode_set
+from mutualaid.governance.services.roles import (
+    role_change_threshold,
+    role_create,
+    role_grant_by_decision,
+    role_permissions_check,
+    role_remove_by_decision,
+    role_renew,
+)
+from mutualaid.matching.services import (  # matching has no public check of one setting yet:
+    POLICY_FIELDS,  # a public `policy_clean(changes)`, like fund's, is asked of its owner;
+    _clean_policy_value,  # until then its private rule is used, not copied
+)
+from mutualaid.matching.services import policy_change as matching_policy_change
 from mutualaid.networks.models import Application, Member, Network
 from mutualaid.networks.permissions import ALL_PERMISSIONS
 from mutualaid.networks.services import application_admit
+from mutualaid.pantry.services import fair_share_clean, fair_share_set
 
 Params = dict[str, Any]
 SLUG: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -126,7 +149,7 @@ def _role_create_clean(network: Network, params: Params) -> Params:
     if not isinstance(permissions, list) or not set(permissions) <= ALL_PERMISSIONS:
         raise InvalidInput(_("Some of these permissions do not exist."))
     granted_by = params.get("granted_by") or Role.GrantedBy.TRUST
-    services.role_permissions_check(permissions, str(granted_by))
+    role_permissions_check(permissions, str(granted_by))
     term = params.get("term_months")
     return {
         "slug": slug,
@@ -139,7 +162,7 @@ def _role_create_clean(network: Network, params: Params) -> Params:
 
 
 def _role_create_apply(proposal: Proposal, params: Params) -> object:
-    return services.role_create(
+    return role_create(
         network=proposal.network,
         slug=params["slug"],
         name=params["name"],
@@ -163,7 +186,7 @@ def _role_threshold_clean(network: Network, params: Params) -> Params:
 
 def _role_threshold_apply(proposal: Proposal, params: Params) -> object:
     role = Role.objects.get(network=proposal.network, slug=params["role"])
-    return services.role_change_threshold(
+    return role_change_threshold(
         role=role,
         threshold_fraction=Decimal(params["threshold_fraction"]),
         threshold_cap=params["threshold_cap"],
@@ -200,7 +223,7 @@ def _agreement_clean(network: Network, params: Params) -> Params:
 
 def _agreement_apply(proposal: Proposal, params: Params) -> object:
     review_on = params["review_on"]
-    return services.agreement_adopt(
+    return agreement_adopt(
         network=proposal.network,
         slug=params["agreement"],
         title=params["title"],
@@ -223,7 +246,7 @@ def _disaster_clean(network: Network, params: Params) -> Params:
 
 
 def _disaster_apply(proposal: Proposal, params: Params) -> object:
-    return services.network_disaster_mode_set(
+    return network_disaster_mode_set(
         network=proposal.network, on=params["on"], proposal=proposal, reason=_reason(proposal)
     )
 
@@ -250,7 +273,7 @@ def _role_renew_clean(network: Network, params: Params) -> Params:
 def _role_renew_apply(proposal: Proposal, params: Params) -> object:
     role = Role.objects.get(network=proposal.network, slug=params["role"])
     member = params["member"]
-    return services.role_renew(
+    return role_renew(
         role=role,
         member_ids=None if member is None else [member],
         proposal=proposal,
@@ -294,14 +317,14 @@ def _decision_apply(proposal: Proposal, params: Params) -> tuple[Role, Member]:
 
 def _role_grant_apply(proposal: Proposal, params: Params) -> object:
     role, member = _decision_apply(proposal, params)
-    return services.role_grant_by_decision(
+    return role_grant_by_decision(
         role=role, member=member, proposal=proposal, reason=_reason(proposal)
     )
 
 
 def _role_remove_apply(proposal: Proposal, params: Params) -> object:
     role, member = _decision_apply(proposal, params)
-    return services.role_remove_by_decision(
+    return role_remove_by_decision(
         role=role, member=member, proposal=proposal, reason=_reason(proposal)
     )
 
@@ -319,7 +342,7 @@ def _concern_clean(network: Network, params: Params) -> Params:
 def _concern_apply(proposal: Proposal, params: Params) -> object:
     about = Member.objects.get(pk=params["member"], network=proposal.network)
     text = "\n\n".join(part for part in (proposal.title, proposal.body) if part)
-    return conflict.concern_start_by_decision(proposal=proposal, about=about, text=text)
+    return concern_start_by_decision(proposal=proposal, about=about, text=text)
 
 
 # --- matching_policy_change ---------------------------------------------------------------------
@@ -327,7 +350,6 @@ def _concern_apply(proposal: Proposal, params: Params) -> object:
 
 def _matching_clean(network: Network, params: Params) -> Params:
     """The params are the settings to change, each checked by the matching app's own rule."""
-    from mutualaid.matching.services import POLICY_FIELDS, _clean_policy_value
 
     if not params:
         raise InvalidInput(_("Say what to change."))
@@ -340,9 +362,8 @@ def _matching_clean(network: Network, params: Params) -> Params:
 
 
 def _matching_apply(proposal: Proposal, params: Params) -> object:
-    from mutualaid.matching.services import policy_change
 
-    return policy_change(network=proposal.network, changes=dict(params), proposal=proposal)
+    return matching_policy_change(network=proposal.network, changes=dict(params), proposal=proposal)
 
 
 # --- fair_share_change ------------------------------------------------------------------------
@@ -350,7 +371,6 @@ def _matching_apply(proposal: Proposal, params: Params) -> object:
 
 def _fair_share_clean(network: Network, params: Params) -> Params:
     """{"item": name} or {"category": slug}, with "quantity" (0 removes) and "period"."""
-    from mutualaid.pantry.services import fair_share_clean
 
     item, category, quantity, period = fair_share_clean(
         network=network,
@@ -368,7 +388,6 @@ def _fair_share_clean(network: Network, params: Params) -> Params:
 
 
 def _fair_share_apply(proposal: Proposal, params: Params) -> object:
-    from mutualaid.pantry.services import fair_share_set
 
     return fair_share_set(
         network=proposal.network,
@@ -385,17 +404,17 @@ def _fair_share_apply(proposal: Proposal, params: Params) -> object:
 
 def _fund_policy_clean(network: Network, params: Params) -> Params:
     """The params are the fund policy settings to change, each checked by the fund's own rule."""
-    from mutualaid.fund.services import policy_clean
 
     if not params:
         raise InvalidInput(_("Say what to change."))
-    return policy_clean(dict(params))
+    return fund_policy_clean(dict(params))
 
 
 def _fund_policy_apply(proposal: Proposal, params: Params) -> object:
-    from mutualaid.fund.services import policy_change
 
-    return policy_change(network=proposal.network, changes=dict(params), reason=_reason(proposal))
+    return fund_policy_change(
+        network=proposal.network, changes=dict(params), reason=_reason(proposal)
+    )
 
 
 REGISTRY: Final[dict[str, ActionType]] = {
