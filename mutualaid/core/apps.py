@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     default = True
 
     def ready(self) -> None:
+        # import here: these modules read models, which Django loads only after the apps.
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
