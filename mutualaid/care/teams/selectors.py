@@ -47,7 +47,12 @@ class Seat:
 
     @property
     def coordinates(self) -> bool:
-        return self.active and (self.is_controller or bool(self.membership.is_coordinator))  # type: ignore[union-attr]
+        membership = self.membership
+        return (
+            membership is not None
+            and membership.state == Active
+            and (self.is_controller or membership.is_coordinator)
+        )
 
 
 # --- What a member may do with a team or a slot (the services' checks call the same
