@@ -14,7 +14,7 @@ from ninja.responses import Status
 from pydantic import StringConstraints
 
 from mutualaid.care import selectors, services
-from mutualaid.care.models import Circle, CircleMembership, Post
+from mutualaid.care.models import Circle, CircleMembership, Flag, Post
 from mutualaid.core.api import (
     Id,
     IdempotencyKey,
@@ -241,7 +241,7 @@ def care_circle(request: HttpRequest, circle_id: PathId) -> Any:
     response=responses(MembershipOut, 201),
     operation_id="care_circle_join",
 )
-def care_circle_join(request: HttpRequest, circle_id: PathId) -> Status:
+def care_circle_join(request: HttpRequest, circle_id: PathId) -> Status[CircleMembership]:
     """Ask to join; a current facilitator answers. 409 when I already asked or am in it."""
     member = member_of(request)
     circle = selectors.access_circle(member, circle_id)
@@ -340,7 +340,7 @@ def care_reaction_toggle(
 )
 def care_flag_create(
     request: HttpRequest, circle_id: PathId, post_id: PathId, payload: ReasonIn
-) -> Status:
+) -> Status[Flag]:
     """Flag a post against the agreement, once. 409 `already_flagged` the second time."""
     own = _inside(request, circle_id)
     post = selectors.access_post(own, post_id)

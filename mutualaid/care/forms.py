@@ -1,4 +1,4 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -83,9 +83,22 @@ class CircleSettingsForm(forms.Form):
     )
 
 
-class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.display_name)
+def offer_members(form: forms.Form, name: str, members: QuerySet[Member]) -> None:
+    """Offer `members` in the form's member field `name`."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared so below
+    field.queryset = members
+
+
+if TYPE_CHECKING:  # django-stubs' generic field; plain at runtime (no stubs monkeypatch)
+    _MemberChoice = forms.ModelChoiceField[Member]
+else:
+    _MemberChoice = forms.ModelChoiceField
+
+
+class MemberChoiceField(_MemberChoice):
+    def label_from_instance(self, obj: Member) -> str:
+        return obj.display_name
 
 
 class InviteForm(forms.Form):
@@ -98,7 +111,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, members: QuerySet[Member], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members  # type: ignore[attr-defined]
+        offer_members(self, "member", members)
 
 
 class WillingForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from mutualaid.care import services
 from mutualaid.care.models import CircleLogEntry, CircleMembership, Flag, Post
 from mutualaid.care.pseudonyms import pseudonym_for
+from mutualaid.care.tasks import expire_posts
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tests.care.conftest import SECRET_POST, join
 from tests.factories import MemberFactory
@@ -185,8 +186,6 @@ def test_expired_posts_are_deleted_for_real_with_a_frozen_clock(
 
 
 def test_the_periodic_task_runs_the_sweep(circle, poster, monkeypatch):
-    from mutualaid.care.tasks import expire_posts
-
     services.post_create(actor=poster, circle=circle, body=SECRET_POST)
     later = timezone.now() + timedelta(days=8)
     monkeypatch.setattr(timezone, "now", lambda: later)

@@ -62,6 +62,11 @@ class TeamOut(Schema):
     awaiting_my_answer: bool = Field(
         description="True when the team was set up around me and waits for me to accept."
     )
+    actions: list[str] = Field(
+        description="What I may do with the team now, about my own place on it only: accept, "
+        "decline, join, decline_invitation, leave, pause, resume, close, share, "
+        "set_closes_on, manage_members, invite, add_slot."
+    )
 
 
 class TeamDetailOut(TeamOut):
@@ -138,6 +143,9 @@ class SlotOut(Schema):
     details: str
     volunteer: str | None = Field(description="The display name of who took the slot.")
     mine: bool
+    actions: list[str] = Field(
+        description="What I may do with the slot now: sign_up, withdraw, cancel."
+    )
 
     @staticmethod
     def resolve_address(obj: Slot) -> str:
@@ -155,12 +163,16 @@ class SlotOut(Schema):
     def resolve_mine(obj: Slot, context: dict[str, Any]) -> bool:
         return obj.volunteer_id == member_of(context["request"]).pk
 
+    @staticmethod
+    def resolve_actions(obj: Slot, context: dict[str, Any]) -> list[str]:
+        return selectors.slot_actions(member_of(context["request"]), obj)
+
 
 class DeclinedOut(Schema):
     deleted: bool
 
 
-def _team_out(place: Seat) -> dict[str, Any]:
+def _team_out(member: Member, place: Seat) -> dict[str, Any]:
     team, membership = place.team, place.membership
     return {
         "id": team.pk,
@@ -172,16 +184,21 @@ def _team_out(place: Seat) -> dict[str, Any]:
         "i_hold_the_controls": place.is_controller,
         "i_coordinate": place.coordinates,
         "awaiting_my_answer": place.awaiting_my_answer,
+        "actions": selectors.team_actions(member, team),
     }
 
 
 def _detail_out(request: HttpRequest, team_id: int) -> dict[str, Any]:
-    place = selectors.seat(member_of(request), team_id)
+    member = member_of(request)
+    place = selectors.seat(member, team_id)
     sharing = {}
     if place.is_controller:
         team = CareTeam.objects.get(pk=team_id)
         sharing = {name: getattr(team, f"share_{name}") for name in SHARED_DETAILS}
-    return _team_out(place) | {"details": selectors.team_details(place=place), "sharing": sharing}
+    return _team_out(member, place) | {
+        "details": selectors.team_details(place=place),
+        "sharing": sharing,
+    }
 
 
 def _inside(request: HttpRequest, team_id: int) -> Seat:
@@ -201,7 +218,8 @@ def _network_member(request: HttpRequest, member_id: int) -> Member:
 @router.get("/care/teams", response=responses(list[TeamOut]), operation_id="care_teams")
 def care_teams(request: HttpRequest) -> Any:
     """The teams I am on, am invited to, or am asked to be at the centre of."""
-    return [_team_out(place) for place in selectors.seats_of(member=member_of(request), limit=500)]
+    member = member_of(request)
+    return [_team_out(member, place) for place in selectors.seats_of(member=member, limit=500)]
 
 
 @router.post("/care/teams", response=responses(TeamOut, 201), operation_id="care_teams_create")
@@ -227,7 +245,7 @@ def care_teams_create(
             recipient=recipient,
             closes_on=payload.closes_on,
         )
-        return _team_out(selectors.seat(member, team.pk))
+        return _team_out(member, selectors.seat(member, team.pk))
 
     return created_once(request, key=idempotency_key, create=create, out=TeamOut)
 
@@ -428,7 +446,7 @@ def care_team_member_coordinator_set(
 def care_team_slots(request: HttpRequest, team_id: PathId) -> Any:
     """The calendar, from slots still running onwards, with the details the team sees."""
     place = _inside(request, team_id)
-    return list(selectors.slots(place=place, since=timezone.now(), with_details=True)[:500])
+    return selectors.calendar(place=place, since=timezone.now(), with_details=True, limit=500)
 
 
 @router.post(

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from mutualaid.care.forms import MemberChoiceField, offer_members
 from mutualaid.care.teams.models import Slot
 from mutualaid.needs.forms import DATETIME_LOCAL_FORMAT, DateTimeLocalInput
 from mutualaid.networks.models import Member
@@ -26,11 +27,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self) -> None:
         super().__init__(format="%Y-%m-%d")
-
-
-class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Member) -> str:  # type: ignore[override]
-        return obj.display_name
 
 
 class TeamForm(forms.Form):
@@ -68,7 +64,7 @@ class TeamForm(forms.Form):
 
     def __init__(self, *args: Any, members: QuerySet[Member], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["recipient"].queryset = members  # type: ignore[attr-defined]
+        offer_members(self, "recipient", members)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -124,4 +120,4 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, members: QuerySet[Member], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members  # type: ignore[attr-defined]
+        offer_members(self, "member", members)

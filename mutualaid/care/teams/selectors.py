@@ -7,10 +7,13 @@ the encrypted address and details; only `slot_details` and `team_details` read t
 checking the membership.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from mutualaid.care.teams.models import SHARED_DETAILS, CareTeam, Slot, TeamMembership
 from mutualaid.core.errors import NotFound
@@ -44,7 +47,147 @@ class Seat:
 
     @property
     def coordinates(self) -> bool:
-        return self.active and (self.is_controller or bool(self.membership.is_coordinator))  # type: ignore[union-attr]
+        membership = self.membership
+        return (
+            membership is not None
+            and membership.state == Active
+            and (self.is_controller or membership.is_coordinator)
+        )
+
+
+# --- What a member may do with a team or a slot (the services' checks call the same
+# predicates) -------------------------------------------------------------------------------
+
+TeamState = CareTeam.State
+
+
+def active_team_membership(member: Member, team: CareTeam) -> TeamMembership | None:
+    """The member's active place on the team (of their own network): the key to it."""
+    if team.network_id != member.network_id:
+        return None
+    return TeamMembership.objects.filter(team=team, member=member, state=Active).first()
+
+
+def is_team_controller(member: Member, team: CareTeam) -> bool:
+    """Whether the member holds the recipient's controls (the recipient, or the trusted
+    member who set the team up for someone without an account)."""
+    return team.controller_id == member.pk
+
+
+def is_team_recipient(member: Member, team: CareTeam) -> bool:
+    return team.recipient_id == member.pk
+
+
+def is_invited_to_team(member: Member, team: CareTeam) -> bool:
+    return TeamMembership.objects.filter(
+        team=team, member=member, state=TeamMembership.State.INVITED
+    ).exists()
+
+
+def may_control_team(member: Member, team: CareTeam) -> bool:
+    """On the team and holding its controls: who is on it, what it sees, pause and close."""
+    return is_team_controller(member, team) and active_team_membership(member, team) is not None
+
+
+def may_coordinate_team(member: Member, team: CareTeam) -> bool:
+    """Invite and plan: the controller and the coordinators they named."""
+    own = active_team_membership(member, team)
+    return own is not None and (own.is_coordinator or is_team_controller(member, team))
+
+
+def may_answer_team(member: Member, team: CareTeam) -> bool:
+    """Accept or decline a team set up around oneself."""
+    return team.state == TeamState.PROPOSED and is_team_recipient(member, team)
+
+
+def may_answer_invitation(member: Member, team: CareTeam) -> bool:
+    return team.state != TeamState.CLOSED and is_invited_to_team(member, team)
+
+
+def may_join_team(member: Member, team: CareTeam) -> bool:
+    return team.state in (TeamState.ACTIVE, TeamState.PAUSED) and is_invited_to_team(member, team)
+
+
+def may_leave_team(member: Member, team: CareTeam) -> bool:
+    """Anyone on the team but its controller, who closes it instead."""
+    return active_team_membership(member, team) is not None and not is_team_controller(member, team)
+
+
+def may_pause_team(member: Member, team: CareTeam) -> bool:
+    return team.state == TeamState.ACTIVE and may_control_team(member, team)
+
+
+def may_resume_team(member: Member, team: CareTeam) -> bool:
+    return team.state == TeamState.PAUSED and may_control_team(member, team)
+
+
+def may_change_team(member: Member, team: CareTeam) -> bool:
+    """Close it, change what it sees and when it closes: its controller, until it closed."""
+    return team.state != TeamState.CLOSED and may_control_team(member, team)
+
+
+def may_plan_team(member: Member, team: CareTeam) -> bool:
+    """Invite people and add slots: a coordinator, once the team is accepted and until it
+    closes."""
+    return team.state in (TeamState.ACTIVE, TeamState.PAUSED) and may_coordinate_team(member, team)
+
+
+TEAM_ACTIONS: Final[dict[str, Callable[[Member, CareTeam], bool]]] = {
+    "accept": may_answer_team,
+    "decline": may_answer_team,
+    "join": may_join_team,
+    "decline_invitation": may_answer_invitation,
+    "leave": may_leave_team,
+    "pause": may_pause_team,
+    "resume": may_resume_team,
+    "close": may_change_team,
+    "share": may_change_team,
+    "set_closes_on": may_change_team,
+    "manage_members": may_control_team,
+    "invite": may_plan_team,
+    "add_slot": may_plan_team,
+}
+
+
+def team_actions(member: Member, team: CareTeam) -> list[str]:
+    """What the member may do with the team now, about their own place on it only."""
+    return [name for name, allowed in TEAM_ACTIONS.items() if allowed(member, team)]
+
+
+def may_sign_up_for_slot(member: Member, slot: Slot) -> bool:
+    """A free slot still to end, of an active team the member is on."""
+    return (
+        not slot.cancelled
+        and slot.volunteer_id is None
+        and slot.ends_at > timezone.now()
+        and slot.team.state == TeamState.ACTIVE
+        and active_team_membership(member, slot.team) is not None
+    )
+
+
+def may_withdraw_from_slot(member: Member, slot: Slot) -> bool:
+    """Give back a slot one took, while on the team."""
+    return (
+        not slot.cancelled
+        and slot.volunteer_id == member.pk
+        and active_team_membership(member, slot.team) is not None
+    )
+
+
+def may_cancel_slot(member: Member, slot: Slot) -> bool:
+    return not slot.cancelled and may_coordinate_team(member, slot.team)
+
+
+SLOT_ACTIONS: Final[dict[str, Callable[[Member, Slot], bool]]] = {
+    "sign_up": may_sign_up_for_slot,
+    "withdraw": may_withdraw_from_slot,
+    "cancel": may_cancel_slot,
+}
+
+
+def slot_actions(member: Member, slot: Slot) -> list[str]:
+    """What the member may do with the slot now."""
+    return [name for name, allowed in SLOT_ACTIONS.items() if allowed(member, slot)]
 
 
 def _teams() -> QuerySet[CareTeam]:
@@ -148,6 +291,31 @@ def slots(
     if since is not None:
         found = found.filter(ends_at__gte=since)
     return found
+
+
+def calendar(
+    *, place: Seat, since: datetime | None = None, with_details: bool = False, limit: int = 300
+) -> list[Slot]:
+    """The first `limit` slots of `slots`, each holding the team it is on (its actions ask
+    about the team)."""
+    found = list(slots(place=place, since=since, with_details=with_details)[:limit])
+    for slot in found:
+        slot.team = place.team
+    return found
+
+
+@dataclass(frozen=True)
+class SlotRow:
+    """A slot on a page, with what the member may do with it."""
+
+    slot: Slot
+    actions: list[str]
+
+
+def calendar_rows(*, member: Member, place: Seat, since: datetime | None = None) -> list[SlotRow]:
+    return [
+        SlotRow(slot, slot_actions(member, slot)) for slot in calendar(place=place, since=since)
+    ]
 
 
 def access_slot(place: Seat, slot_id: int) -> Slot:

@@ -20,6 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mutualaid.care.teams.models import SHARED_DETAILS, CareTeam, Slot, TeamMembership
+from mutualaid.care.teams.selectors import (
+    active_team_membership,
+    is_team_controller,
+    is_team_recipient,
+    may_coordinate_team,
+)
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
@@ -54,28 +60,22 @@ PLANNING_HORIZON = timedelta(days=730)
 
 
 def _membership(actor: Member, team: CareTeam) -> TeamMembership:
-    membership = TeamMembership.objects.filter(
-        team=team, member=actor, state=MemberState.ACTIVE
-    ).first()
-    if membership is None or team.network_id != actor.network_id:
+    membership = active_team_membership(actor, team)
+    if membership is None:
         raise NotFound()
     return membership
 
 
-def _is_controller(actor: Member, team: CareTeam) -> bool:
-    return team.controller_id == actor.pk
-
-
 def _controller(actor: Member, team: CareTeam) -> TeamMembership:
     membership = _membership(actor, team)
-    if not _is_controller(actor, team):
+    if not is_team_controller(actor, team):
         raise PermissionDenied(_("Only the person at the centre of the team can do that."))
     return membership
 
 
 def _coordinator(actor: Member, team: CareTeam) -> TeamMembership:
     membership = _membership(actor, team)
-    if not (membership.is_coordinator or _is_controller(actor, team)):
+    if not may_coordinate_team(actor, team):
         raise PermissionDenied(_("Only the team's coordinators can do that."))
     return membership
 
@@ -156,7 +156,7 @@ def team_create(
 def team_accept(*, actor: Member, team: CareTeam) -> CareTeam:
     """The recipient accepts a team someone set up around them. From now on they hold its
     controls, and they are on it as a coordinator."""
-    if team.recipient_id != actor.pk:
+    if not is_team_recipient(actor, team):
         raise NotFound()
     updated = CareTeam.objects.filter(pk=team.pk, state=TeamState.PROPOSED).update(
         state=TeamState.ACTIVE, updated_at=timezone.now()
@@ -179,7 +179,7 @@ def team_accept(*, actor: Member, team: CareTeam) -> CareTeam:
 def team_decline(*, actor: Member, team: CareTeam) -> None:
     """The recipient declines a team someone set up around them: it is deleted at once,
     with everything written in it."""
-    if team.recipient_id != actor.pk:
+    if not is_team_recipient(actor, team):
         raise NotFound()
     deleted, _rows = CareTeam.objects.filter(pk=team.pk, state=TeamState.PROPOSED).delete()
     if not deleted:
@@ -304,7 +304,7 @@ def membership_invite(*, actor: Member, team: CareTeam, member: Member) -> TeamM
     if member.network_id != team.network_id:
         raise NotFound()
     removed = TeamMembership.objects.filter(team=team, member=member, state=MemberState.REMOVED)
-    if removed.exists() and not _is_controller(actor, team):
+    if removed.exists() and not is_team_controller(actor, team):
         raise PermissionDenied(
             _("Only the person at the centre can invite back someone they removed.")
         )
@@ -383,7 +383,7 @@ def membership_remove(*, actor: Member, membership: TeamMembership) -> TeamMembe
 def membership_leave(*, actor: Member, team: CareTeam) -> TeamMembership:
     """A member leaves the team. The person at the centre cannot leave: they close it."""
     membership = _membership(actor, team)
-    if _is_controller(actor, team):
+    if is_team_controller(actor, team):
         raise InvalidInput(_("You hold this team's controls: close it instead of leaving."))
     updated = TeamMembership.objects.filter(pk=membership.pk, state=MemberState.ACTIVE).update(
         state=MemberState.LEFT, is_coordinator=False, updated_at=timezone.now()

@@ -105,18 +105,19 @@ def team_create(request: MemberRequest) -> HttpResponse:
 @network_time
 def team_detail(request: MemberRequest, team_id: int) -> HttpResponse:
     place = selectors.seat(request.member, team_id)
-    context: dict[str, object] = {"seat": place, "team": place.team}
+    actions = selectors.team_actions(request.member, place.team)
+    context: dict[str, object] = {"seat": place, "team": place.team, "actions": actions}
     if not place.active:
         return render(request, "care_teams/team_outside.html", context)
     details = selectors.team_details(place=place)
     context |= {
-        "slots": selectors.slots(place=place, since=timezone.now())[:300],
+        "rows": selectors.calendar_rows(member=request.member, place=place, since=timezone.now()),
         "roster": selectors.roster(place=place),
         "details": _labelled(details),
     }
-    if place.coordinates:
+    if "invite" in actions:
         context["invite_form"] = InviteForm(members=selectors.invitable_members(place=place))
-    if place.is_controller:
+    if "share" in actions:
         team = place.team
         private = selectors.team_private_values(place=place)
         share_form = ShareForm(
@@ -271,7 +272,7 @@ def membership_step(
 @network_time
 def slot_create(request: MemberRequest, team_id: int) -> HttpResponse:
     place = selectors.access_team(request.member, team_id)
-    if not place.coordinates:
+    if not selectors.may_coordinate_team(request.member, place.team):
         raise Http404
     form = SlotForm(request.POST or None)
     status = 400 if request.method == "POST" else 200
@@ -300,6 +301,7 @@ def slot_detail(request: MemberRequest, team_id: int, slot_id: int) -> HttpRespo
         "seat": place,
         "team": place.team,
         "slot": slot,
+        "slot_actions": selectors.slot_actions(request.member, slot),
         "details": _labelled(selectors.team_details(place=place)),
     }
     return render(request, "care_teams/slot_detail.html", context)

@@ -17,6 +17,7 @@ from mutualaid.care.listening.models import (
     ListenNote,
     ListenRequest,
 )
+from mutualaid.care.listening.tasks import expire_listening
 from mutualaid.care.models import CircleMembership
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.governance.models import Role
@@ -484,8 +485,6 @@ def test_an_expired_message_is_gone_for_readers_before_the_sweep(taken, asker, m
 
 
 def test_the_periodic_task_runs_the_sweep(taken, monkeypatch):
-    from mutualaid.care.listening.tasks import expire_listening
-
     later = timezone.now() + timedelta(days=31)
     monkeypatch.setattr(timezone, "now", lambda: later)
     expire_listening.call_local()
