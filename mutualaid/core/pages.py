@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.functional import Promise
 
-from mutualaid.core.errors import DomainError
+from mutualaid.core.errors import DomainError, NotFound
 
 T = TypeVar("T")
 
@@ -58,14 +58,18 @@ def page_action(
     *,
     then: str,
     done: str | Promise | None = None,
+    failed: str | None = None,
 ) -> HttpResponse:
-    """Run a service for a button: say `done` when it worked, or the service's reason when it
-    did not, and go to `then` (usually the page the button was on)."""
+    """Run a service for a button: say `done` when it worked and go to `then` (usually the
+    page the button was on); when it refused, say why and go to `failed` (default `then`).
+    Something that is gone or never was (`NotFound`) stays a 404 page."""
     try:
         action()
+    except NotFound:
+        raise
     except DomainError as err:
         messages.error(request, err.message)
-    else:
-        if done:
-            messages.success(request, str(done))
+        return redirect(failed or then)
+    if done:
+        messages.success(request, str(done))
     return redirect(then)
