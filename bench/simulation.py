@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Simulation benchmark: fcfs, greedy and the mutualaid engine over a grid of cities.
 
-Runs `mutualaid.matching.simulate` on every combination of arrival rate, acceptance curve and
-geography (3 x 2 x 2 by default), each cell on its own seeded world shared by the three
+Runs `mutualaid.matching.simulation.report` on every combination of arrival rate, acceptance
+curve and geography (3 x 2 x 2 by default), each cell on its own seeded world shared by the three
 policies, and prints one JSON document: the per-cell numbers, whether each goal of issue 4
 holds in each cell, and how many cells meet each goal.
 
@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mutualaid.matching.simulate import fill_rate_bounds, simulate  # noqa: E402
 from mutualaid.matching.simulation.config import ENGINE_MODES, SimConfig  # noqa: E402
+from mutualaid.matching.simulation.report import fill_rate_bounds, simulate  # noqa: E402
 
 # name -> (accept_base, accept_half_km, accept_load_factor)
 CURVES = {

@@ -583,7 +583,7 @@ def match(slug: str | None, dry_run: bool, workers: int) -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def simulate(args: tuple[str, ...]) -> None:
     """Simulate a network over some weeks and compare matching policies (--help for options)."""
-    from mutualaid.matching.simulate import cli_main
+    from mutualaid.matching.simulation.cli import cli_main
 
     sys.exit(cli_main(list(args)))
 

@@ -59,6 +59,12 @@ MatchState = Literal[
 ]
 MatchOrigin = Literal["helper", "engine", "asked"]
 Side = Literal["requester", "helper"]
+# The names `need_actions`, `offer_actions` and `match_actions` return (needs/selectors.py).
+NeedAction = Literal["offer_help", "answer_still_needed", "close"]
+OfferAction = Literal["pause", "resume", "withdraw", "block"]
+MatchAction = Literal[
+    "agree", "pass", "accept", "decline", "start", "confirm_done", "release", "cancel", "block"
+]
 
 
 Description = Annotated[str, StringConstraints(min_length=1, max_length=500), PlainText]
@@ -106,6 +112,13 @@ class NeedOut(Schema):
     created_at: datetime
     for_someone_else: bool
     mine: bool = Field(description="True when I asked for this.")
+    actions: list[NeedAction] = Field(
+        description="What I may do with this need now (the same rules the operations check)."
+    )
+
+    @staticmethod
+    def resolve_actions(obj: Need, context: dict[str, Any]) -> list[str]:
+        return selectors.need_actions(member_of(context["request"]), obj)
 
     @staticmethod
     def resolve_neighbourhood(obj: Need, context: dict[str, Any]) -> str | None:
@@ -154,6 +167,13 @@ class MatchOut(Schema):
     updated_at: datetime
     accepted_at: datetime | None
     done_at: datetime | None
+    actions: list[MatchAction] = Field(
+        description="The steps I may take on this match now, and `block` (the other side)."
+    )
+
+    @staticmethod
+    def resolve_actions(obj: Match, context: dict[str, Any]) -> list[str]:
+        return selectors.match_actions(member_of(context["request"]), obj)
 
     @staticmethod
     def resolve_explanation(obj: Match, context: dict[str, Any]) -> list[str]:
@@ -213,6 +233,13 @@ class OfferOut(Schema):
     helper: MemberRef
     created_at: datetime
     mine: bool
+    actions: list[OfferAction] = Field(
+        description="What I may do with this offer now: its helper changes it, others may block."
+    )
+
+    @staticmethod
+    def resolve_actions(obj: Offer, context: dict[str, Any]) -> list[str]:
+        return selectors.offer_actions(member_of(context["request"]), obj)
 
     @staticmethod
     def resolve_mine(obj: Offer, context: dict[str, Any]) -> bool:

@@ -280,3 +280,7 @@ class OfferFilterForm(forms.Form):
 
 class OfferStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Offer.Status.choices)
+
+
+class NeedCloseForm(forms.Form):
+    """Closing a need asks nothing; the form carries the service's refusal, if any."""

@@ -5,13 +5,24 @@ to read them is `need_private_details`, which returns them to the requester and 
 of an open (accepted or in-progress) match, and to nobody else.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from mutualaid.core.errors import NotFound
 from mutualaid.core.geo import cells_within_km, distance_km
-from mutualaid.needs.models import LIVE_STATES, OPEN_MATCH_STATES, Block, Match, Need, Offer
+from mutualaid.needs.models import (
+    LIVE_STATES,
+    MATCH_TRANSITIONS,
+    NEED_TRANSITIONS,
+    OPEN_MATCH_STATES,
+    Block,
+    Match,
+    Need,
+    Offer,
+)
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import can
 
@@ -224,3 +235,147 @@ def access_member(member: Member | None, member_id: int) -> Member:
     if other is None:
         raise NotFound()
     return other
+
+
+# --- What a member may do ---------------------------------------------------------------------
+# Each predicate is one rule, asked by the services' permission checks and by `*_actions`,
+# which the API returns with each object and the pages draw their buttons from.
+
+
+def is_requester(member: Member, need: Need) -> bool:
+    return need.requester_id == member.pk
+
+
+def may_manage_need(member: Member, need: Need) -> bool:
+    """The requester, or a moderator of the need's network."""
+    return is_requester(member, need) or can(member, "network.moderate", need.network)
+
+
+def need_closable(need: Need) -> bool:
+    return need.status in NEED_TRANSITIONS["close"][0]
+
+
+def may_close_need(member: Member, need: Need) -> bool:
+    return need_closable(need) and may_manage_need(member, need)
+
+
+def offer_was_declined(member: Member, need: Need) -> bool:
+    """The requester already said no to this member's offer of help on this need."""
+    return need.matches.filter(helper=member, state=Match.State.DECLINED).exists()
+
+
+def may_offer_help(member: Member, need: Need) -> bool:
+    """Anyone but the requester, on an open need, who has no live match on it (a helper who
+    was asked answers the suggestion instead) and whose offer was not declined."""
+    if is_requester(member, need) or need.status != Need.Status.OPEN:
+        return False
+    if not can(member, "match.offer_help", need.network):
+        return False
+    mine = set(need.matches.filter(helper=member).values_list("state", flat=True))
+    return Match.State.DECLINED not in mine and not mine & set(LIVE_STATES)
+
+
+def may_answer_still_needed(member: Member, need: Need) -> bool:
+    """The requester, once asked "do you still need help?" about an open need."""
+    return (
+        is_requester(member, need)
+        and need.still_needed_asked_at is not None
+        and need.status == Need.Status.OPEN
+    )
+
+
+NEED_ACTIONS: Final[dict[str, Callable[[Member, Need], bool]]] = {
+    "offer_help": may_offer_help,
+    "answer_still_needed": may_answer_still_needed,
+    "close": may_close_need,
+}
+
+
+def need_actions(member: Member, need: Need) -> list[str]:
+    """What the member may do with the need now."""
+    return [name for name, allowed in NEED_ACTIONS.items() if allowed(member, need)]
+
+
+def is_offer_helper(member: Member, offer: Offer) -> bool:
+    return offer.helper_id == member.pk
+
+
+def offer_may_change(offer: Offer) -> bool:
+    return offer.status != Offer.Status.WITHDRAWN
+
+
+OFFER_ACTIONS: Final[dict[str, Callable[[Member, Offer], bool]]] = {
+    "pause": lambda member, offer: (
+        is_offer_helper(member, offer) and offer.status == Offer.Status.ACTIVE
+    ),
+    "resume": lambda member, offer: (
+        is_offer_helper(member, offer) and offer.status == Offer.Status.PAUSED
+    ),
+    "withdraw": lambda member, offer: is_offer_helper(member, offer) and offer_may_change(offer),
+    "block": lambda member, offer: not is_offer_helper(member, offer),
+}
+
+
+def offer_actions(member: Member, offer: Offer) -> list[str]:
+    """What the member may do with the offer now: its helper changes it, others may block."""
+    return [name for name, allowed in OFFER_ACTIONS.items() if allowed(member, offer)]
+
+
+def match_side(member: Member, match: Match) -> str | None:
+    """Which side of the match the member is on, if any."""
+    if match.helper_id == member.pk:
+        return Match.Side.HELPER
+    if match.need.requester_id == member.pk:
+        return Match.Side.REQUESTER
+    return None
+
+
+def step_is_for(side: str | None, step: str) -> bool:
+    """Whether a member on this side may take the step (MATCH_TRANSITIONS)."""
+    return side is not None and side in MATCH_TRANSITIONS[step][2]
+
+
+def step_is_possible(match: Match, step: str) -> bool:
+    """Whether the match is in a state the step starts from."""
+    return match.state in MATCH_TRANSITIONS[step][0]
+
+
+def has_confirmed_done(match: Match, side: str | None) -> bool:
+    if side == Match.Side.REQUESTER:
+        return match.requester_confirmed_done
+    return side == Match.Side.HELPER and match.helper_confirmed_done
+
+
+def may_take_step(member: Member, match: Match, step: str) -> bool:
+    side = match_side(member, match)
+    if step == "confirm_done" and has_confirmed_done(match, side):
+        return False
+    return step_is_for(side, step) and step_is_possible(match, step)
+
+
+def may_block_other_side(member: Member, match: Match) -> bool:
+    """Either side may block the other, once there is another side."""
+    side = match_side(member, match)
+    return side == Match.Side.HELPER or (side is not None and match.helper_id is not None)
+
+
+# The steps a member takes (not "lapse" and "withdraw", which only matching does), in the order
+# the match card shows them.
+MEMBER_STEPS: Final = tuple(
+    step for step, (_from, _to, sides) in MATCH_TRANSITIONS.items() if sides
+)
+
+
+def _step_rule(step: str) -> Callable[[Member, Match], bool]:
+    return lambda member, match: may_take_step(member, match, step)
+
+
+MATCH_ACTIONS: Final[dict[str, Callable[[Member, Match], bool]]] = {
+    **{step: _step_rule(step) for step in MEMBER_STEPS},
+    "block": may_block_other_side,
+}
+
+
+def match_actions(member: Member, match: Match) -> list[str]:
+    """What the member may do with the match now: its steps, then blocking the other side."""
+    return [name for name, allowed in MATCH_ACTIONS.items() if allowed(member, match)]

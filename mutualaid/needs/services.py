@@ -38,7 +38,17 @@ from mutualaid.needs.models import (
     Need,
     Offer,
 )
-from mutualaid.needs.selectors import blocked_between
+from mutualaid.needs.selectors import (
+    blocked_between,
+    is_offer_helper,
+    is_requester,
+    match_side,
+    may_manage_need,
+    offer_may_change,
+    offer_was_declined,
+    step_is_for,
+    step_is_possible,
+)
 from mutualaid.networks.models import AVAILABILITY_SLOTS, Category, Member
 from mutualaid.networks.permissions import require
 
@@ -125,8 +135,8 @@ def _need_move(need: Need, action: str, **changes: object) -> bool:
 def need_close(*, actor: Member, need: Need) -> Need:
     """The requester (or a moderator) closes a need that is no longer wanted. Any live match
     on it is cancelled and its helper told."""
-    if need.requester_id != actor.pk:
-        require(actor, "network.moderate", need.network)
+    if not may_manage_need(actor, need):
+        raise PermissionDenied()
     if not _need_move(need, "close"):
         raise IllegalTransition(_("This need is already finished."))
     _cancel_live_matches(need, actor=actor)
@@ -164,7 +174,7 @@ def _cancel_live_matches(need: Need, *, actor: Member | None) -> None:
 @transaction.atomic
 def need_answer_still_needed(*, actor: Member, need: Need, still_needed: bool) -> Need:
     """The requester answers "still need help?": yes extends the window a week, no closes."""
-    if need.requester_id != actor.pk:
+    if not is_requester(actor, need):
         raise PermissionDenied()
     if not still_needed:
         return need_close(actor=actor, need=need)
@@ -245,11 +255,11 @@ def offer_create(
 @transaction.atomic
 def offer_set_status(*, actor: Member, offer: Offer, status: str) -> Offer:
     """Pause, resume or withdraw one's own offer."""
-    if offer.helper_id != actor.pk:
+    if not is_offer_helper(actor, offer):
         raise PermissionDenied()
     if status not in Offer.Status.values:
         raise InvalidInput(_("Choose active, paused or withdrawn."))
-    if offer.status == Offer.Status.WITHDRAWN:
+    if not offer_may_change(offer):
         raise IllegalTransition(_("This offer was withdrawn."))
     Offer.objects.filter(pk=offer.pk).update(status=status, updated_at=timezone.now())
     history_record(actor=actor, action="offer.set_status", target=offer, status=status)
@@ -263,13 +273,13 @@ def match_propose(
 ) -> Match:
     """A member offers to help with a need. The requester then accepts or declines."""
     require(actor, "match.offer_help", need.network)
-    if need.requester_id == actor.pk:
+    if is_requester(actor, need):
         raise InvalidInput(_("You cannot offer to help with your own need."))
     if need.status != Need.Status.OPEN:
         raise _need_not_open(need.status)
     if offer is not None and (offer.helper_id != actor.pk or offer.status != Offer.Status.ACTIVE):
         raise InvalidInput(_("Choose one of your own active offers."), fields={"offer": []})
-    if need.matches.filter(helper=actor, state=Match.State.DECLINED).exists():
+    if offer_was_declined(actor, need):
         raise Conflict(_("The requester has already answered your offer for this need."))
     if blocked_between(actor.pk, need.requester_id):
         raise _blocked_error()
@@ -305,21 +315,12 @@ def _need_not_open(status: str) -> Conflict:
     return Conflict(_("This need is no longer open."))
 
 
-def _side_of(actor: Member, match: Match) -> str | None:
-    if match.helper_id == actor.pk:
-        return Match.Side.HELPER
-    if match.need.requester_id == actor.pk:
-        return Match.Side.REQUESTER
-    return None
-
-
 def _check_step(actor: Member, match: Match, action: str) -> str:
     """Permission and legality of one step, from the transition table. Returns the actor's side."""
-    from_states, _to_state, sides = MATCH_TRANSITIONS[action]
-    side = _side_of(actor, match)
-    if side is None or side not in sides:
+    side = match_side(actor, match)
+    if side is None or not step_is_for(side, action):
         raise PermissionDenied()
-    if match.state not in from_states:
+    if not step_is_possible(match, action):
         raise IllegalTransition(
             _("This cannot be done now: the match is %(state)s.")
             % {"state": Match.State(match.state).label}

@@ -6,19 +6,18 @@ from, with its status. Pages work without JavaScript; with htmx, the needs filte
 list in place and match steps swap the match card.
 """
 
-import logging
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta, tzinfo
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -27,10 +26,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mutualaid.core.errors import DomainError
 from mutualaid.core.languages import LANGUAGE_CHOICES
 from mutualaid.core.pagecache import cached_member_page
+from mutualaid.core.pages import form_action, form_error, page_action
+from mutualaid.core.zones import zone_of
 from mutualaid.needs import services
 from mutualaid.needs.explanations import explanation_phrases
 from mutualaid.needs.forms import (
     MatchStepForm,
+    NeedCloseForm,
     NeedFilterForm,
     NeedForm,
     OfferFilterForm,
@@ -40,15 +42,7 @@ from mutualaid.needs.forms import (
     StillNeededForm,
     neighbourhood_choices,
 )
-from mutualaid.needs.models import (
-    LIVE_STATES,
-    MATCH_TRANSITIONS,
-    NEED_TRANSITIONS,
-    OPEN_MATCH_STATES,
-    Match,
-    Need,
-    Offer,
-)
+from mutualaid.needs.models import LIVE_STATES, OPEN_MATCH_STATES, Match, Need, Offer
 from mutualaid.needs.selectors import (
     PrivateDetails,
     access_block,
@@ -57,20 +51,23 @@ from mutualaid.needs.selectors import (
     access_need,
     access_offer,
     blocks_of_member,
+    match_actions,
+    match_side,
     matches_of_member,
     matches_on_need,
+    need_actions,
     need_distance_km,
     need_private_details,
     needs_browse,
+    offer_actions,
     offers_browse,
     offers_of_member,
 )
 from mutualaid.networks.decorators import member_page
 from mutualaid.networks.models import DAY_PARTS, DAYS, Member, Network
-from mutualaid.networks.permissions import can
+from mutualaid.networks.requests import MemberRequest, NetworkRequest
 from mutualaid.networks.selectors import categories_active, neighbourhoods_of
 
-log = logging.getLogger(__name__)
 PAGE_SIZE = 25
 FINISHED_MATCHES_SHOWN = 50
 LANGUAGE_LABELS = dict(LANGUAGE_CHOICES)
@@ -80,42 +77,28 @@ View = Callable[..., HttpResponse]
 # --- Shared helpers -------------------------------------------------------------------------
 
 
-def _zone(network: Network) -> tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(network.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def network_time(view: View) -> View:
     """Read and show times in the network's zone: a datetime-local "14:00" means 14:00 there."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with timezone.override(_zone(request.network)):  # type: ignore[attr-defined]
+    def wrapper(request: NetworkRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with timezone.override(zone_of(request.network)):
             return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def _show_error(form: forms.Form, err: DomainError) -> int:
-    """Put a service's error on the form: its message on top, its fields beside the inputs.
-    Returns the status to answer with."""
-    form.add_error(None, err.message)
-    for field, field_messages in getattr(err, "fields", {}).items():
-        if field in form.fields:
-            for message in field_messages or [err.message]:
-                form.add_error(field, message)
-    return err.status
+# Kept for library/views.py, which imports it from here: new code uses core.pages.form_error.
+_show_error = form_error
 
 
-def _wants_partial(request: HttpRequest) -> bool:
+def _wants_partial(request: MemberRequest) -> bool:
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+    return bool(htmx) and not htmx.history_restore_request
 
 
 def _render_maybe_partial(
-    request: HttpRequest, full: str, partial: str, context: dict[str, Any], status: int
+    request: MemberRequest, full: str, partial: str, context: dict[str, Any], status: int
 ) -> HttpResponse:
     template = partial if _wants_partial(request) else full
     response = render(request, template, context, status=status)
@@ -123,16 +106,29 @@ def _render_maybe_partial(
     return response
 
 
-def _cell_choices(member: Member) -> list[tuple[str, str]]:
+def cell_choices(member: Member) -> list[tuple[str, str]]:
+    """The network's neighbourhoods to choose from, the member's own area first."""
     return neighbourhood_choices(neighbourhoods_of(network=member.network), member.cell)
+
+
+_cell_choices = cell_choices  # the name library/views.py imports
 
 
 def _area_names(network: Network) -> dict[str, str]:
     return dict(neighbourhoods_of(network=network).values_list("cell", "name"))
 
 
-def _redirect_to_need(request: HttpRequest, need_id: int) -> HttpResponse:
-    return redirect("needs:need_detail", slug=request.network.slug, need_id=need_id)  # type: ignore[attr-defined]
+def _form_error_text(form: forms.Form) -> str:
+    """The refusal a service left on a form without inputs, as one line for the page."""
+    return " ".join(str(message) for message in form.non_field_errors())
+
+
+def _need_url(request: MemberRequest, need_id: int) -> str:
+    return reverse("needs:need_detail", kwargs={"slug": request.network.slug, "need_id": need_id})
+
+
+def _redirect_to_need(request: MemberRequest, need_id: int) -> HttpResponse:
+    return redirect(_need_url(request, need_id))
 
 
 def _language_labels(codes: list[str]) -> list[str]:
@@ -169,8 +165,8 @@ def _need_card(member: Member, need: Need, area_names: dict[str, str]) -> NeedCa
 @cached_member_page(params=NEED_LIST_PARAMS)
 @member_page
 @network_time
-def need_list(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def need_list(request: MemberRequest) -> HttpResponse:
+    member = request.member
     form = NeedFilterForm(request.GET, categories=categories_active(network=member.network))
     if form.is_valid():
         needs = needs_browse(member=member, **form.browse_filters())
@@ -203,67 +199,55 @@ def _need_initial(member: Member) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @member_page
 @network_time
-def need_create(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def need_create(request: MemberRequest) -> HttpResponse:
+    member = request.member
     form = NeedForm(
         request.POST if request.method == "POST" else None,
         categories=categories_active(network=member.network),
-        cell_choices=_cell_choices(member),
+        cell_choices=cell_choices(member),
         initial=_need_initial(member),
     )
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
-                need = services.need_create(actor=member, **form.cleaned_data)
-            except DomainError as err:
-                status = _show_error(form, err)
-            else:
+            outcome = form_action(
+                form, lambda: services.need_create(actor=member, **form.cleaned_data)
+            )
+            status = outcome.status
+            if outcome.value is not None:
                 messages.success(
                     request, _("Your need is posted. We will tell you when someone offers to help.")
                 )
-                return _redirect_to_need(request, need.pk)
+                return _redirect_to_need(request, outcome.value.pk)
     return render(request, "needs/need_form.html", {"form": form}, status=status)
-
-
-def _side(member: Member, match: Match) -> str:
-    return Match.Side.REQUESTER if match.need.requester_id == member.pk else Match.Side.HELPER
 
 
 def _match_card(
     *,
+    member: Member,
     match: Match,
     need: Need,
-    side: str,
     private: PrivateDetails | None = None,
     error: str = "",
 ) -> dict[str, Any]:
-    """Everything the match card partial shows. The steps offered are read from the
-    transition table; the services decide again when a step is posted."""
-    confirmed = (
-        match.requester_confirmed_done
-        if side == Match.Side.REQUESTER
-        else match.helper_confirmed_done
-    )
-    actions = [
-        action
-        for action, (from_states, _to, sides) in MATCH_TRANSITIONS.items()
-        if side in sides
-        and match.state in from_states
-        and not (action == "confirm_done" and confirmed)
-    ]
+    """Everything the match card partial shows. Its buttons are the member's `match_actions`;
+    the services decide again when a step is posted."""
+    side = match_side(member, match)
+    actions = match_actions(member, match)
     is_open = match.state in OPEN_MATCH_STATES
     return {
         "explanation": _explanation(match) if side == Match.Side.HELPER else [],
         # Either side may block the other from the card; the page never says who blocked.
-        "may_block": side == Match.Side.HELPER or match.helper_id is not None,
+        "may_block": "block" in actions,
         "match": match,
         "need": need,
         "side": side,
-        "actions": actions,
+        "actions": [action for action in actions if action != "block"],
         "is_open": is_open,
-        "confirmed": confirmed,
+        "confirmed": match.requester_confirmed_done
+        if side == Match.Side.REQUESTER
+        else match.helper_confirmed_done,
         # Only the helper's card carries the private box; the requester sees theirs above.
         "private": private if (side == Match.Side.HELPER and is_open) else None,
         "error": error,
@@ -278,40 +262,31 @@ def _explanation(match: Match) -> list[str]:
 
 
 def _need_context(
-    request: HttpRequest, need: Need, *, step_errors: dict[int, str] | None = None
+    request: MemberRequest, need: Need, *, step_errors: dict[int, str] | None = None
 ) -> dict[str, Any]:
-    member: Member = request.member  # type: ignore[attr-defined]
+    member = request.member
     step_errors = step_errors or {}
     is_requester = need.requester_id == member.pk
     private = need_private_details(member=member, need=need)
-    side = Match.Side.REQUESTER if is_requester else Match.Side.HELPER
     matches = list(matches_on_need(member=member, need=need))
     cards = [
-        _match_card(match=m, need=need, side=side, private=private, error=step_errors.get(m.pk, ""))
+        _match_card(
+            member=member, match=m, need=need, private=private, error=step_errors.get(m.pk, "")
+        )
         for m in matches
     ]
     mine = [m for m in matches if m.helper_id == member.pk]
-    has_live_offer = any(m.state in LIVE_STATES for m in mine)
-    was_declined = any(m.state == Match.State.DECLINED for m in mine)
     return {
         "need": need,
+        "actions": need_actions(member, need),
         "is_requester": is_requester,
         "private": private if is_requester else None,
         "cards": cards,
         "area": _area_names(member.network).get(need.cell, ""),
         "distance_km": need_distance_km(member=member, need=need),
         "need_languages": _language_labels(need.languages),
-        "was_declined": was_declined,
-        "has_live_offer": has_live_offer,
-        "may_offer_help": not is_requester
-        and not has_live_offer
-        and not was_declined
-        and need.status == Need.Status.OPEN,
-        "may_close": need.status in NEED_TRANSITIONS["close"][0]
-        and (is_requester or can(member, "network.moderate", member.network)),
-        "ask_still_needed": is_requester
-        and need.still_needed_asked_at is not None
-        and need.status == Need.Status.OPEN,
+        "was_declined": any(m.state == Match.State.DECLINED for m in mine),
+        "has_live_offer": any(m.state in LIVE_STATES for m in mine),
     }
 
 
@@ -320,7 +295,7 @@ def _my_active_offers(member: Member) -> Any:
 
 
 def _render_need(
-    request: HttpRequest,
+    request: MemberRequest,
     need: Need,
     *,
     status: int = 200,
@@ -329,9 +304,9 @@ def _render_need(
     step_errors: dict[int, str] | None = None,
 ) -> HttpResponse:
     context = _need_context(request, need, step_errors=step_errors)
-    if context["may_offer_help"] or offer_form is not None:
+    if "offer_help" in context["actions"] or offer_form is not None:
         context["offer_form"] = offer_form or OfferHelpForm(
-            offers=_my_active_offers(request.member)  # type: ignore[attr-defined]
+            offers=_my_active_offers(request.member)
         )
     context["error"] = error
     return render(request, "needs/need_detail.html", context, status=status)
@@ -340,30 +315,31 @@ def _render_need(
 @require_GET
 @member_page
 @network_time
-def need_detail(request: HttpRequest, need_id: int) -> HttpResponse:
-    need = access_need(request.member, need_id)  # type: ignore[attr-defined]
+def need_detail(request: MemberRequest, need_id: int) -> HttpResponse:
+    need = access_need(request.member, need_id)
     return _render_need(request, need)
 
 
 @require_POST
 @member_page
 @network_time
-def need_offer_help(request: HttpRequest, need_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def need_offer_help(request: MemberRequest, need_id: int) -> HttpResponse:
+    member = request.member
     need = access_need(member, need_id)
     form = OfferHelpForm(request.POST, offers=_my_active_offers(member))
     if not form.is_valid():
         return _render_need(request, need, offer_form=form, status=400)
-    try:
-        services.match_propose(
+    outcome = form_action(
+        form,
+        lambda: services.match_propose(
             actor=member,
             need=need,
             offer=form.cleaned_data["offer"],
             message=form.cleaned_data["message"],
-        )
-    except DomainError as err:
-        status = _show_error(form, err)
-        return _render_need(request, need, offer_form=form, status=status)
+        ),
+    )
+    if not outcome.ok:
+        return _render_need(request, need, offer_form=form, status=outcome.status)
     messages.success(request, _("Thank you for offering to help. We told the person asking."))
     return _redirect_to_need(request, need.pk)
 
@@ -371,13 +347,13 @@ def need_offer_help(request: HttpRequest, need_id: int) -> HttpResponse:
 @require_POST
 @member_page
 @network_time
-def need_close(request: HttpRequest, need_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def need_close(request: MemberRequest, need_id: int) -> HttpResponse:
+    member = request.member
     need = access_need(member, need_id)
-    try:
-        services.need_close(actor=member, need=need)
-    except DomainError as err:
-        return _render_need(request, need, error=err.message, status=err.status)
+    form = NeedCloseForm(request.POST)
+    outcome = form_action(form, lambda: services.need_close(actor=member, need=need))
+    if not outcome.ok:
+        return _render_need(request, need, error=_form_error_text(form), status=outcome.status)
     messages.success(request, _("The need is closed."))
     return _redirect_to_need(request, need.pk)
 
@@ -385,17 +361,21 @@ def need_close(request: HttpRequest, need_id: int) -> HttpResponse:
 @require_POST
 @member_page
 @network_time
-def need_still_needed(request: HttpRequest, need_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def need_still_needed(request: MemberRequest, need_id: int) -> HttpResponse:
+    member = request.member
     need = access_need(member, need_id)
     form = StillNeededForm(request.POST)
     if not form.is_valid():
         return _render_need(request, need, error=_("Answer yes or no."), status=400)
     still_needed = form.cleaned_data["still_needed"]
-    try:
-        services.need_answer_still_needed(actor=member, need=need, still_needed=still_needed)
-    except DomainError as err:
-        return _render_need(request, need, error=err.message, status=err.status)
+    outcome = form_action(
+        form,
+        lambda: services.need_answer_still_needed(
+            actor=member, need=need, still_needed=still_needed
+        ),
+    )
+    if not outcome.ok:
+        return _render_need(request, need, error=_form_error_text(form), status=outcome.status)
     if still_needed:
         messages.success(request, _("Thank you. Your need stays open for another week."))
     else:
@@ -443,35 +423,37 @@ def _step_message(action: str) -> str:
 
 
 def _card_response(
-    request: HttpRequest, match: Match, *, error: str = "", status: int = 200
+    request: MemberRequest, match: Match, *, error: str = "", status: int = 200
 ) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
-    side = _side(member, match)
+    member = request.member
     private = (
-        need_private_details(member=member, need=match.need) if side == Match.Side.HELPER else None
+        need_private_details(member=member, need=match.need)
+        if match_side(member, match) == Match.Side.HELPER
+        else None
     )
-    card = _match_card(match=match, need=match.need, side=side, private=private, error=error)
+    card = _match_card(member=member, match=match, need=match.need, private=private, error=error)
     return render(request, "needs/_match_card.html", {"card": card}, status=status)
 
 
 @require_POST
 @member_page
 @network_time
-def match_step(request: HttpRequest, match_id: int, action: str) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def match_step(request: MemberRequest, match_id: int, action: str) -> HttpResponse:
+    member = request.member
     step = _step(action)
     match = access_match(member, match_id)
     form = MatchStepForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise DomainError(" ".join(str(e) for e in form.errors["reason"]))
-        step(member, match, form.cleaned_data["reason"])
-    except DomainError as err:
+    if form.is_valid():
+        outcome = form_action(form, lambda: step(member, match, form.cleaned_data["reason"]))
+        error, status = _form_error_text(form), outcome.status
+    else:
+        error, status = " ".join(str(e) for e in form.errors["reason"]), DomainError.status
+    if status >= 400:
         if _wants_partial(request):
             fresh = access_match(member, match.pk)
-            return _card_response(request, fresh, error=err.message, status=err.status)
+            return _card_response(request, fresh, error=error, status=status)
         need = access_need(member, match.need_id)
-        return _render_need(request, need, step_errors={match.pk: err.message}, status=err.status)
+        return _render_need(request, need, step_errors={match.pk: error}, status=status)
     if _wants_partial(request):
         return _card_response(request, access_match(member, match.pk))
     messages.success(request, _step_message(action))
@@ -481,8 +463,8 @@ def match_step(request: HttpRequest, match_id: int, action: str) -> HttpResponse
 @require_GET
 @member_page
 @network_time
-def match_list(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def match_list(request: MemberRequest) -> HttpResponse:
+    member = request.member
     live = matches_of_member(member=member, live_only=True)
     finished = matches_of_member(member=member).exclude(state__in=LIVE_STATES)
     return render(
@@ -497,8 +479,8 @@ def match_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @member_page
-def offer_list(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def offer_list(request: MemberRequest) -> HttpResponse:
+    member = request.member
     form = OfferFilterForm(request.GET, categories=categories_active(network=member.network))
     if form.is_valid():
         offers = offers_browse(
@@ -523,25 +505,27 @@ def offer_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @member_page
-def offer_create(request: HttpRequest) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def offer_create(request: MemberRequest) -> HttpResponse:
+    member = request.member
     form = OfferForm(
         request.POST if request.method == "POST" else None,
         categories=categories_active(network=member.network),
-        cell_choices=_cell_choices(member),
+        cell_choices=cell_choices(member),
         initial={"cell": member.cell, "radius_km": member.travel_radius_km},
     )
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
-                offer = services.offer_create(actor=member, **form.cleaned_data)
-            except DomainError as err:
-                status = _show_error(form, err)
-            else:
+            outcome = form_action(
+                form, lambda: services.offer_create(actor=member, **form.cleaned_data)
+            )
+            status = outcome.status
+            if outcome.value is not None:
                 messages.success(request, _("Thank you. Your offer is posted."))
-                return redirect("needs:offer_detail", slug=member.network.slug, offer_id=offer.pk)
+                return redirect(
+                    "needs:offer_detail", slug=member.network.slug, offer_id=outcome.value.pk
+                )
     return render(request, "needs/offer_form.html", {"form": form}, status=status)
 
 
@@ -556,11 +540,12 @@ def _availability_labels(slots: list[str]) -> list[str]:
 
 
 def _render_offer(
-    request: HttpRequest, offer: Offer, *, error: str = "", status: int = 200
+    request: MemberRequest, offer: Offer, *, error: str = "", status: int = 200
 ) -> HttpResponse:
     context = {
         "offer": offer,
-        "is_mine": offer.helper_id == request.member.pk,  # type: ignore[attr-defined]
+        "is_mine": offer.helper_id == request.member.pk,
+        "actions": offer_actions(request.member, offer),
         "availability": _availability_labels(offer.availability),
         "error": error,
     }
@@ -569,29 +554,31 @@ def _render_offer(
 
 @require_GET
 @member_page
-def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
-    return _render_offer(request, access_offer(request.member, offer_id))  # type: ignore[attr-defined]
+def offer_detail(request: MemberRequest, offer_id: int) -> HttpResponse:
+    return _render_offer(request, access_offer(request.member, offer_id))
 
 
 @require_POST
 @member_page
-def offer_status(request: HttpRequest, offer_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def offer_status(request: MemberRequest, offer_id: int) -> HttpResponse:
+    member = request.member
     offer = access_offer(member, offer_id)
     form = OfferStatusForm(request.POST)
     if not form.is_valid():
         return _render_offer(
             request, offer, error=_("Choose active, paused or withdrawn."), status=400
         )
-    try:
-        offer = services.offer_set_status(
+    outcome = form_action(
+        form,
+        lambda: services.offer_set_status(
             actor=member, offer=offer, status=form.cleaned_data["status"]
-        )
-    except DomainError as err:
-        return _render_offer(request, offer, error=err.message, status=err.status)
+        ),
+    )
+    if outcome.value is None:
+        return _render_offer(request, offer, error=_form_error_text(form), status=outcome.status)
     messages.success(
         request,
-        _("Your offer is now %(status)s.") % {"status": Offer.Status(offer.status).label},
+        _("Your offer is now %(status)s.") % {"status": Offer.Status(outcome.value.status).label},
     )
     return redirect("needs:offer_detail", slug=member.network.slug, offer_id=offer.pk)
 
@@ -601,9 +588,9 @@ def offer_status(request: HttpRequest, offer_id: int) -> HttpResponse:
 
 @require_GET
 @member_page
-def block_list(request: HttpRequest) -> HttpResponse:
+def block_list(request: MemberRequest) -> HttpResponse:
     """People the member blocked, each with a way to lift the block."""
-    member: Member = request.member  # type: ignore[attr-defined]
+    member = request.member
     return render(
         request, "needs/block_list.html", {"blocks": list(blocks_of_member(member=member))}
     )
@@ -611,24 +598,23 @@ def block_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @member_page
-def member_block(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_block(request: MemberRequest, member_id: int) -> HttpResponse:
     """Block a member of the network (for pages that list people)."""
-    member: Member = request.member  # type: ignore[attr-defined]
+    member = request.member
     other = access_member(member, member_id)
-    try:
-        services.block_create(actor=member, member=other)
-    except DomainError as err:
-        messages.error(request, err.message)
-    else:
-        messages.success(request, _("Done. You will not be matched with this person."))
-    return redirect("needs:block_list", slug=member.network.slug)
+    return page_action(
+        request,
+        lambda: services.block_create(actor=member, member=other),
+        then=reverse("needs:block_list", kwargs={"slug": member.network.slug}),
+        done=_("Done. You will not be matched with this person."),
+    )
 
 
 @require_POST
 @member_page
-def match_block(request: HttpRequest, match_id: int) -> HttpResponse:
+def match_block(request: MemberRequest, match_id: int) -> HttpResponse:
     """Block the other side of a match, from its card."""
-    member: Member = request.member  # type: ignore[attr-defined]
+    member = request.member
     match = access_match(member, match_id)
     other = match.need.requester if match.helper_id == member.pk else match.helper
     if other is None:
@@ -640,8 +626,8 @@ def match_block(request: HttpRequest, match_id: int) -> HttpResponse:
 
 @require_POST
 @member_page
-def block_remove(request: HttpRequest, block_id: int) -> HttpResponse:
-    member: Member = request.member  # type: ignore[attr-defined]
+def block_remove(request: MemberRequest, block_id: int) -> HttpResponse:
+    member = request.member
     services.block_remove(actor=member, block=access_block(member, block_id))
     messages.success(request, _("The block is lifted."))
     return redirect("needs:block_list", slug=member.network.slug)

@@ -33,6 +33,7 @@ NEED_FIELDS = {
     "created_at",
     "for_someone_else",
     "mine",
+    "actions",
 }
 
 

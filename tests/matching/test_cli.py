@@ -55,7 +55,7 @@ def test_an_unknown_network_is_a_clear_error(db):
 
 
 def test_simulate_hands_its_arguments_to_the_simulation(monkeypatch):
-    import mutualaid.matching.simulate as simulate
+    import mutualaid.matching.simulation.cli as simulate
 
     seen = []
     monkeypatch.setattr(simulate, "cli_main", lambda argv: seen.append(argv) or 0)

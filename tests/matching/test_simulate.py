@@ -11,7 +11,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from mutualaid.matching import simulate as sim
+from mutualaid.matching.simulation import cli
+from mutualaid.matching.simulation import report as sim
 from mutualaid.matching.simulation import run as run_module
 from mutualaid.matching.simulation.config import SimConfig, neighbourhoods
 from mutualaid.matching.simulation.metrics import gini, percentile, summarise
@@ -172,7 +173,7 @@ def test_a_pair_gets_the_same_answer_whichever_policy_asks() -> None:
 
 def test_cli_writes_json_and_png(tmp_path) -> None:  # type: ignore[no-untyped-def]
     report_path, plots = tmp_path / "report.json", tmp_path / "plots"
-    code = sim.cli_main(
+    code = cli.cli_main(
         ["--weeks", "1", "--needs-per-day", "20", "--helpers", "50", "--batch-minutes", "360",
          "--policies",
          ",".join(ALL_POLICIES), "--json", str(report_path), "--plots", str(plots)]
@@ -197,7 +198,7 @@ def test_cli_writes_json_and_png(tmp_path) -> None:  # type: ignore[no-untyped-d
 )
 def test_bad_options_are_refused_with_a_clear_message(argv, message, capsys) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SystemExit) as exit_info:
-        sim.cli_main(argv)
+        cli.cli_main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
 

@@ -8,7 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from mutualaid.matching import simulate as sim
+from mutualaid.matching.simulation import cli
+from mutualaid.matching.simulation import report as sim
 from mutualaid.matching.simulation import run as run_module
 from mutualaid.matching.simulation.config import SimConfig
 from mutualaid.matching.simulation.policies import (
@@ -92,8 +93,8 @@ def test_asks_per_need_must_be_from_one_to_five(asks: int) -> None:
 
 
 def test_the_cli_takes_asks_per_need() -> None:
-    args = sim.parser().parse_args(["--asks-per-need", "2"])
-    assert sim.config_from(args).asks_per_need == 2
+    args = cli.parser().parse_args(["--asks-per-need", "2"])
+    assert cli.config_from(args).asks_per_need == 2
 
 
 def test_the_engine_sees_the_area_shortfall_only_when_it_weighs_it() -> None:

@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from mutualaid.matching import simulate as sim
+from mutualaid.matching.simulation import report as sim
 from mutualaid.matching.simulation.bound import (
     FillRateProgram,
     fill_rate_bound,

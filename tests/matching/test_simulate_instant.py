@@ -11,7 +11,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from mutualaid.matching import simulate as sim
+from mutualaid.matching.simulation import cli
+from mutualaid.matching.simulation import report as sim
 from mutualaid.matching.simulation.config import SimConfig
 from mutualaid.matching.simulation.world import build_world
 from tests.matching.test_simulate import tiny_world
@@ -101,7 +102,7 @@ def test_the_same_seed_gives_the_same_json_in_instant_mode() -> None:
 
 
 def test_the_cli_takes_the_engine_mode(capsys: pytest.CaptureFixture[str]) -> None:
-    code = sim.cli_main(
+    code = cli.cli_main(
         ["--weeks", "1", "--needs-per-day", "15", "--helpers", "40", "--policies", "mutualaid",
          "--engine-mode", "batch", "--batch-minutes", "120"]
     )  # fmt: skip
@@ -109,5 +110,5 @@ def test_the_cli_takes_the_engine_mode(capsys: pytest.CaptureFixture[str]) -> No
     report = json.loads(capsys.readouterr().out)
     assert report["config"]["engine_mode"] == "batch"
     with pytest.raises(SystemExit):
-        sim.cli_main(["--engine-mode", "sometimes"])
+        cli.cli_main(["--engine-mode", "sometimes"])
     assert "invalid choice" in capsys.readouterr().err

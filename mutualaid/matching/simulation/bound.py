@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+from ortools.linear_solver import pywraplp
 
 from mutualaid.matching.simulation.run import WEEK_H
 from mutualaid.matching.simulation.world import I64, Bool, World
@@ -71,8 +72,6 @@ class FillRateProgram:
     """
 
     def __init__(self, world: World, *, baseline_met: Bool, keep: Keep = "each") -> None:
-        from ortools.linear_solver import pywraplp
-
         usable = usable_pairs(world)
         capacity = run_capacity(world)
         hood = world.need_hood

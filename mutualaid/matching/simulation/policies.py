@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from mutualaid.matching.core import HelperIndex, Policy, Problem, area_shortfall, solve
 from mutualaid.matching.simulation.run import RECENT_HELP_H, State, candidates_for
 from mutualaid.matching.simulation.world import F64, I64
 
@@ -101,8 +102,6 @@ def engine_instant(
 
 def instant_index(s: State, policy: Any = None) -> Any:
     """A `HelperIndex` over the helpers who may be asked right now (None if nobody may)."""
-    from mutualaid.matching.core import HelperIndex, Policy
-
     spare = s.spare()
     rows = np.flatnonzero(spare > 0)
     if not len(rows):
@@ -167,8 +166,6 @@ def mutualaid_pairs(s: State, policy: Any = None) -> list[tuple[int, int]]:
 
     This is the one place that knows the engine's array format (docs/matching.md).
     """
-    from mutualaid.matching.core import solve
-
     need_rows, helper_rows = matchable(s)
     if not len(need_rows):
         return []
@@ -201,8 +198,6 @@ def recent_area_shortfall(s: State, need_rows: I64) -> F64:
     """How poorly each need's area was served lately, counted as the app's adapter counts it
     (`mutualaid.matching.core.area_shortfall` over the needs posted in the last four weeks
     that are no longer open: met, or expired without help; open needs are not evidence yet)."""
-    from mutualaid.matching.core import area_shortfall
-
     w, needs = s.world, s.world.needs
     met_at = s.out.met_at
     met = ~np.isnan(met_at)
@@ -216,8 +211,6 @@ def recent_area_shortfall(s: State, need_rows: I64) -> F64:
 def build_problem(s: State, need_rows: I64, helper_rows: I64, policy: Any = None) -> Any:
     """The engine's input for these waiting needs and helpers, in the current state. The area
     shortfall is filled in only when the policy weighs it (as the app's adapter does)."""
-    from mutualaid.matching.core import Problem
-
     w, needs, helpers = s.world, s.world.needs, s.world.helpers
     spare = s.spare()
     # pairs declined, and pairs asked and not yet answered: never proposed (again) now
