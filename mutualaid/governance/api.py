@@ -2,7 +2,7 @@
 trust, the history log, proposals (with votes and discussion) and agreements."""
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -70,7 +70,7 @@ HistoryKind = Literal[
     "conflict",
     "network",
 ]
-assert sorted(HISTORY_KINDS) == sorted(HistoryKind.__args__)  # type: ignore[attr-defined]  # noqa: S101
+assert sorted(HISTORY_KINDS) == sorted(get_args(HistoryKind))  # noqa: S101
 
 
 class HolderOut(Schema):

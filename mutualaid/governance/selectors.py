@@ -216,7 +216,7 @@ def people_of(*, member: Member) -> list[Person]:
     return [
         Person(
             member=m,
-            trusted_by=m.trusted_count,  # type: ignore[attr-defined]
+            trusted_by=m.trusted_count,
             trusted_by_me=m.pk in mine,
             is_me=m.pk == member.pk,
             roles=sorted(roles.get(m.pk, [])),
