@@ -2,7 +2,7 @@
 trust, the history log, proposals (with votes and discussion) and agreements."""
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -39,6 +39,7 @@ from mutualaid.governance.selectors import (
     agreements_current,
     people_of,
     person_of,
+    proposal_actions,
     proposal_comments,
     proposal_votes_visible,
 )
@@ -69,7 +70,7 @@ HistoryKind = Literal[
     "conflict",
     "network",
 ]
-assert sorted(HISTORY_KINDS) == sorted(HistoryKind.__args__)  # type: ignore[attr-defined]  # noqa: S101
+assert sorted(HISTORY_KINDS) == sorted(get_args(HistoryKind))  # noqa: S101
 
 
 class HolderOut(Schema):
@@ -303,12 +304,22 @@ class ProposalOut(Schema):
     anonymous: bool
     vote_count: int
     author_name: str
+    actions: list[str] = Field(
+        description="What I may do with this proposal now: any of `vote`, `comment` and "
+        "`withdraw`; the same rule the service applies when I try."
+    )
 
     @staticmethod
     def resolve_author_name(obj: Any) -> str:
         if isinstance(obj, dict):
             return str(obj["author_name"])
         return obj.author.display_name if obj.author else ""
+
+    @staticmethod
+    def resolve_actions(obj: Any, context: dict[str, Any]) -> list[str]:
+        if isinstance(obj, dict):
+            return list(obj["actions"])
+        return proposal_actions(member_of(context["request"]), obj)
 
 
 class RoundOut(Schema):
@@ -364,8 +375,9 @@ class AgreementOut(Schema):
     review_on: date | None
 
 
-def _proposal_out(proposal: Proposal) -> dict[str, Any]:
+def _proposal_out(member: Member, proposal: Proposal) -> dict[str, Any]:
     return {
+        "actions": proposal_actions(member, proposal),
         "id": proposal.pk,
         "title": proposal.title,
         "method": proposal.method,
@@ -387,11 +399,11 @@ def _comment_out(comment: ProposalComment) -> dict[str, Any]:
     }
 
 
-def _detail_out(member: Any, proposal: Proposal) -> dict[str, Any]:
+def _detail_out(member: Member, proposal: Proposal) -> dict[str, Any]:
     outcome = proposal.outcome or None
     action = proposal.action or {}
     return {
-        **_proposal_out(proposal),
+        **_proposal_out(member, proposal),
         "body": proposal.body,
         "options": list(proposal.options),
         "action_type": action.get("type", ""),
@@ -583,6 +595,10 @@ class ConcernOut(Schema):
     is_about_me: bool
     rounds: list[ConcernRoundOut]
     voted_in_current_round: bool
+    actions: list[str] = Field(
+        description="What I may do with this concern now: any of `answer`, `open_vote` and "
+        "`vote`; the same rule the service applies when I try."
+    )
     can_answer: bool
     can_open_vote: bool
     can_vote: bool
@@ -607,6 +623,7 @@ def _concern_out(member: Member, concern: Concern) -> dict[str, Any]:
         "is_about_me": view.is_about_me,
         "rounds": [vars(r) for r in view.rounds],
         "voted_in_current_round": view.voted_in_current_round,
+        "actions": view.actions,
         "can_answer": view.can_answer,
         "can_open_vote": view.can_open_vote,
         "can_vote": view.can_vote,

@@ -1,5 +1,6 @@
 """Forms for the governance pages. They only parse input; services judge it."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -163,7 +164,7 @@ class ProposalForm(PageForm):
         self,
         *args: Any,
         roles: list[tuple[str, str]],
-        members: list[tuple[int, str]] = (),  # type: ignore[assignment]
+        members: Sequence[tuple[int, str]] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)

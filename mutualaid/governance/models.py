@@ -3,7 +3,7 @@
 A member gives their trust to another member of the same network. A role (coordinator, ...)
 goes to whoever is trusted by enough members; how many is the role's threshold rule, which
 grows with the network up to a cap. The rules that grant and take away roles live in
-`mutualaid.governance.services`; these models only hold the state and its invariants.
+`mutualaid.governance.services.roles`; these models only hold the state and its invariants.
 """
 
 import math
@@ -109,7 +109,7 @@ class RoleHolding(models.Model):
 
 class Proposal(models.Model):
     """A question put to the network. When it passes, its `action` (if any) is applied through
-    the same services the app uses; see `mutualaid.governance.actions`."""
+    the same services the app uses; see `mutualaid.governance.services.decisions`."""
 
     class Method(models.TextChoices):
         CONSENT = "consent", _("consent")

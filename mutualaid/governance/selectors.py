@@ -1,5 +1,6 @@
 """Reads about trust and roles. Who trusts whom is visible to members of the same network."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, TypedDict
@@ -14,13 +15,13 @@ from mutualaid.governance.models import (
     AgreementVersion,
     Concern,
     ConcernRound,
-    ConcernVote,
     ConflictPolicy,
     Proposal,
     ProposalComment,
     Role,
     RoleHolding,
     Trust,
+    Vote,
 )
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can
@@ -105,6 +106,64 @@ def proposal_votes_visible(member: Member, proposal: Proposal) -> list[VisibleVo
     return visible
 
 
+# --- what a member may do with a proposal: one rule for the pages, the API and the services ---
+
+
+def proposal_voting_open(proposal: Proposal, now: datetime | None = None) -> bool:
+    """Open and between its opening and its deadline. The vote itself re-checks this with a
+    conditional write, so a ballot racing the closer either counts or is refused."""
+    now = now or timezone.now()
+    return proposal.status == Proposal.Status.OPEN and proposal.opens_at <= now < proposal.deadline
+
+
+def may_vote_on_proposals(member: Member, proposal: Proposal) -> bool:
+    """The permission to vote, in the proposal's own network (`proposal_vote` checks this)."""
+    return member.network_id == proposal.network_id and can(
+        member, "proposal.vote", proposal.network
+    )
+
+
+def may_comment_on_proposals(member: Member, proposal: Proposal) -> bool:
+    """The permission to join the discussion (`proposal_comment` checks this)."""
+    return member.network_id == proposal.network_id and can(
+        member, "proposal.comment", proposal.network
+    )
+
+
+def is_proposal_author(member: Member, proposal: Proposal) -> bool:
+    """Only the author may withdraw (`proposal_withdraw` checks this)."""
+    return proposal.author_id == member.pk
+
+
+def may_vote_proposal(member: Member, proposal: Proposal) -> bool:
+    return (
+        may_vote_on_proposals(member, proposal)
+        and proposal_voting_open(proposal)
+        and not Vote.objects.filter(proposal=proposal, voter=member).exists()
+    )
+
+
+def may_withdraw_proposal(member: Member, proposal: Proposal) -> bool:
+    """The author, while it is open and nobody has voted on it."""
+    return (
+        is_proposal_author(member, proposal)
+        and proposal.status == Proposal.Status.OPEN
+        and not Vote.objects.filter(proposal=proposal).exists()
+    )
+
+
+PROPOSAL_ACTIONS: Final[dict[str, Callable[[Member, Proposal], bool]]] = {
+    "vote": may_vote_proposal,
+    "comment": may_comment_on_proposals,
+    "withdraw": may_withdraw_proposal,
+}
+
+
+def proposal_actions(member: Member, proposal: Proposal) -> list[str]:
+    """What the member may do with the proposal now, for the pages and the API alike."""
+    return [name for name, allowed in PROPOSAL_ACTIONS.items() if allowed(member, proposal)]
+
+
 def agreements_current(network: Network) -> QuerySet[AgreementVersion]:
     """The latest version of each of the network's agreements."""
     latest = AgreementVersion.objects.filter(agreement=OuterRef("agreement")).order_by("-number")
@@ -157,7 +216,7 @@ def people_of(*, member: Member) -> list[Person]:
     return [
         Person(
             member=m,
-            trusted_by=m.trusted_count,  # type: ignore[attr-defined]
+            trusted_by=m.trusted_count,
             trusted_by_me=m.pk in mine,
             is_me=m.pk == member.pk,
             roles=sorted(roles.get(m.pk, [])),
@@ -295,6 +354,7 @@ class ConcernView:
     rounds: list[RoundView]
     current_round: RoundView | None
     voted_in_current_round: bool
+    actions: list[str]
     can_answer: bool
     can_open_vote: bool
     can_vote: bool
@@ -302,7 +362,6 @@ class ConcernView:
 
 
 def concern_view(member: Member, concern: Concern, *, now: datetime | None = None) -> ConcernView:
-    now = now or timezone.now()
     rounds = [
         RoundView(
             number=r.number,
@@ -313,36 +372,88 @@ def concern_view(member: Member, concern: Concern, *, now: datetime | None = Non
         )
         for r in concern.rounds.order_by("number")
     ]
-    current = next((r for r in rounds if not r.closed), None)
-    voted = (
-        current is not None
-        and ConcernVote.objects.filter(
-            round__concern=concern, round__number=current.number, voter=member
-        ).exists()
-    )
-    is_about_me = concern.about_id == member.pk
-    answering = concern.status == Concern.Status.ANSWERING
+    actions = concern_actions(member, concern, now=now)
     about = concern.about
     return ConcernView(
         concern=concern,
         about_name=about.display_name if about else _("A former member"),
         raiser_name=_raiser_name(member, concern),
         raised_by_proposal_id=concern.raised_by_proposal_id,
-        is_about_me=is_about_me,
+        is_about_me=is_concern_about(member, concern),
         raised_by_me=concern.raised_by_id == member.pk,
         rounds=rounds,
-        current_round=current,
-        voted_in_current_round=voted,
-        can_answer=is_about_me and answering and concern.answered_at is None,
-        can_open_vote=answering
-        and (is_about_me or can(member, "network.moderate", concern.network)),
-        can_vote=current is not None
-        and current.deadline > now
-        and not voted
-        and not is_about_me
-        and can(member, "proposal.vote", concern.network),
+        current_round=next((r for r in rounds if not r.closed), None),
+        voted_in_current_round=concern_voted_in_current_round(member, concern),
+        actions=actions,
+        can_answer="answer" in actions,
+        can_open_vote="open_vote" in actions,
+        can_vote="vote" in actions,
         steps=concern_steps_visible(member, concern),
     )
+
+
+# --- what a member may do with a concern: one rule for the pages, the API and the services ----
+
+
+def is_concern_about(member: Member, concern: Concern) -> bool:
+    """Only the member a concern is about answers it (`concern_answer` checks this)."""
+    return concern.about_id == member.pk
+
+
+def may_open_concern_votes(member: Member, concern: Concern) -> bool:
+    """Who may open the vote before the answer window ends: the member it is about, or a
+    member who may moderate (`concern_open_vote` checks this)."""
+    return is_concern_about(member, concern) or can(member, "network.moderate", concern.network)
+
+
+def may_vote_on_concerns(member: Member, concern: Concern) -> bool:
+    """The permission to vote on a concern of one's network (`concern_vote` checks this, after
+    refusing the member it is about with its own message)."""
+    return (
+        member.network_id == concern.network_id
+        and not is_concern_about(member, concern)
+        and can(member, "proposal.vote", concern.network)
+    )
+
+
+def concern_voted_in_current_round(member: Member, concern: Concern) -> bool:
+    current = concern_current_round(concern)
+    return current is not None and current.votes.filter(voter=member).exists()
+
+
+def may_answer_concern(member: Member, concern: Concern, now: datetime) -> bool:
+    return (
+        is_concern_about(member, concern)
+        and concern.status == Concern.Status.ANSWERING
+        and concern.answered_at is None
+    )
+
+
+def may_open_concern_vote(member: Member, concern: Concern, now: datetime) -> bool:
+    return concern.status == Concern.Status.ANSWERING and may_open_concern_votes(member, concern)
+
+
+def may_vote_concern(member: Member, concern: Concern, now: datetime) -> bool:
+    current = concern_current_round(concern)
+    return (
+        current is not None
+        and current.deadline > now
+        and may_vote_on_concerns(member, concern)
+        and not current.votes.filter(voter=member).exists()
+    )
+
+
+CONCERN_ACTIONS: Final[dict[str, Callable[[Member, Concern, datetime], bool]]] = {
+    "answer": may_answer_concern,
+    "open_vote": may_open_concern_vote,
+    "vote": may_vote_concern,
+}
+
+
+def concern_actions(member: Member, concern: Concern, *, now: datetime | None = None) -> list[str]:
+    """What the member may do with the concern now, for the pages and the API alike."""
+    now = now or timezone.now()
+    return [name for name, allowed in CONCERN_ACTIONS.items() if allowed(member, concern, now)]
 
 
 def _raiser_name(member: Member, concern: Concern) -> str:

@@ -1,5 +1,8 @@
 """Governance's schedules: each calls one service. Notices are data in `notices.py`."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
@@ -13,8 +16,12 @@ from mutualaid.governance.services.roles import (
     roles_remind_terms_ending,
 )
 
+Schedule = Callable[[], None]
+# huey ships no types: its decorator, typed here once, so each schedule keeps its own type.
+periodic: Callable[[Any], Callable[[Schedule], Schedule]] = db_periodic_task
 
-@db_periodic_task(crontab(hour="4", minute="23"))
+
+@periodic(crontab(hour="4", minute="23"))
 def governance_daily_sweeps() -> None:
     now = timezone.now()
     roles_expire_terms(now=now)
@@ -23,14 +30,14 @@ def governance_daily_sweeps() -> None:
     agreement_reviews_remind(today=now.date())
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic(crontab(minute="*/5"))
 def governance_close_due_proposals() -> None:
     now = timezone.now()
     proposals_close_due(now=now)
     proposals_remind_closing(now=now)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic(crontab(minute="*/5"))
 def governance_conflict_sweep() -> None:
     """Open votes whose answer window passed; close concern rounds that are due."""
     concerns_sweep(now=timezone.now())

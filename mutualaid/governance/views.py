@@ -5,22 +5,24 @@ Each view fetches, calls at most one service and renders. People are read throug
 governance selectors; `roles_described` puts roles into plain words for the pages and the API.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, F, Q, QuerySet, When
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from mutualaid.core.errors import DomainError, NotFound
+from mutualaid.core.errors import NotFound
+from mutualaid.core.pages import Outcome, form_action
 from mutualaid.core.selectors import history_lines, history_visible
 from mutualaid.fund.models import FundPolicy
 from mutualaid.governance import selectors
@@ -44,8 +46,10 @@ from mutualaid.governance.selectors import (
     agreements_current,
     holdings_current,
     people_of,
+    proposal_actions,
     proposal_comments,
     proposal_votes_visible,
+    proposal_voting_open,
     proposals_for,
 )
 from mutualaid.governance.services import concern_start as concern_start_services
@@ -56,9 +60,11 @@ from mutualaid.governance.services import trust as trust_services
 from mutualaid.matching.models import MatchingPolicy
 from mutualaid.networks.decorators import member_page
 from mutualaid.networks.models import Member, Network
+from mutualaid.networks.requests import MemberRequest
 from mutualaid.pantry.models import FairShareRule
 
 HISTORY_PAGE_SIZE = 50
+T = TypeVar("T")
 
 PERMISSION_SENTENCES: dict[str, Promise] = {
     "network.manage": gettext_lazy("Change the network's settings and its invitation link."),
@@ -154,22 +160,25 @@ def roles_described(*, network: Network) -> list[RoleView]:
 # --- Pages ---------------------------------------------------------------------------------
 
 
-def _network(request: HttpRequest) -> Network:
-    return request.network  # type: ignore[attr-defined,no-any-return]
+def _refusal(form: forms.Form) -> str:
+    """The service's reason a form page was refused, as `form_error` put it on the form."""
+    return " ".join(str(message) for message in form.non_field_errors())
 
 
-def _the_member(request: HttpRequest) -> Member:
-    member: Member | None = request.member  # type: ignore[attr-defined]
-    if member is None:
-        raise NotFound()
-    return member
+def _button(request: MemberRequest, action: Callable[[], T]) -> tuple[Outcome[T], str]:
+    """Run a button's service. A refusal is shown on the page the button is on, with the
+    service's status (403, 409, ...), as the API answers it; not as a redirect."""
+    form = forms.Form(data={})
+    form.is_valid()  # an empty form is valid; the service's refusal is its only error
+    outcome = form_action(form, action)
+    return outcome, _refusal(form)
 
 
-def _render_people(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    member = _the_member(request)
+def _render_people(request: MemberRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    member = request.member
     people = people_of(member=member)
     context = {
-        "network": _network(request),
+        "network": request.network,
         "people": people,
         "trusted_by_me": [p for p in people if p.trusted_by_me],
         "error": error,
@@ -178,48 +187,49 @@ def _render_people(request: HttpRequest, *, error: str = "", status: int = 200) 
 
 
 @member_page
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: MemberRequest) -> HttpResponse:
     return _render_people(request)
 
 
-def _trust_change(request: HttpRequest, member_id: int, *, give: bool) -> HttpResponse:
-    member = _the_member(request)
-    try:
-        other = access_member(member, member_id)
-        if give:
-            trust_services.trust_give(actor=member, receiver=other)
-            text = _("You now trust %(name)s.")
-        else:
-            trust_services.trust_revoke(actor=member, receiver=other)
-            text = _("You took back your trust in %(name)s.")
-    except DomainError as err:
-        return _render_people(request, error=err.message, status=err.status)
-    messages.success(request, text % {"name": other.display_name})
-    return redirect("governance:people", slug=_network(request).slug)
+def _trust_change(request: MemberRequest, member_id: int, *, give: bool) -> HttpResponse:
+    member = request.member
+    change = trust_services.trust_give if give else trust_services.trust_revoke
+
+    def trust_change() -> Member:
+        other = access_member(member, member_id)  # the same 404 page, missing or not ours
+        change(actor=member, receiver=other)
+        return other
+
+    outcome, error = _button(request, trust_change)
+    if outcome.value is None:
+        return _render_people(request, error=error, status=outcome.status)
+    text = _("You now trust %(name)s.") if give else _("You took back your trust in %(name)s.")
+    messages.success(request, text % {"name": outcome.value.display_name})
+    return redirect("governance:people", slug=request.network.slug)
 
 
 @require_POST
 @member_page
-def trust_give(request: HttpRequest, member_id: int) -> HttpResponse:
+def trust_give(request: MemberRequest, member_id: int) -> HttpResponse:
     return _trust_change(request, member_id, give=True)
 
 
 @require_POST
 @member_page
-def trust_revoke(request: HttpRequest, member_id: int) -> HttpResponse:
+def trust_revoke(request: MemberRequest, member_id: int) -> HttpResponse:
     return _trust_change(request, member_id, give=False)
 
 
 @member_page
-def roles(request: HttpRequest) -> HttpResponse:
-    network = _network(request)
+def roles(request: MemberRequest) -> HttpResponse:
+    network = request.network
     context = {"network": network, "roles": roles_described(network=network)}
     return render(request, "governance/roles.html", context)
 
 
 @member_page
-def history(request: HttpRequest) -> HttpResponse:
-    member = _the_member(request)
+def history(request: MemberRequest) -> HttpResponse:
+    member = request.member
     members = list(Member.objects.filter(network_id=member.network_id).only("id", "display_name"))
     form = HistoryFilterForm(request.GET or None, members=members)
     filters: dict[str, Any] = {}
@@ -232,7 +242,7 @@ def history(request: HttpRequest) -> HttpResponse:
     entries = history_visible(member=member, **filters)
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "network": _network(request),
+        "network": request.network,
         "form": form,
         "page_obj": page,
         "lines": history_lines(page.object_list, member=member),
@@ -354,19 +364,18 @@ def _role_choices(network: Network) -> list[tuple[str, str]]:
 
 
 @member_page
-def proposals(request: HttpRequest) -> HttpResponse:
-    member = _the_member(request)
+def proposals(request: MemberRequest) -> HttpResponse:
+    member = request.member
     everything = list(proposals_in_order(member))
     open_ones = [p for p in everything if p.status == Proposal.Status.OPEN]
     decided = [p for p in everything if p.status != Proposal.Status.OPEN]
-    context = {"network": _network(request), "open": open_ones, "decided": decided}
+    context = {"network": request.network, "open": open_ones, "decided": decided}
     return render(request, "governance/proposals.html", context)
 
 
 @member_page
-def proposal_create(request: HttpRequest) -> HttpResponse:
-    member = _the_member(request)
-    network = _network(request)
+def proposal_create(request: MemberRequest) -> HttpResponse:
+    member, network = request.member, request.network
     form = ProposalForm(
         request.POST if request.method == "POST" else None,
         roles=_role_choices(network),
@@ -381,15 +390,15 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
-                proposal = proposal_services.proposal_open(actor=member, **form.proposal_kwargs())
-            except DomainError as err:
-                form.add_domain_error(err)
-                status = err.status
-            else:
+            outcome = form_action(
+                form,
+                lambda: proposal_services.proposal_open(actor=member, **form.proposal_kwargs()),
+            )
+            status = outcome.status
+            if outcome.value is not None:
                 messages.success(request, _("Your proposal is open. Members have been told."))
                 return redirect(
-                    "governance:proposal_detail", slug=network.slug, proposal_id=proposal.pk
+                    "governance:proposal_detail", slug=network.slug, proposal_id=outcome.value.pk
                 )
     context = {"network": network, "form": form}
     return render(request, "governance/proposal_form.html", context, status=status)
@@ -404,7 +413,7 @@ def _ballot_words(vote: VisibleVote) -> str:
 
 
 def _render_proposal(
-    request: HttpRequest,
+    request: MemberRequest,
     proposal: Proposal,
     *,
     vote_form: VoteForm | None = None,
@@ -412,17 +421,16 @@ def _render_proposal(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    member = _the_member(request)
-    is_open = proposal.status == Proposal.Status.OPEN and proposal.deadline > timezone.now()
-    voted = Vote.objects.filter(proposal=proposal, voter=member).exists()
+    member = request.member
     outcome = proposal.outcome or {}
     context = {
-        "network": _network(request),
+        "network": request.network,
         "proposal": proposal,
         "action_words": action_words(proposal.action),
         "action_text": (proposal.action or {}).get("params", {}).get("text", ""),
-        "is_open": is_open,
-        "voted": voted,
+        "is_open": proposal_voting_open(proposal),
+        "voted": Vote.objects.filter(proposal=proposal, voter=member).exists(),
+        "actions": proposal_actions(member, proposal),
         "vote_form": vote_form or VoteForm(proposal=proposal),
         "comment_form": comment_form or CommentForm(),
         "comments": proposal_comments(member, proposal),
@@ -432,7 +440,6 @@ def _render_proposal(
         ],
         "outcome": outcome,
         "outcome_words": REASON_WORDS.get(str(outcome.get("reason", "")), ""),
-        "can_withdraw": is_open and proposal.author_id == member.pk and not voted,
         "choice_labels": CHOICE_LABELS,
         "error": error,
     }
@@ -440,75 +447,76 @@ def _render_proposal(
 
 
 @member_page
-def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    return _render_proposal(request, proposal_of(_the_member(request), proposal_id))
+def proposal_detail(request: MemberRequest, proposal_id: int) -> HttpResponse:
+    return _render_proposal(request, proposal_of(request.member, proposal_id))
 
 
 @require_POST
 @member_page
-def proposal_vote(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    member = _the_member(request)
+def proposal_vote(request: MemberRequest, proposal_id: int) -> HttpResponse:
+    member = request.member
     proposal = proposal_of(member, proposal_id)
     form = VoteForm(request.POST, proposal=proposal)
     if not form.is_valid():
         return _render_proposal(request, proposal, vote_form=form, status=400)
-    try:
-        proposal_services.proposal_vote(actor=member, proposal=proposal, **form.ballot())
-    except DomainError as err:
-        form.add_domain_error(err)
+    outcome = form_action(
+        form,
+        lambda: proposal_services.proposal_vote(actor=member, proposal=proposal, **form.ballot()),
+    )
+    if not outcome.ok:
         return _render_proposal(
-            request, proposal, vote_form=form, error=err.message, status=err.status
+            request, proposal, vote_form=form, error=_refusal(form), status=outcome.status
         )
     messages.success(request, _("Your vote is counted."))
     return redirect(
-        "governance:proposal_detail", slug=_network(request).slug, proposal_id=proposal.pk
+        "governance:proposal_detail", slug=request.network.slug, proposal_id=proposal.pk
     )
 
 
 @require_POST
 @member_page
-def proposal_comment(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    member = _the_member(request)
+def proposal_comment(request: MemberRequest, proposal_id: int) -> HttpResponse:
+    member = request.member
     proposal = proposal_of(member, proposal_id)
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _render_proposal(request, proposal, comment_form=form, status=400)
-    try:
-        proposal_services.proposal_comment(
-            actor=member, proposal=proposal, body=form.cleaned_data["body"]
-        )
-    except DomainError as err:
-        form.add_domain_error(err)
+    body = form.cleaned_data["body"]
+    outcome = form_action(
+        form, lambda: proposal_services.proposal_comment(actor=member, proposal=proposal, body=body)
+    )
+    if not outcome.ok:
         return _render_proposal(
-            request, proposal, comment_form=form, error=err.message, status=err.status
+            request, proposal, comment_form=form, error=_refusal(form), status=outcome.status
         )
     messages.success(request, _("Your comment is added."))
     return redirect(
-        "governance:proposal_detail", slug=_network(request).slug, proposal_id=proposal.pk
+        "governance:proposal_detail", slug=request.network.slug, proposal_id=proposal.pk
     )
 
 
 @require_POST
 @member_page
-def proposal_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    member = _the_member(request)
+def proposal_withdraw(request: MemberRequest, proposal_id: int) -> HttpResponse:
+    member = request.member
     proposal = proposal_of(member, proposal_id)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         return _render_proposal(request, proposal, status=400, error=_("Please check the form."))
-    try:
-        proposal_services.proposal_withdraw(
-            actor=member, proposal=proposal, reason=form.cleaned_data["reason"]
-        )
-    except DomainError as err:
-        return _render_proposal(request, proposal, error=err.message, status=err.status)
+    reason = form.cleaned_data["reason"]
+    outcome = form_action(
+        form,
+        lambda: proposal_services.proposal_withdraw(actor=member, proposal=proposal, reason=reason),
+    )
+    if not outcome.ok:
+        return _render_proposal(request, proposal, error=_refusal(form), status=outcome.status)
     messages.success(request, _("Your proposal is withdrawn."))
-    return redirect("governance:proposals", slug=_network(request).slug)
+    return redirect("governance:proposals", slug=request.network.slug)
 
 
 @member_page
-def agreements(request: HttpRequest) -> HttpResponse:
-    network = _network(request)
+def agreements(request: MemberRequest) -> HttpResponse:
+    network = request.network
     context = {"network": network, "versions": agreements_current(network)}
     return render(request, "governance/agreements.html", context)
 
@@ -531,11 +539,11 @@ def _other_members(member: Member) -> list[tuple[int, str]]:
 
 
 @member_page
-def concerns(request: HttpRequest) -> HttpResponse:
-    member = _the_member(request)
+def concerns(request: MemberRequest) -> HttpResponse:
+    member = request.member
     visible = list(selectors.concerns_visible(member))
     context = {
-        "network": _network(request),
+        "network": request.network,
         "about_me": [c for c in visible if c.about_id == member.pk],
         "voting": [
             c for c in visible if c.status == Concern.Status.VOTING and c.about_id != member.pk
@@ -551,9 +559,8 @@ def concerns(request: HttpRequest) -> HttpResponse:
 
 
 @member_page
-def concern_create(request: HttpRequest) -> HttpResponse:
-    member = _the_member(request)
-    network = _network(request)
+def concern_create(request: MemberRequest) -> HttpResponse:
+    member, network = request.member, request.network
     initial = {"about": request.GET.get("about", "")}
     form = ConcernForm(
         request.POST if request.method == "POST" else None,
@@ -564,27 +571,27 @@ def concern_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
-                about = access_member(member, form.cleaned_data["about"])
-                concern = concern_start_services.concern_raise(
-                    actor=member, about=about, text=form.cleaned_data["text"]
-                )
-            except DomainError as err:
-                form.add_domain_error(err)
-                status = err.status
-            else:
+            data = form.cleaned_data
+            outcome = form_action(
+                form,
+                lambda: concern_start_services.concern_raise(
+                    actor=member, about=access_member(member, data["about"]), text=data["text"]
+                ),
+            )
+            status = outcome.status
+            if outcome.value is not None:
                 messages.success(
                     request, _("Your concern is raised. The member it is about has been told.")
                 )
                 return redirect(
-                    "governance:concern_detail", slug=network.slug, concern_id=concern.pk
+                    "governance:concern_detail", slug=network.slug, concern_id=outcome.value.pk
                 )
     context = {"network": network, "form": form}
     return render(request, "governance/concern_form.html", context, status=status)
 
 
 def _render_concern(
-    request: HttpRequest,
+    request: MemberRequest,
     concern: Concern,
     *,
     answer_form: ConcernAnswerForm | None = None,
@@ -592,10 +599,9 @@ def _render_concern(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    member = _the_member(request)
-    view = selectors.concern_view(member, concern)
+    view = selectors.concern_view(request.member, concern)
     context = {
-        "network": _network(request),
+        "network": request.network,
         "view": view,
         "concern": concern,
         "steps": [(step, STEP_WORDS.get(step.action, step.action)) for step in view.steps],
@@ -608,64 +614,62 @@ def _render_concern(
 
 
 @member_page
-def concern_detail(request: HttpRequest, concern_id: int) -> HttpResponse:
-    member = _the_member(request)
-    return _render_concern(request, selectors.access_concern(member, concern_id))
+def concern_detail(request: MemberRequest, concern_id: int) -> HttpResponse:
+    return _render_concern(request, selectors.access_concern(request.member, concern_id))
 
 
-def _back_to_concern(request: HttpRequest, concern: Concern, text: str) -> HttpResponse:
+def _back_to_concern(request: MemberRequest, concern: Concern, text: str) -> HttpResponse:
     messages.success(request, text)
-    return redirect("governance:concern_detail", slug=_network(request).slug, concern_id=concern.pk)
+    return redirect("governance:concern_detail", slug=request.network.slug, concern_id=concern.pk)
 
 
 @require_POST
 @member_page
-def concern_answer(request: HttpRequest, concern_id: int) -> HttpResponse:
-    member = _the_member(request)
+def concern_answer(request: MemberRequest, concern_id: int) -> HttpResponse:
+    member = request.member
     concern = selectors.access_concern(member, concern_id)
     form = ConcernAnswerForm(request.POST)
     if not form.is_valid():
         return _render_concern(request, concern, answer_form=form, status=400)
-    try:
-        concern_services.concern_answer(
-            actor=member, concern=concern, text=form.cleaned_data["text"]
-        )
-    except DomainError as err:
-        form.add_domain_error(err)
+    text = form.cleaned_data["text"]
+    outcome = form_action(
+        form, lambda: concern_services.concern_answer(actor=member, concern=concern, text=text)
+    )
+    if not outcome.ok:
         return _render_concern(
-            request, concern, answer_form=form, error=err.message, status=err.status
+            request, concern, answer_form=form, error=_refusal(form), status=outcome.status
         )
     return _back_to_concern(request, concern, _("Your answer is recorded. The vote is open."))
 
 
 @require_POST
 @member_page
-def concern_open_vote(request: HttpRequest, concern_id: int) -> HttpResponse:
-    member = _the_member(request)
+def concern_open_vote(request: MemberRequest, concern_id: int) -> HttpResponse:
+    member = request.member
     concern = selectors.access_concern(member, concern_id)
-    try:
-        concern_services.concern_open_vote(actor=member, concern=concern)
-    except DomainError as err:
-        return _render_concern(request, concern, error=err.message, status=err.status)
+    outcome, error = _button(
+        request, lambda: concern_services.concern_open_vote(actor=member, concern=concern)
+    )
+    if not outcome.ok:
+        return _render_concern(request, concern, error=error, status=outcome.status)
     return _back_to_concern(request, concern, _("The vote is open."))
 
 
 @require_POST
 @member_page
-def concern_vote(request: HttpRequest, concern_id: int) -> HttpResponse:
-    member = _the_member(request)
+def concern_vote(request: MemberRequest, concern_id: int) -> HttpResponse:
+    member = request.member
     concern = selectors.access_concern(member, concern_id)
     form = ConcernVoteForm(request.POST)
     if not form.is_valid():
         return _render_concern(request, concern, vote_form=form, status=400)
-    try:
-        concern_services.concern_vote(
-            actor=member, concern=concern, choice=form.cleaned_data["choice"]
-        )
-    except DomainError as err:
-        form.add_domain_error(err)
+    choice = form.cleaned_data["choice"]
+    outcome = form_action(
+        form, lambda: concern_services.concern_vote(actor=member, concern=concern, choice=choice)
+    )
+    if not outcome.ok:
         return _render_concern(
-            request, concern, vote_form=form, error=err.message, status=err.status
+            request, concern, vote_form=form, error=_refusal(form), status=outcome.status
         )
     return _back_to_concern(request, concern, _("Your vote is counted."))
 

@@ -460,3 +460,21 @@ def test_the_data_migration_forgets_voters_already_logged_on_anonymous_concerns(
     assert old.data == {"round": 1, "anonymous": True}
     raise_entry = HistoryEntry.objects.get(action="concern.raise", target_id=concern.pk)
     assert raise_entry.data["anonymous"] is True
+
+
+def test_when_the_vote_opens_the_affected_member_hears_it_in_their_own_words(
+    network, django_capture_on_commit_callbacks
+):
+    # given a concern about Abel, in a network with Rita and Vera
+    rita, abel, vera = (MemberFactory(network=network) for _ in range(3))
+    concern = concern_raise(actor=rita, about=abel, text="Took the keys home twice.")
+    mail.outbox.clear()
+    # when Abel opens the vote
+    with django_capture_on_commit_callbacks(execute=True):
+        concern_open_vote(actor=abel, concern=concern)
+    # then Abel is told it is about him, and every other member that the network votes
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert "the concern about you" in bodies[abel.user.email]
+    for other in (rita, vera):
+        assert "a concern about a member's conduct" in bodies[other.user.email]
+    assert len(mail.outbox) == Member.objects.filter(network=network).count()

@@ -45,13 +45,12 @@ from mutualaid.governance.selectors import (
     CONCERN_OPTIONS,
     concern_current_round,
     conflict_policy,
+    is_concern_about,
+    may_open_concern_votes,
+    may_vote_on_concerns,
 )
 from mutualaid.membership.services import LeaveCause, member_leave
 from mutualaid.networks.models import Member
-from mutualaid.networks.permissions import (
-    can,
-    require,
-)
 
 
 @transaction.atomic
@@ -60,7 +59,7 @@ def concern_answer(*, actor: Member, concern: Concern, text: str) -> Concern:
     opens at once."""
     if actor.network_id != concern.network_id:
         raise NotFound()
-    if concern.about_id != actor.pk:
+    if not is_concern_about(actor, concern):
         raise PermissionDenied(_("Only the member the concern is about can answer it."))
     text = clean_text(text, field="text", max_length=4000)
     now = timezone.now()
@@ -89,7 +88,7 @@ def concern_open_vote(
     else:
         if actor.network_id != concern.network_id:
             raise NotFound()
-        if actor.pk != concern.about_id and not can(actor, "network.moderate", concern.network):
+        if not may_open_concern_votes(actor, concern):
             raise PermissionDenied()
     return _open_round(concern=concern, number=1, now=now, actor=actor)
 
@@ -132,7 +131,8 @@ def concern_vote(*, actor: Member | None, concern: Concern, choice: str) -> Conc
         raise NotFound()
     if actor.pk == concern.about_id:
         raise PermissionDenied(_("You cannot vote on a concern about yourself."))
-    require(actor, "proposal.vote", concern.network)
+    if not may_vote_on_concerns(actor, concern):
+        raise PermissionDenied()
     if choice not in CONCERN_OPTIONS:
         raise InvalidInput(
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(CONCERN_OPTIONS)}

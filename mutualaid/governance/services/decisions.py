@@ -376,6 +376,7 @@ def _fair_share_clean(network: Network, params: Params) -> Params:
         network=network,
         item_name=str(params.get("item") or ""),
         category=str(params.get("category") or ""),
+        # pantry checks a missing quantity itself, though its signature says int
         quantity=params.get("quantity"),  # type: ignore[arg-type]
         period=str(params.get("period") or ""),
     )

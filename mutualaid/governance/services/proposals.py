@@ -31,6 +31,11 @@ from mutualaid.governance.models import (
     Vote,
 )
 from mutualaid.governance.notices import outcome_kind
+from mutualaid.governance.selectors import (
+    is_proposal_author,
+    may_comment_on_proposals,
+    may_vote_on_proposals,
+)
 from mutualaid.governance.services.decisions import action_apply, action_clean
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import (
@@ -159,7 +164,8 @@ def proposal_vote(
     is refused with "voting has closed", never both."""
     if actor is None or actor.network_id != proposal.network_id:
         raise NotFound()  # the same answer for a missing proposal and another network's
-    require(actor, "proposal.vote", proposal.network)
+    if not may_vote_on_proposals(actor, proposal):
+        raise PermissionDenied()
     ballot = _clean_ballot(proposal, choice, ranking, scores)
     reason = clean_text(reason, field="reason", max_length=1000, required=False)
     now = timezone.now()
@@ -195,7 +201,8 @@ def proposal_comment(*, actor: Member, proposal: Proposal, body: str) -> Proposa
     """Add to the proposal's discussion."""
     if actor.network_id != proposal.network_id:
         raise NotFound()
-    require(actor, "proposal.comment", proposal.network)
+    if not may_comment_on_proposals(actor, proposal):
+        raise PermissionDenied()
     comment = ProposalComment.objects.create(
         proposal=proposal,
         author=actor,
@@ -210,7 +217,7 @@ def proposal_withdraw(*, actor: Member, proposal: Proposal, reason: str = "") ->
     """The author takes their proposal back, while nobody has voted on it yet."""
     if actor.network_id != proposal.network_id:
         raise NotFound()
-    if proposal.author_id != actor.pk:
+    if not is_proposal_author(actor, proposal):
         raise PermissionDenied(_("Only the author can withdraw a proposal."))
     withdrawn = (
         Proposal.objects.filter(pk=proposal.pk, status=Proposal.Status.OPEN)
