@@ -259,7 +259,7 @@ def thing_photo_upload(request: MemberRequest, thing_id: int) -> HttpResponse:
 
 
 def _errors(form: forms.Form) -> str:
-    return " ".join(form.non_field_errors())
+    return " ".join(str(error) for error in form.non_field_errors())
 
 
 @require_POST
