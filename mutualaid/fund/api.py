@@ -473,7 +473,7 @@ class ReportOut(Schema):
 def fund_receipts_create(
     request: HttpRequest,
     request_id: PathId,
-    file: UploadedFile = NinjaFile(...),  # noqa: B008 - ninja's way of declaring a file
+    file: UploadedFile = NinjaFile(...),  # type: ignore[type-arg]  # noqa: B008 - ninja reads it at run time
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     """Attach a receipt (JPEG, PNG, WebP or PDF, at most 10 MB) to one's own request. It is
@@ -526,7 +526,7 @@ class ReconcileOut(Schema):
 @router.post("/fund/reconcile", response=responses(ReconcileOut), operation_id="fund_reconcile")
 def fund_reconcile(
     request: HttpRequest,
-    statement: UploadedFile = NinjaFile(...),  # noqa: B008 - ninja's way of declaring a file
+    statement: UploadedFile = NinjaFile(...),  # type: ignore[type-arg]  # noqa: B008 - ninja reads it at run time
 ) -> dict[str, object]:
     """Compare a bank or payment-app CSV statement with the ledger: each line is matched to a
     recorded transaction of the same amount within three days. Reads only."""

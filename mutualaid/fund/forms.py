@@ -3,7 +3,7 @@ minor units here, with the currency's own number of decimals;
 every rule about them lives in the services."""
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import DecimalValidator
@@ -31,7 +31,7 @@ class MoneyField(forms.DecimalField):
         ]
         self.widget.attrs["step"] = str(Decimal(1).scaleb(-places))
 
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+    def clean(self, value: Any) -> int | None:
         amount: Decimal | None = super().clean(value)
         if amount is None:
             return None
@@ -79,7 +79,9 @@ class ContributionForm(CurrencyForm):
 
     def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].queryset = accounts.filter(kind=Account.Kind.INCOME)  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Any]", self.fields["source"]).queryset = accounts.filter(
+            kind=Account.Kind.INCOME
+        )
 
 
 class FeeForm(CurrencyForm):
@@ -89,7 +91,9 @@ class FeeForm(CurrencyForm):
 
     def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fees"].queryset = accounts.filter(kind=Account.Kind.EXPENSE)  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Any]", self.fields["fees"]).queryset = accounts.filter(
+            kind=Account.Kind.EXPENSE
+        )
 
 
 class ReverseForm(forms.Form):
@@ -114,7 +118,9 @@ class PayoutForm(forms.Form):
 
     def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["method"].queryset = accounts.filter(kind=Account.Kind.PAYOUT)  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Any]", self.fields["method"]).queryset = accounts.filter(
+            kind=Account.Kind.PAYOUT
+        )
 
 
 class StatementForm(forms.Form):

@@ -303,11 +303,11 @@ class PrivateStorage(FileSystemStorage):
     """Files under var/private (or FUND_PRIVATE_ROOT), with no URL: `url()` raises, so nothing
     stored here can ever be linked as public media. Read at use, so tests can move it."""
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
         return str(getattr(settings, "FUND_PRIVATE_ROOT", settings.VAR_DIR / "private"))
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return os.path.abspath(self.base_location)
 

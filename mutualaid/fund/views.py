@@ -379,7 +379,7 @@ def policy_propose(request: MemberRequest) -> HttpResponse:
         ),
     )
     if outcome.value is None:
-        messages.error(request, " ".join(form.non_field_errors()))
+        messages.error(request, " ".join(str(error) for error in form.non_field_errors()))
         return _to("overview", member)
     messages.success(request, _("Your proposal is open for the network to decide."))
     return redirect(

@@ -39,6 +39,12 @@ router = Router(tags=["library"])
 # tests/library/test_api.py checks that they match the models.
 Condition = Literal["new", "good", "worn", "repair"]
 BookingState = Literal["booked", "out", "returned", "cancelled"]
+ThingAction = Literal["book", "update", "set_photo", "train", "assign_keeper"]
+BookingAction = Literal["check_out", "return", "cancel"]
+BOOKING_ACTIONS_DOC = (
+    "What I may do with this booking now: hand the thing over or take it back (its keeper, "
+    "organisers), or cancel it before it is picked up (also its borrower)."
+)
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120), PlainText]
 Kind = Annotated[str, StringConstraints(max_length=60, pattern=r"^[a-z0-9_-]*$"), PlainText]
@@ -63,10 +69,19 @@ class ThingOut(Schema):
     is_active: bool
     keeper: MemberRef | None
     has_photo: bool
+    actions: list[ThingAction] = Field(
+        description="What I may do with it now: book it, update its condition or shelf state, "
+        "set its photo (keeper, organisers), train others for it, or give it a new keeper "
+        "(organisers, once its keeper left)."
+    )
 
     @staticmethod
     def resolve_has_photo(obj: Thing) -> bool:
         return bool(obj.photo)
+
+    @staticmethod
+    def resolve_actions(obj: Thing, context: dict[str, Any]) -> list[str]:
+        return selectors.thing_actions(member_of(context["request"]), obj)
 
 
 class ThingDetailOut(ThingOut):
@@ -82,12 +97,7 @@ class ThingDetailOut(ThingOut):
 
     @staticmethod
     def resolve_trained(obj: Thing, context: dict[str, Any]) -> bool:
-        member = member_of(context["request"])
-        return (
-            not obj.needs_training
-            or obj.keeper_id == member.pk
-            or selectors.is_trained(member, obj)
-        )
+        return selectors.is_trained_for(member_of(context["request"]), obj)
 
 
 class BookedTimeOut(Schema):
@@ -101,6 +111,11 @@ class BookedTimeOut(Schema):
     borrower: MemberRef | None = Field(
         description="Who booked: only shown to the thing's keeper and organisers."
     )
+    actions: list[BookingAction] = Field(description=BOOKING_ACTIONS_DOC)
+
+    @staticmethod
+    def resolve_actions(obj: Booking, context: dict[str, Any]) -> list[str]:
+        return selectors.booking_actions(member_of(context["request"]), obj)
 
     @staticmethod
     def resolve_mine(obj: Booking, context: dict[str, Any]) -> bool:
@@ -126,6 +141,11 @@ class BookingOut(Schema):
     checked_out_at: datetime | None
     returned_at: datetime | None
     overdue: bool
+    actions: list[BookingAction] = Field(description=BOOKING_ACTIONS_DOC)
+
+    @staticmethod
+    def resolve_actions(obj: Booking, context: dict[str, Any]) -> list[str]:
+        return selectors.booking_actions(member_of(context["request"]), obj)
 
     @staticmethod
     def resolve_thing_name(obj: Booking) -> str:
@@ -225,7 +245,7 @@ def library_things_get(request: HttpRequest, thing_id: PathId) -> Thing:
 def library_things_photo_set(
     request: HttpRequest,
     thing_id: PathId,
-    photo: UploadedFile = NinjaFile(...),  # noqa: B008 - ninja's way of declaring a file
+    photo: UploadedFile = NinjaFile(...),  # type: ignore[type-arg]  # noqa: B008 - ninja reads it at run time
 ) -> Thing:
     """Set or replace the thing's photo (its keeper or an organiser): JPEG, PNG or WebP, at
     most 5 MB. It is re-encoded without metadata (no location). Setting the same photo twice

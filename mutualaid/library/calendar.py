@@ -31,4 +31,4 @@ def bookings_ical(*, thing: Thing, bookings: Iterable[Booking]) -> bytes:
         event.add("summary", _("booked"))
         event.add("transp", "OPAQUE")
         calendar.add_component(event)
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

@@ -4,7 +4,7 @@ Forms only turn posted text into Python values; whether those values are allowed
 services to say, and their DomainErrors are shown on the same forms by the views.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -30,7 +30,10 @@ class ThingFilterForm(forms.Form):
 
     def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("Any kind")), *((k, k) for k in kinds)]  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            ("", _("Any kind")),
+            *((k, k) for k in kinds),
+        ]
 
 
 class ThingForm(forms.Form):
@@ -58,7 +61,7 @@ class ThingForm(forms.Form):
 
     def __init__(self, *args: Any, cells: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cell"].choices = cells  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["cell"]).choices = cells
 
     def clean_photo(self) -> bytes | None:
         upload = self.cleaned_data.get("photo")
@@ -92,7 +95,7 @@ class TrainingForm(forms.Form):
 
     def __init__(self, *args: Any, members: QuerySet[Member], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["trainee"].queryset = members  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Any]", self.fields["trainee"]).queryset = members
 
 
 class KeeperForm(forms.Form):
@@ -100,7 +103,7 @@ class KeeperForm(forms.Form):
 
     def __init__(self, *args: Any, members: QuerySet[Member], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["keeper"].queryset = members  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Any]", self.fields["keeper"]).queryset = members
 
 
 class PhotoForm(forms.Form):

@@ -6,13 +6,22 @@ booking is confirmed (booked or borrowed). Bookings are seen by their borrower, 
 keeper and organisers; everyone else sees only that a time is taken.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Final
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mutualaid.core.errors import NotFound
-from mutualaid.library.models import LIVE_BOOKING_STATES, Booking, LibraryFeed, Thing, Training
+from mutualaid.library.models import (
+    BOOKING_TRANSITIONS,
+    LIVE_BOOKING_STATES,
+    Booking,
+    LibraryFeed,
+    Thing,
+    Training,
+)
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can
 
@@ -83,6 +92,93 @@ def access_thing(member: Member | None, thing_id: int) -> Thing:
 def may_handle(member: Member, thing: Thing) -> bool:
     """Whether the member hands the thing over and takes it back: its keeper, or an organiser."""
     return thing.keeper_id == member.pk or can(member, "library.manage", thing.network)
+
+
+# --- Who may do what: the predicates the services check and the actions the doors show -------
+
+
+def may_book_things(member: Member, thing: Thing) -> bool:
+    return can(member, "library.book", thing.network)
+
+
+def thing_is_bookable(thing: Thing) -> bool:
+    """On the shelf: its keeper (or an organiser) has not taken it off."""
+    return thing.is_active
+
+
+def is_trained_for(member: Member, thing: Thing) -> bool:
+    """Whether the thing's training rule lets the member book it."""
+    return not thing.needs_training or thing.keeper_id == member.pk or is_trained(member, thing)
+
+
+def may_train_others(member: Member, thing: Thing) -> bool:
+    """Its keeper, or a member trained for it, may vouch that someone else can use it."""
+    return thing.keeper_id == member.pk or is_trained(member, thing)
+
+
+def may_book(member: Member, thing: Thing) -> bool:
+    return (
+        may_book_things(member, thing)
+        and thing_is_bookable(thing)
+        and is_trained_for(member, thing)
+    )
+
+
+def may_train(member: Member, thing: Thing) -> bool:
+    return may_book_things(member, thing) and may_train_others(member, thing)
+
+
+def may_assign_keeper(member: Member, thing: Thing) -> bool:
+    """An organiser finds a new keeper for a thing whose keeper left."""
+    return thing.keeper_id is None and can(member, "library.manage", thing.network)
+
+
+THING_ACTIONS: Final[dict[str, Callable[[Member, Thing], bool]]] = {
+    "book": may_book,
+    "update": may_handle,
+    "set_photo": may_handle,
+    "train": may_train,
+    "assign_keeper": may_assign_keeper,
+}
+
+
+def thing_actions(member: Member, thing: Thing) -> list[str]:
+    """What the member may do with the thing now, by name (see THING_ACTIONS)."""
+    return [name for name, allowed in THING_ACTIONS.items() if allowed(member, thing)]
+
+
+def is_party_to(member: Member, booking: Booking) -> bool:
+    """Its borrower, the thing's keeper or an organiser."""
+    return booking.borrower_id == member.pk or may_handle(member, booking.thing)
+
+
+def booking_can_move(booking: Booking, step: str) -> bool:
+    """Whether the booking's state allows the step (see BOOKING_TRANSITIONS)."""
+    return booking.state in BOOKING_TRANSITIONS[step][0]
+
+
+def may_check_out(member: Member, booking: Booking) -> bool:
+    return may_handle(member, booking.thing) and booking_can_move(booking, "check_out")
+
+
+def may_return(member: Member, booking: Booking) -> bool:
+    return may_handle(member, booking.thing) and booking_can_move(booking, "return")
+
+
+def may_cancel(member: Member, booking: Booking) -> bool:
+    return is_party_to(member, booking) and booking_can_move(booking, "cancel")
+
+
+BOOKING_ACTIONS: Final[dict[str, Callable[[Member, Booking], bool]]] = {
+    "check_out": may_check_out,
+    "return": may_return,
+    "cancel": may_cancel,
+}
+
+
+def booking_actions(member: Member, booking: Booking) -> list[str]:
+    """What the member may do with the booking now, by name (see BOOKING_ACTIONS)."""
+    return [name for name, allowed in BOOKING_ACTIONS.items() if allowed(member, booking)]
 
 
 def thing_pickup_notes(*, member: Member, thing: Thing) -> str:
@@ -182,9 +278,7 @@ def access_booking(member: Member | None, booking_id: int) -> Booking:
         .defer(*(f"thing__{f}" for f in PRIVATE_THING_FIELDS))
         .first()
     )
-    if booking is None or not (
-        booking.borrower_id == member.pk or may_handle(member, booking.thing)
-    ):
+    if booking is None or not is_party_to(member, booking):
         raise NotFound()
     return booking
 

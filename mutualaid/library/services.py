@@ -31,9 +31,14 @@ from mutualaid.library.models import (
 from mutualaid.library.photos import photo_clean
 from mutualaid.library.selectors import (
     bookings_overlapping,
+    is_party_to,
     is_trained,
+    is_trained_for,
+    may_book_things,
     may_handle,
+    may_train_others,
     next_booking_after,
+    thing_is_bookable,
 )
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import can, require
@@ -185,7 +190,7 @@ def training_give(
         and Thing.objects.filter(network=actor.network_id, keeper=actor, kind=kind).exists()
     )
     allowed = (
-        (thing is not None and (thing.keeper_id == actor.pk or is_trained(actor, thing)))
+        (thing is not None and may_train_others(actor, thing))
         or keeper_of_kind
         or (kind and is_trained(actor, kind=kind, network=actor.network))
     )
@@ -217,11 +222,12 @@ def booking_create(
     """Book a thing from `starts_at` until `ends_at`. Refused with a clear message when the
     time is taken (even by a booking made in the same instant), when the thing needs training
     the actor has not had, or when the time makes no sense. Nothing is written then."""
-    require(actor, "library.book", thing.network)
-    if not thing.is_active:
+    if not may_book_things(actor, thing):
+        raise PermissionDenied()
+    if not thing_is_bookable(thing):
         raise Conflict(_("This thing cannot be booked at the moment."))
     _check_range(starts_at, ends_at)
-    if thing.needs_training and thing.keeper_id != actor.pk and not is_trained(actor, thing):
+    if not is_trained_for(actor, thing):
         raise PermissionDenied(
             _(
                 "This thing is only lent to members trained to use it. Ask its keeper, or a "
@@ -340,7 +346,7 @@ def booking_return(*, actor: Member, booking: Booking, condition_notes: str = ""
 def booking_cancel(*, actor: Member, booking: Booking) -> Booking:
     """The borrower, the keeper or an organiser cancels a booking that has not started; its
     time is free again at once."""
-    if booking.borrower_id != actor.pk and not may_handle(actor, booking.thing):
+    if not is_party_to(actor, booking):
         raise PermissionDenied()
     booking = _booking_move(
         booking, "cancel", _("Only a booking that has not been picked up can be cancelled.")
@@ -421,11 +427,6 @@ def library_feed_rotate(*, actor: Member) -> str:
         LibraryFeed.objects.create(network=actor.network, token=token)
     history_record(actor=actor, action="library.feed_rotate")
     return token
-
-
-def may_book(member: Member, thing: Thing) -> bool:
-    """For pages: whether to offer the booking form at all."""
-    return can(member, "library.book", thing.network) and thing.is_active
 
 
 def library_member_leaving(*, member: Member) -> None:

@@ -6,12 +6,14 @@ Pages work without JavaScript. The feed is the one door without a session: its U
 the network's feed secret, and it says only when a thing is booked, never by whom.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from mutualaid.core.errors import DomainError
-from mutualaid.core.pages import form_error
+from mutualaid.core.pages import form_action, page_action
 from mutualaid.core.zones import zone_of
 from mutualaid.library import selectors, services
 from mutualaid.library.calendar import bookings_ical
@@ -43,9 +45,14 @@ from mutualaid.networks.permissions import can
 from mutualaid.networks.requests import MemberRequest
 from mutualaid.networks.selectors import members_active, neighbourhoods_of
 
-STEP_SERVICES = {
-    "check_out": services.booking_check_out,
-    "return": services.booking_return,
+STEP_SERVICES: dict[str, Callable[[Member, Booking, str], Booking]] = {
+    "check_out": lambda member, booking, notes: services.booking_check_out(
+        actor=member, booking=booking, condition_notes=notes
+    ),
+    "return": lambda member, booking, notes: services.booking_return(
+        actor=member, booking=booking, condition_notes=notes
+    ),
+    "cancel": lambda member, booking, notes: services.booking_cancel(actor=member, booking=booking),
 }
 
 
@@ -64,18 +71,25 @@ def _cell_choices(member: Member) -> list[tuple[str, str]]:
     return neighbourhood_choices(neighbourhoods_of(network=member.network), member.cell)
 
 
-def _member(request: HttpRequest) -> Member:
-    return request.member  # type: ignore[attr-defined,no-any-return]
+def _thing_url(request: MemberRequest, thing_id: int) -> str:
+    return reverse(
+        "library:thing_detail", kwargs={"slug": request.network.slug, "thing_id": thing_id}
+    )
 
 
-def _redirect_to_thing(request: HttpRequest, thing_id: int) -> HttpResponse:
-    return redirect("library:thing_detail", slug=_member(request).network.slug, thing_id=thing_id)
+def _redirect_to_thing(request: MemberRequest, thing_id: int) -> HttpResponse:
+    return redirect(_thing_url(request, thing_id))
+
+
+def _with_actions(member: Member, bookings: Iterable[Booking]) -> list[dict[str, Any]]:
+    """Each booking with the steps the member may take, for the page to offer as buttons."""
+    return [{"booking": b, "actions": selectors.booking_actions(member, b)} for b in bookings]
 
 
 @require_GET
 @member_page
-def thing_list(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+def thing_list(request: MemberRequest) -> HttpResponse:
+    member = request.member
     form = ThingFilterForm(request.GET or None, kinds=selectors.thing_kinds(member=member))
     filters = form.cleaned_data if form.is_valid() else {}
     things = selectors.things_browse(
@@ -95,26 +109,25 @@ def thing_list(request: HttpRequest) -> HttpResponse:
 
 @member_page
 @network_time
-def thing_create(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    cells = _cell_choices(member)
-    form = ThingForm(request.POST or None, request.FILES or None, cells=cells)
+def thing_create(request: MemberRequest) -> HttpResponse:
+    member = request.member
+    form = ThingForm(request.POST or None, request.FILES or None, cells=_cell_choices(member))
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
-                thing = services.thing_create(actor=member, **form.cleaned_data)
-            except DomainError as err:
-                status = form_error(form, err)
-            else:
+            outcome = form_action(
+                form, lambda: services.thing_create(actor=member, **form.cleaned_data)
+            )
+            if outcome.value is not None:
                 messages.success(request, _("Thank you for lending it to your neighbours."))
-                return _redirect_to_thing(request, thing.pk)
+                return _redirect_to_thing(request, outcome.value.pk)
+            status = outcome.status
     return render(request, "library/thing_form.html", {"form": form}, status=status)
 
 
 def _render_thing(
-    request: HttpRequest,
+    request: MemberRequest,
     thing: Thing,
     *,
     booking_form: BookingForm | None = None,
@@ -124,17 +137,9 @@ def _render_thing(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    member = _member(request)
-    handles = selectors.may_handle(member, thing)
-    trained = (
-        not thing.needs_training
-        or thing.keeper_id == member.pk
-        or selectors.is_trained(member, thing)
-    )
-    may_train = thing.kind and (
-        thing.keeper_id == member.pk or selectors.is_trained(member, thing) or handles
-    )
-    calendar = list(selectors.bookings_calendar(thing=thing))
+    member = request.member
+    actions = selectors.thing_actions(member, thing)
+    calendar = _with_actions(member, selectors.bookings_calendar(thing=thing))
     token = services.library_feed_token(network=member.network)
     feed_path = reverse(
         "library:thing_feed",
@@ -142,31 +147,28 @@ def _render_thing(
     )
     context: dict[str, Any] = {
         "thing": thing,
+        "actions": actions,
         "calendar": calendar,
-        "days": _days(calendar, member),
-        "handles": handles,
-        "mine": [b for b in calendar if b.borrower_id == member.pk],
+        "days": _days([row["booking"] for row in calendar], member),
+        "handles": "update" in actions,
+        "mine": [row for row in calendar if row["booking"].borrower_id == member.pk],
         "pickup_notes": selectors.thing_pickup_notes(member=member, thing=thing),
-        "trained": trained,
+        "trained": selectors.is_trained_for(member, thing),
         "trainings": selectors.trainings_for(thing=thing)[:100],
         "booking_form": booking_form or BookingForm(),
-        "may_book": services.may_book(member, thing) and trained,
+        "may_book": "book" in actions,
         "training_form": training_form
-        or (TrainingForm(members=_trainees(member)) if may_train else None),
+        or (TrainingForm(members=_trainees(member)) if "train" in actions else None),
         "step_form": BookingStepForm(),
-        "photo_form": photo_form or (PhotoForm() if handles else None),
+        "photo_form": photo_form or (PhotoForm() if "set_photo" in actions else None),
         "state_form": ThingStateForm(
             initial={"condition": thing.condition, "is_active": thing.is_active}
         )
-        if handles
+        if "update" in actions
         else None,
         "feed_url": request.build_absolute_uri(feed_path),
         "keeper_form": keeper_form
-        or (
-            KeeperForm(members=_keepers(member))
-            if thing.keeper_id is None and can(member, "library.manage", thing.network)
-            else None
-        ),
+        or (KeeperForm(members=_keepers(member)) if "assign_keeper" in actions else None),
         "error": error,
     }
     return render(request, "library/thing_detail.html", context, status=status)
@@ -198,152 +200,156 @@ def _days(calendar: list[Booking], member: Member) -> list[dict[str, Any]]:
     return days
 
 
-def _keepers(member: Member) -> Any:
+def _keepers(member: Member) -> QuerySet[Member]:
     return members_active(network=member.network).order_by("display_name")
 
 
-def _trainees(member: Member) -> Any:
+def _trainees(member: Member) -> QuerySet[Member]:
     return members_active(network=member.network).exclude(pk=member.pk).order_by("display_name")
 
 
 @require_GET
 @member_page
 @network_time
-def thing_detail(request: HttpRequest, thing_id: int) -> HttpResponse:
-    return _render_thing(request, selectors.access_thing(_member(request), thing_id))
+def thing_detail(request: MemberRequest, thing_id: int) -> HttpResponse:
+    return _render_thing(request, selectors.access_thing(request.member, thing_id))
 
 
 @require_GET
 @member_page
-def thing_photo(request: HttpRequest, thing_id: int) -> HttpResponse:
+def thing_photo(request: MemberRequest, thing_id: int) -> HttpResponse:
     """The thing's photo, for members of its network only (it may show someone's home)."""
-    return photo_response(selectors.access_thing(_member(request), thing_id))
+    return photo_response(selectors.access_thing(request.member, thing_id))
 
 
 @require_POST
 @member_page
 @network_time
-def thing_book(request: HttpRequest, thing_id: int) -> HttpResponse:
-    member = _member(request)
+def thing_book(request: MemberRequest, thing_id: int) -> HttpResponse:
+    member = request.member
     thing = selectors.access_thing(member, thing_id)
     form = BookingForm(request.POST)
     if not form.is_valid():
         return _render_thing(request, thing, booking_form=form, status=400)
-    try:
-        services.booking_create(actor=member, thing=thing, **form.cleaned_data)
-    except DomainError as err:
-        status = form_error(form, err)
-        return _render_thing(request, thing, booking_form=form, status=status)
+    outcome = form_action(
+        form, lambda: services.booking_create(actor=member, thing=thing, **form.cleaned_data)
+    )
+    if not outcome.ok:
+        return _render_thing(request, thing, booking_form=form, status=outcome.status)
     messages.success(request, _("Booked. The keeper has been told."))
     return _redirect_to_thing(request, thing.pk)
 
 
 @require_POST
 @member_page
-def thing_photo_upload(request: HttpRequest, thing_id: int) -> HttpResponse:
-    member = _member(request)
+def thing_photo_upload(request: MemberRequest, thing_id: int) -> HttpResponse:
+    member = request.member
     thing = selectors.access_thing(member, thing_id)
     form = PhotoForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_thing(request, thing, photo_form=form, status=400)
-    try:
-        services.thing_set_photo(actor=member, thing=thing, photo=form.cleaned_data["photo"])
-    except DomainError as err:
-        status = form_error(form, err)
-        return _render_thing(request, thing, photo_form=form, status=status)
+    photo = form.cleaned_data["photo"]
+    outcome = form_action(
+        form, lambda: services.thing_set_photo(actor=member, thing=thing, photo=photo)
+    )
+    if not outcome.ok:
+        return _render_thing(request, thing, photo_form=form, status=outcome.status)
     messages.success(request, _("The photo is changed."))
     return _redirect_to_thing(request, thing.pk)
 
 
+def _errors(form: forms.Form) -> str:
+    return " ".join(str(error) for error in form.non_field_errors())
+
+
 @require_POST
 @member_page
-def thing_update(request: HttpRequest, thing_id: int) -> HttpResponse:
-    member = _member(request)
+def thing_update(request: MemberRequest, thing_id: int) -> HttpResponse:
+    member = request.member
     thing = selectors.access_thing(member, thing_id)
     form = ThingStateForm(request.POST)
     if not form.is_valid():
         return _render_thing(request, thing, error=_("Choose the thing's condition."), status=400)
-    try:
-        services.thing_update(actor=member, thing=thing, **form.cleaned_data)
-    except DomainError as err:
-        return _render_thing(request, thing, error=err.message, status=err.status)
+    outcome = form_action(
+        form, lambda: services.thing_update(actor=member, thing=thing, **form.cleaned_data)
+    )
+    if not outcome.ok:
+        return _render_thing(request, thing, error=_errors(form), status=outcome.status)
     messages.success(request, _("Saved."))
     return _redirect_to_thing(request, thing.pk)
 
 
 @require_POST
 @member_page
-def thing_keeper(request: HttpRequest, thing_id: int) -> HttpResponse:
+def thing_keeper(request: MemberRequest, thing_id: int) -> HttpResponse:
     """Give a thing whose keeper left a new keeper."""
-    member = _member(request)
+    member = request.member
     thing = selectors.access_thing(member, thing_id)
     form = KeeperForm(request.POST, members=_keepers(member))
     if not form.is_valid():
         return _render_thing(request, thing, keeper_form=form, status=400)
-    try:
-        services.thing_keeper_assign(actor=member, thing=thing, keeper=form.cleaned_data["keeper"])
-    except DomainError as err:
-        return _render_thing(request, thing, error=err.message, status=err.status)
+    keeper = form.cleaned_data["keeper"]
+    outcome = form_action(
+        form, lambda: services.thing_keeper_assign(actor=member, thing=thing, keeper=keeper)
+    )
+    if not outcome.ok:
+        return _render_thing(request, thing, error=_errors(form), status=outcome.status)
     messages.success(request, _("The thing has a new keeper. They can put it back on the shelf."))
     return _redirect_to_thing(request, thing.pk)
 
 
 @require_POST
 @member_page
-def thing_train(request: HttpRequest, thing_id: int) -> HttpResponse:
-    member = _member(request)
+def thing_train(request: MemberRequest, thing_id: int) -> HttpResponse:
+    member = request.member
     thing = selectors.access_thing(member, thing_id)
     form = TrainingForm(request.POST, members=_trainees(member))
     if not form.is_valid():
         return _render_thing(request, thing, training_form=form, status=400)
     whole_kind = form.cleaned_data["whole_kind"]
-    try:
-        services.training_give(
+    outcome = form_action(
+        form,
+        lambda: services.training_give(
             actor=member,
             trainee=form.cleaned_data["trainee"],
             thing=None if whole_kind else thing,
             kind=thing.kind if whole_kind else "",
-        )
-    except DomainError as err:
-        status = form_error(form, err)
-        return _render_thing(request, thing, training_form=form, status=status)
+        ),
+    )
+    if not outcome.ok:
+        return _render_thing(request, thing, training_form=form, status=outcome.status)
     messages.success(request, _("Thank you. The training is recorded."))
     return _redirect_to_thing(request, thing.pk)
 
 
 @require_POST
 @member_page
-def booking_step(request: HttpRequest, booking_id: int, action: str) -> HttpResponse:
-    member = _member(request)
+def booking_step(request: MemberRequest, booking_id: int, action: str) -> HttpResponse:
+    member = request.member
     if action not in BOOKING_TRANSITIONS:
         raise Http404
     booking = selectors.access_booking(member, booking_id)
     form = BookingStepForm(request.POST)
-    notes = form.cleaned_data["condition_notes"] if form.is_valid() else ""
-    try:
-        if action == "cancel":
-            services.booking_cancel(actor=member, booking=booking)
-        else:
-            STEP_SERVICES[action](actor=member, booking=booking, condition_notes=notes)
-    except DomainError as err:
-        messages.error(request, err.message)
+    notes = str(form.cleaned_data["condition_notes"]) if form.is_valid() else ""
+    if request.POST.get("next", "") == "loans":
+        then = reverse("library:loan_list", kwargs={"slug": member.network.slug})
     else:
-        messages.success(request, _("Done."))
-    next_page = request.POST.get("next", "")
-    if next_page == "loans":
-        return redirect("library:loan_list", slug=member.network.slug)
-    return _redirect_to_thing(request, booking.thing_id)
+        then = _thing_url(request, booking.thing_id)
+    return page_action(
+        request, lambda: STEP_SERVICES[action](member, booking, notes), then=then, done=_("Done.")
+    )
 
 
 @require_GET
 @member_page
 @network_time
-def loan_list(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+def loan_list(request: MemberRequest) -> HttpResponse:
+    member = request.member
     now = timezone.now()
     mine = [
         {
             "booking": booking,
+            "actions": selectors.booking_actions(member, booking),
             "overdue": booking.state == Booking.State.OUT and booking.ends_at <= now,
             "waiting": selectors.next_booking_after(booking=booking)
             if booking.state == Booking.State.OUT
@@ -353,7 +359,7 @@ def loan_list(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "mine": mine,
-        "to_handle": selectors.bookings_to_handle(member=member)[:100],
+        "to_handle": _with_actions(member, selectors.bookings_to_handle(member=member)[:100]),
     }
     return render(request, "library/loan_list.html", context)
 

@@ -1,10 +1,20 @@
 """The checks every write about the fund shares: an amount, the currency, the network."""
 
+from typing import TYPE_CHECKING, TypeAlias
+
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from mutualaid.core.errors import InvalidInput, NotFound
 from mutualaid.fund.models import Account, FundPolicy, FundRequest, Payout
 from mutualaid.networks.models import Network
+
+# An uploaded file (a receipt, a statement). The stubs make File generic; Django's own class is
+# not subscriptable when the code runs.
+if TYPE_CHECKING:
+    Upload: TypeAlias = UploadedFile[bytes]
+else:
+    Upload = UploadedFile
 
 MAX_AMOUNT = 10_000_000  # 100,000.00 in a two-decimal currency: anything above is a typo
 

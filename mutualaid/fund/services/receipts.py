@@ -6,7 +6,6 @@ from typing import Any
 
 from cryptography.fernet import InvalidToken
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from mutualaid.core.history import history_record
 from mutualaid.core.photos import photo_clean
 from mutualaid.fund.models import FundPolicy, FundRequest, Receipt
 from mutualaid.fund.selectors import is_requester_or_treasurer
-from mutualaid.fund.services.checks import same_network
+from mutualaid.fund.services.checks import Upload, same_network
 from mutualaid.networks.models import Member
 
 RECEIPT_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
@@ -45,7 +44,7 @@ def receipt_bytes(receipt: Receipt) -> bytes:
 
 
 @transaction.atomic
-def receipt_attach(*, actor: Member, request: FundRequest, file: UploadedFile) -> Receipt:
+def receipt_attach(*, actor: Member, request: FundRequest, file: Upload) -> Receipt:
     """Attach a photo or PDF of a receipt to one's own request. A photo is decoded and encoded
     again from its pixels alone (no EXIF, no GPS position); the file is stored encrypted with
     the project's field keys."""

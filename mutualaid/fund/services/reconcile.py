@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -16,6 +15,7 @@ from mutualaid.fund.models import Entry, ImportedLine, LedgerTransaction
 from mutualaid.fund.money import exponent
 from mutualaid.fund.selectors import may_manage_fund
 from mutualaid.fund.services.accounts import fund_account, policy_for
+from mutualaid.fund.services.checks import Upload
 from mutualaid.networks.models import Member
 
 
@@ -63,7 +63,7 @@ def statement_parse(text: str, currency: str = "USD") -> list[StatementLine]:
             if amount_col is not None:
                 amount = money(row.get(amount_col))
             else:
-                amount = money(row.get(in_col)) - abs(money(row.get(out_col)))  # type: ignore[arg-type]
+                amount = money(row.get(in_col)) - abs(money(row.get(out_col)))
         except (ValueError, InvalidOperation):
             raise InvalidInput(
                 _("Line %(line)d of the statement has a date or amount we cannot read.")
@@ -81,7 +81,7 @@ def _fingerprint(line: StatementLine, seen: int) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def statement_reconcile(*, actor: Member, statement: UploadedFile) -> dict[str, Any]:
+def statement_reconcile(*, actor: Member, statement: Upload) -> dict[str, Any]:
     """Match each statement line to a recorded transaction moving the same amount in or out
     of the fund within three days; list the lines and the transactions left unmatched.
 

@@ -8,7 +8,6 @@ import random
 from datetime import date, datetime
 from functools import partial
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
@@ -36,7 +35,7 @@ from mutualaid.fund.models import (
 from mutualaid.fund.selectors import is_own_request, may_approve_requests, may_manage_fund
 from mutualaid.fund.services.accounts import policy_for
 from mutualaid.fund.services.budget import budget_month, cap_check, month_start
-from mutualaid.fund.services.checks import amount_checked, currency_checked, same_network
+from mutualaid.fund.services.checks import Upload, amount_checked, currency_checked, same_network
 from mutualaid.fund.services.receipts import receipt_attach
 from mutualaid.needs.models import Need
 from mutualaid.networks.models import Member, Network
@@ -77,7 +76,7 @@ def request_create(
     payout_details: str = "",
     need: Need | None = None,
     show_name: bool = False,
-    receipt: UploadedFile | None = None,
+    receipt: Upload | None = None,
     now: datetime | None = None,
 ) -> FundRequest:
     """Ask the fund for money, optionally with a receipt. Approved at once when the policy
