@@ -21,7 +21,7 @@ class AccountDeleteForm(forms.Form):
         self.fields["confirm"].widget.attrs["autocomplete"] = "off"
 
     def clean_confirm(self) -> str:
-        typed = self.cleaned_data["confirm"].strip()
+        typed = str(self.cleaned_data["confirm"]).strip()
         if typed.casefold() != delete_word().casefold():
             raise forms.ValidationError(
                 _("Type %(word)s exactly, or leave this page to keep your account."),

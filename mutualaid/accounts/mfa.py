@@ -8,7 +8,7 @@ from encrypted_fields.fields import EncryptedTextField
 _CIPHER = EncryptedTextField()
 
 
-class EncryptedSecretsMFAAdapter(DefaultMFAAdapter):
+class EncryptedSecretsMFAAdapter(DefaultMFAAdapter):  # type: ignore[misc]  # allauth is untyped
     def encrypt(self, text: str) -> str:
         return str(_CIPHER.get_prep_value(text))
 

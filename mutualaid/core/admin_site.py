@@ -4,7 +4,7 @@ A member whose role grants "network.manage" sees the admin for the networks they
 and only those rows. The server operator (a Django superuser) sees everything.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
@@ -20,15 +20,22 @@ from mutualaid.networks.permissions import can
 def organised_network_ids(request: HttpRequest) -> set[int]:
     """Networks the signed-in user may manage; cached on the request."""
     cached = getattr(request, "_organised_network_ids", None)
-    if cached is not None:
+    if isinstance(cached, set):
         return cached
     ids: set[int] = set()
     if request.user.is_authenticated and request.user.is_active:
         for member in Member.objects.filter(user_id=request.user.pk).select_related("network"):
             if can(member, "network.manage", member.network):
                 ids.add(member.network_id)
-    request._organised_network_ids = ids  # type: ignore[attr-defined]
+    request._organised_network_ids = ids  # type: ignore[attr-defined]  # a per-request cache
     return ids
+
+
+# ModelAdmin is generic only for the type checker (django_stubs_ext is not installed).
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = admin.ModelAdmin
 
 
 class OrganiserAdminSite(admin.AdminSite):
@@ -50,7 +57,7 @@ class OrganiserAdminSite(admin.AdminSite):
         return redirect_to_login(request.GET.get("next", "/admin/"))
 
 
-class NetworkScopedAdmin(admin.ModelAdmin):
+class NetworkScopedAdmin(_ModelAdmin):
     """A ModelAdmin whose rows belong to a network, reachable through `network_path`."""
 
     network_path = "network"

@@ -12,7 +12,7 @@ _RES8_EDGE_KM = 0.461
 
 def is_valid_public_cell(cell: str) -> bool:
     try:
-        return h3.is_valid_cell(cell) and h3.get_resolution(cell) == PUBLIC_RESOLUTION
+        return bool(h3.is_valid_cell(cell)) and h3.get_resolution(cell) == PUBLIC_RESOLUTION
     except (TypeError, ValueError):
         return False
 

@@ -40,7 +40,7 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 def _stored(*, member: Model, key: str, fingerprint: str) -> tuple[int, Any] | None:
-    record = IdempotencyRecord.objects.filter(member=member, key=key).first()
+    record = IdempotencyRecord.objects.filter(member_id=member.pk, key=key).first()
     if record is None:
         return None
     if record.request_fingerprint != fingerprint:
@@ -68,7 +68,7 @@ def idempotent_write(
         with transaction.atomic():
             status, body = write()
             IdempotencyRecord.objects.create(
-                member=member,
+                member_id=member.pk,
                 key=key,
                 request_fingerprint=fingerprint,
                 status_code=status,

@@ -1,4 +1,5 @@
 import logging
+from collections.abc import Callable
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +17,7 @@ class DomainErrorMiddleware:
 
     (The API has its own handler with a JSON body.)"""
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -37,7 +38,7 @@ class MemberActivityMiddleware:
     `request.auth`; the service writes at most once a day per member, so most requests cost
     no query at all."""
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -15,8 +15,11 @@ encrypted (plain text, not a Fernet token) is encrypted.
 Nothing here logs or prints a value: only model names and counts.
 """
 
+from __future__ import annotations  # Field[...] is generic only for the type checker
+
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.mfa.models import Authenticator
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -42,9 +45,9 @@ class RekeyCount:
     unreadable: int = 0  # a token no configured key opens; left untouched
 
 
-def encrypted_fields() -> list[tuple[type[models.Model], list[models.Field]]]:  # type: ignore[type-arg]
+def encrypted_fields() -> list[tuple[type[models.Model], list[models.Field[Any, Any]]]]:
     """Each concrete model with the encrypted fields it stores in its own table."""
-    found: list[tuple[type[models.Model], list[models.Field]]] = []  # type: ignore[type-arg]
+    found: list[tuple[type[models.Model], list[models.Field[Any, Any]]]] = []
     for model in apps.get_models():
         if model._meta.proxy or not model._meta.managed:
             continue
@@ -75,7 +78,7 @@ def _ciphers() -> tuple[Fernet, MultiFernet]:
 
 def _raw_rows(
     model: type[models.Model],
-    fields: list[models.Field],  # type: ignore[type-arg]
+    fields: list[models.Field[Any, Any]],
     batch_size: int,
 ) -> Iterator[list[tuple[object, dict[str, str | None]]]]:
     """The stored tokens (not decrypted), a batch of rows at a time, in primary key order."""
@@ -126,7 +129,7 @@ def _write(model: type[models.Model], pk: object, attname: str, raw: str, token:
 
 def _model_rekey(
     model: type[models.Model],
-    fields: list[models.Field],  # type: ignore[type-arg]
+    fields: list[models.Field[Any, Any]],
     ciphers: tuple[Fernet, MultiFernet],
     *,
     dry_run: bool,

@@ -5,7 +5,7 @@ and a few plain facts. Never a message, an address, a phone or a description."""
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Final, Protocol, cast
+from typing import Any, Final, Protocol
 
 from django.db.models import Model, Q, QuerySet
 from django.utils.functional import Promise
@@ -227,7 +227,10 @@ def history_lines(entries: Iterable[HistoryEntry], *, member: Reader) -> list[Hi
 
 def _member_model() -> type[Model]:
     """The members' model, reached through the log's own `actor` key (core imports no app)."""
-    return cast(type[Model], HistoryEntry._meta.get_field("actor").related_model)
+    model = HistoryEntry._meta.get_field("actor").related_model
+    if not isinstance(model, type):  # a lazy "app.Model" string only before apps are ready
+        raise LookupError("the history log's actor model is not loaded")
+    return model
 
 
 def history_render(entry: HistoryEntry) -> HistoryLine:

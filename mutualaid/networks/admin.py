@@ -5,7 +5,7 @@ below lists its fields explicitly. Memberships and applications change through t
 where the services keep the rules and the history; here they are mostly for looking up.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -24,6 +24,14 @@ from mutualaid.networks.models import (
     Network,
     Skill,
 )
+
+# Django's classes are generic only for the type checker (django_stubs_ext is not installed).
+if TYPE_CHECKING:
+    _NeighbourhoodModelForm = forms.ModelForm[Neighbourhood]
+    _VoteInline = admin.TabularInline[ApplicationVote, Application]
+else:
+    _NeighbourhoodModelForm = forms.ModelForm
+    _VoteInline = admin.TabularInline
 
 
 @admin.register(Network)
@@ -82,7 +90,7 @@ class SkillAdmin(NetworkScopedAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class NeighbourhoodForm(forms.ModelForm):
+class NeighbourhoodForm(_NeighbourhoodModelForm):
     class Meta:
         model = Neighbourhood
         fields = ["network", "name", "cell"]
@@ -91,7 +99,7 @@ class NeighbourhoodForm(forms.ModelForm):
         }
 
     def clean_cell(self) -> str:
-        cell = self.cleaned_data["cell"].strip()
+        cell = str(self.cleaned_data["cell"]).strip()
         if not is_valid_public_cell(cell):
             raise forms.ValidationError(_("Enter an H3 cell at resolution 8."))
         return cell
@@ -106,7 +114,7 @@ class NeighbourhoodAdmin(NetworkScopedAdmin):
     fields = ["network", "name", "cell"]
 
 
-class ApplicationVoteInline(admin.TabularInline):
+class ApplicationVoteInline(_VoteInline):
     model = ApplicationVote
     fields = readonly_fields = ("voter", "decision", "created_at")
     extra = 0

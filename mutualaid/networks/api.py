@@ -130,6 +130,10 @@ class ApplicationOut(Schema):
     approvals: int
     declines: int
     my_vote: Decision | None
+    actions: list[str] = Field(
+        description="What you may do with the application now: `approve`, `decline` (once, "
+        "while it waits, never on your own)."
+    )
 
     @staticmethod
     def resolve_approvals(obj: Application) -> int:
@@ -143,6 +147,10 @@ class ApplicationOut(Schema):
     def resolve_my_vote(obj: Application, context: dict[str, Any]) -> str | None:
         member = api_member(context["request"])
         return next((v.decision for v in obj.votes.all() if v.voter_id == member.pk), None)
+
+    @staticmethod
+    def resolve_actions(obj: Application, context: dict[str, Any]) -> list[str]:
+        return selectors.application_actions(api_member(context["request"]), obj)
 
 
 class VoteIn(InputSchema):

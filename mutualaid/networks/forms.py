@@ -8,8 +8,9 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from mutualaid.core.errors import DomainError, InvalidInput
+from mutualaid.core.errors import DomainError
 from mutualaid.core.languages import LANGUAGE_CHOICES
+from mutualaid.core.pages import form_error
 from mutualaid.networks.models import (
     DAY_PARTS,
     DAYS,
@@ -30,12 +31,7 @@ class PageForm(forms.Form):
 
     def add_domain_error(self, err: DomainError) -> None:
         """Show a service's error: its message on top, its field messages by their fields."""
-        self.add_error(None, err.message)
-        fields = err.fields if isinstance(err, InvalidInput) else {}
-        for name, messages in fields.items():
-            if name in self.fields:
-                for message in messages or [err.message]:
-                    self.add_error(name, message)
+        form_error(self, err)
 
 
 def _lines(text: str) -> list[str]:

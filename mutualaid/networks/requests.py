@@ -5,6 +5,7 @@ Annotate a view's request with these instead of ignoring attribute errors:
 `api_member(request)`.
 """
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from mutualaid.networks.models import Member, Network
@@ -30,3 +31,9 @@ class MemberRequest(HttpRequest):
 
     network: Network
     member: Member
+
+
+class SignedInRequest(HttpRequest):
+    """A page behind `login_required`: the user is signed in."""
+
+    user: User

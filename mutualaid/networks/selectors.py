@@ -1,7 +1,9 @@
 """Reads about networks, members and applications, limited to what the asker may see."""
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Final
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core import signing
@@ -69,9 +71,42 @@ def networks_public() -> QuerySet[Network]:
     return Network.objects.all()
 
 
+# --- What a member may do with an application: one rule for pages, API and services -------
+
+
+def may_review_applications(member: Member | None) -> bool:
+    return member is not None and can(member, "application.review", member.network)
+
+
+def is_own_application(member: Member, application: Application) -> bool:
+    return application.user_id == member.user_id
+
+
+def may_answer_application(member: Member, application: Application) -> bool:
+    """Approve or decline: a reviewer of the application's network, not the applicant, once,
+    while it waits."""
+    return (
+        application.network_id == member.network_id
+        and may_review_applications(member)
+        and not is_own_application(member, application)
+        and application.status == Application.Status.PENDING
+        and not any(vote.voter_id == member.pk for vote in application.votes.all())
+    )
+
+
+APPLICATION_ACTIONS: Final[dict[str, Callable[[Member, Application], bool]]] = {
+    "approve": may_answer_application,
+    "decline": may_answer_application,
+}
+
+
+def application_actions(member: Member, application: Application) -> list[str]:
+    return [name for name, allowed in APPLICATION_ACTIONS.items() if allowed(member, application)]
+
+
 def applications_pending(*, member: Member) -> QuerySet[Application]:
     """Pending applications the member may answer (not their own)."""
-    if not can(member, "application.review", member.network):
+    if not may_review_applications(member):
         return Application.objects.none()
     return (
         Application.objects.filter(network=member.network_id, status=Application.Status.PENDING)
@@ -82,7 +117,7 @@ def applications_pending(*, member: Member) -> QuerySet[Application]:
 
 
 def access_application(member: Member | None, application_id: int) -> Application:
-    if member is None or not can(member, "application.review", member.network):
+    if member is None or not may_review_applications(member):
         raise NotFound()
     application = (
         Application.objects.filter(pk=application_id, network=member.network_id)

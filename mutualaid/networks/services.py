@@ -45,6 +45,8 @@ from mutualaid.networks.selectors import (
     STILL_HERE_MAX_AGE,
     STILL_HERE_SALT,
     approvals_needed_now,
+    is_own_application,
+    may_review_applications,
 )
 from mutualaid.networks.selectors import (  # re-exported: tests and pages sign links with it
     still_here_token as still_here_token,
@@ -233,10 +235,11 @@ def application_submit(
 def application_vote(*, actor: Member, application: Application, decision: str) -> Application:
     """Record one member's approve/decline; N of either (N set per network) decides."""
     network = application.network
-    require(actor, "application.review", network)
+    if application.network_id != actor.network_id or not may_review_applications(actor):
+        raise PermissionDenied()
     if decision not in ApplicationVote.Decision.values:
         raise InvalidInput(_("Choose approve or decline."))
-    if application.user_id == actor.user_id:
+    if is_own_application(actor, application):
         raise PermissionDenied(_("You cannot vote on your own application."))
     # A conditional write on the application first: votes on one application queue here, so
     # each tally below counts every vote committed before it, on PostgreSQL as on SQLite.

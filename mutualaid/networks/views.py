@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from mutualaid.core.errors import DomainError, NotFound
+from mutualaid.core.pages import form_action
 from mutualaid.needs.models import Need
 from mutualaid.needs.selectors import matches_of_member, needs_of_member
 from mutualaid.networks import services
@@ -27,10 +28,12 @@ from mutualaid.networks.forms import (
 )
 from mutualaid.networks.models import Application, ApplicationVote, Member, Network
 from mutualaid.networks.permissions import can
+from mutualaid.networks.requests import MemberRequest, NetworkRequest
 from mutualaid.networks.selectors import (
     access_api_token,
     access_application,
     api_tokens_of,
+    application_actions,
     application_of,
     applications_pending,
     approvals_needed_now,
@@ -43,25 +46,9 @@ from mutualaid.networks.selectors import (
 )
 
 
-def _network(request: HttpRequest) -> Network:
-    return request.network  # type: ignore[attr-defined,no-any-return]
-
-
-def _member(request: HttpRequest) -> Member | None:
-    return request.member  # type: ignore[attr-defined,no-any-return]
-
-
 def _user(request: HttpRequest) -> User:
     """The signed-in user, on pages behind `login_required`."""
     return cast(User, request.user)
-
-
-def _the_member(request: HttpRequest) -> Member:
-    """The member asking, on pages behind `member_page`."""
-    member = _member(request)
-    if member is None:
-        raise NotFound()
-    return member
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -69,10 +56,10 @@ def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-def _require_organiser(request: HttpRequest) -> Member:
+def _require_organiser(request: NetworkRequest) -> Member:
     """The organiser asking, or the same 404 a missing page gives."""
-    member = _member(request)
-    if member is None or not can(member, "network.manage", _network(request)):
+    member = request.member
+    if member is None or not can(member, "network.manage", request.network):
         raise NotFound()
     return member
 
@@ -97,9 +84,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @network_page
-def network_public(request: HttpRequest) -> HttpResponse:
-    network = _network(request)
-    member = _member(request)
+def network_public(request: NetworkRequest) -> HttpResponse:
+    network = request.network
+    member = request.member
     context = {
         "network": network,
         "counts": network_public_counts(network=network),
@@ -111,28 +98,29 @@ def network_public(request: HttpRequest) -> HttpResponse:
 
 
 @network_page
-def join_by_invitation(request: HttpRequest, code: str) -> HttpResponse:
-    network = _network(request)
+def join_by_invitation(request: NetworkRequest, code: str) -> HttpResponse:
+    network = request.network
     if not invitation_is_current(network=network, code=code):
         context = {"network": network}
         return render(request, "networks/join_invalid.html", context, status=403)
     if not request.user.is_authenticated:
         return render(request, "networks/join_welcome.html", {"network": network})
-    if _member(request) is not None and request.method != "POST":
+    if request.member is not None and request.method != "POST":
         messages.info(request, _("You are already a member of this network."))
         return redirect("networks:dashboard", slug=network.slug)
     form = JoinForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.member_join_by_invitation(
-                user=request.user,
+        outcome = form_action(
+            form,
+            lambda: services.member_join_by_invitation(
+                user=_user(request),
                 network=network,
                 invite_code=code,
                 display_name=form.cleaned_data["display_name"],
-            )
-        except DomainError as err:
-            form.add_domain_error(err)
-            return _render_join(request, form, status=err.status)
+            ),
+        )
+        if not outcome.ok:
+            return _render_join(request, form, status=outcome.status)
         messages.success(
             request, _("Welcome! Finish your profile so neighbours know how you can help.")
         )
@@ -140,37 +128,38 @@ def join_by_invitation(request: HttpRequest, code: str) -> HttpResponse:
     return _render_join(request, form, status=400 if form.errors else 200)
 
 
-def _render_join(request: HttpRequest, form: JoinForm, *, status: int) -> HttpResponse:
-    context = {"network": _network(request), "form": form}
+def _render_join(request: NetworkRequest, form: JoinForm, *, status: int) -> HttpResponse:
+    context = {"network": request.network, "form": form}
     return render(request, "networks/join.html", context, status=status)
 
 
 @login_required
 @network_page
-def apply(request: HttpRequest) -> HttpResponse:
-    network = _network(request)
-    if _member(request) is not None and request.method != "POST":
+def apply(request: NetworkRequest) -> HttpResponse:
+    network = request.network
+    if request.member is not None and request.method != "POST":
         messages.info(request, _("You are already a member of this network."))
         return redirect("networks:dashboard", slug=network.slug)
     form = ApplyForm(_posted(request), questions=network.application_questions)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.application_submit(
+        outcome = form_action(
+            form,
+            lambda: services.application_submit(
                 user=_user(request),
                 network=network,
                 display_name=form.cleaned_data["display_name"],
                 answers=form.answers(),
-            )
-        except DomainError as err:
-            form.add_domain_error(err)
-            return _render_apply(request, form, status=err.status)
+            ),
+        )
+        if not outcome.ok:
+            return _render_apply(request, form, status=outcome.status)
         messages.success(request, _("Thank you. Members will look at your application soon."))
         return redirect("networks:public", slug=network.slug)
     return _render_apply(request, form, status=400 if form.errors else 200)
 
 
-def _render_apply(request: HttpRequest, form: ApplyForm, *, status: int) -> HttpResponse:
-    network = _network(request)
+def _render_apply(request: NetworkRequest, form: ApplyForm, *, status: int) -> HttpResponse:
+    network = request.network
     context = {
         "network": network,
         "form": form,
@@ -192,45 +181,46 @@ def _application_rows(member: Member) -> list[dict[str, Any]]:
                 "approvals": sum(v.decision == ApplicationVote.Decision.APPROVE for v in votes),
                 "declines": sum(v.decision == ApplicationVote.Decision.DECLINE for v in votes),
                 "my_vote": next((v for v in votes if v.voter_id == member.pk), None),
+                "actions": application_actions(member, application),
             }
         )
     return rows
 
 
 def _render_applications(
-    request: HttpRequest, *, error: str = "", status: int = 200
+    request: MemberRequest, *, error: str = "", status: int = 200
 ) -> HttpResponse:
-    member = _the_member(request)
     context = {
-        "network": _network(request),
-        "rows": _application_rows(member),
-        "approvals_needed": approvals_needed_now(_network(request)),
+        "network": request.network,
+        "rows": _application_rows(request.member),
+        "approvals_needed": approvals_needed_now(request.network),
         "error": error,
     }
     return render(request, "networks/applications.html", context, status=status)
 
 
 @member_page
-def applications_list(request: HttpRequest) -> HttpResponse:
+def applications_list(request: MemberRequest) -> HttpResponse:
     return _render_applications(request)
 
 
 @require_POST
 @member_page
-def application_vote(request: HttpRequest, application_id: int) -> HttpResponse:
-    member = _the_member(request)
+def application_vote(request: MemberRequest, application_id: int) -> HttpResponse:
+    member = request.member
     application = access_application(member, application_id)
     form = VoteForm(_posted(request))
     if not form.is_valid():
         return _render_applications(request, error=_("Choose approve or decline."), status=400)
-    try:
-        application = services.application_vote(
-            actor=member,
-            application=application,
-            decision=form.cleaned_data["decision"],
-        )
-    except DomainError as err:
-        return _render_applications(request, error=err.message, status=err.status)
+    outcome = form_action(
+        form,
+        lambda: services.application_vote(
+            actor=member, application=application, decision=form.cleaned_data["decision"]
+        ),
+    )
+    if outcome.value is None:  # refused: the reason is on top of the page
+        return _render_applications(request, error=_first_error(form), status=outcome.status)
+    application = outcome.value
     if application.status == Application.Status.APPROVED:
         text = _("%(name)s is now a member.") % {"name": application.display_name}
     elif application.status == Application.Status.DECLINED:
@@ -238,16 +228,20 @@ def application_vote(request: HttpRequest, application_id: int) -> HttpResponse:
     else:
         text = _("Thank you, your answer is recorded.")
     messages.success(request, text)
-    return redirect("networks:applications", slug=_network(request).slug)
+    return redirect("networks:applications", slug=request.network.slug)
+
+
+def _first_error(form: VoteForm) -> str:
+    return str(form.non_field_errors()[0]) if form.non_field_errors() else ""
 
 
 # --- The member's home ---------------------------------------------------------------------
 
 
 @member_page
-def dashboard(request: HttpRequest) -> HttpResponse:
-    network = _network(request)
-    member = _the_member(request)
+def dashboard(request: MemberRequest) -> HttpResponse:
+    network = request.network
+    member = request.member
     is_organiser = can(member, "network.manage", network)
     context = {
         "network": network,
@@ -267,9 +261,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @member_page
-def profile_edit(request: HttpRequest) -> HttpResponse:
-    network = _network(request)
-    member = _the_member(request)
+def profile_edit(request: MemberRequest) -> HttpResponse:
+    network = request.network
+    member = request.member
     form = ProfileForm(
         _posted(request),
         initial=ProfileForm.initial_for(member),
@@ -278,19 +272,22 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         neighbourhoods=neighbourhoods_of(network=network),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.member_update_profile(actor=member, member=member, **form.service_kwargs())
-        except DomainError as err:
+        outcome = form_action(
+            form,
+            lambda: services.member_update_profile(
+                actor=member, member=member, **form.service_kwargs()
+            ),
+        )
+        if not outcome.ok:
             member.refresh_from_db()
-            form.add_domain_error(err)
-            return _render_profile(request, form, status=err.status)
+            return _render_profile(request, form, status=outcome.status)
         messages.success(request, _("Your profile is saved."))
         return redirect("networks:profile", slug=network.slug)
     return _render_profile(request, form, status=400 if form.errors else 200)
 
 
-def _render_profile(request: HttpRequest, form: ProfileForm, *, status: int) -> HttpResponse:
-    context = {"network": _network(request), "form": form}
+def _render_profile(request: MemberRequest, form: ProfileForm, *, status: int) -> HttpResponse:
+    context = {"network": request.network, "form": form}
     return render(request, "networks/profile.html", context, status=status)
 
 
@@ -299,24 +296,27 @@ def _render_profile(request: HttpRequest, form: ProfileForm, *, status: int) -> 
 
 @login_required
 @network_page
-def network_settings(request: HttpRequest) -> HttpResponse:
-    network = _network(request)
+def network_settings(request: NetworkRequest) -> HttpResponse:
+    network = request.network
     organiser = _require_organiser(request)
     form = SettingsForm(_posted(request), initial=SettingsForm.initial_for(network))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.network_update_settings(actor=organiser, network=network, **form.cleaned_data)
-        except DomainError as err:
+        outcome = form_action(
+            form,
+            lambda: services.network_update_settings(
+                actor=organiser, network=network, **form.cleaned_data
+            ),
+        )
+        if not outcome.ok:
             network.refresh_from_db()
-            form.add_domain_error(err)
-            return _render_settings(request, form, status=err.status)
+            return _render_settings(request, form, status=outcome.status)
         messages.success(request, _("The network's settings are saved."))
         return redirect("networks:settings", slug=network.slug)
     return _render_settings(request, form, status=400 if form.errors else 200)
 
 
-def _render_settings(request: HttpRequest, form: SettingsForm, *, status: int) -> HttpResponse:
-    network = _network(request)
+def _render_settings(request: NetworkRequest, form: SettingsForm, *, status: int) -> HttpResponse:
+    network = request.network
     context = {"network": network, "form": form, "invite_url": _invite_url(request, network)}
     return render(request, "networks/settings.html", context, status=status)
 
@@ -324,8 +324,8 @@ def _render_settings(request: HttpRequest, form: SettingsForm, *, status: int) -
 @require_POST
 @login_required
 @network_page
-def invite_rotate(request: HttpRequest) -> HttpResponse:
-    network = _network(request)
+def invite_rotate(request: NetworkRequest) -> HttpResponse:
+    network = request.network
     organiser = _require_organiser(request)
     services.network_rotate_invite(actor=organiser, network=network)
     messages.success(request, _("There is a new invitation link. The old one no longer works."))
@@ -337,36 +337,37 @@ def invite_rotate(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @member_page
-def tokens(request: HttpRequest) -> HttpResponse:
-    member = _the_member(request)
+def tokens(request: MemberRequest) -> HttpResponse:
+    member = request.member
     form = TokenForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            token, secret = services.api_token_create(actor=member, name=form.cleaned_data["name"])
-        except DomainError as err:
-            form.add_domain_error(err)
-            return _render_tokens(request, form, status=err.status)
+        outcome = form_action(
+            form, lambda: services.api_token_create(actor=member, name=form.cleaned_data["name"])
+        )
+        if outcome.value is None:
+            return _render_tokens(request, form, status=outcome.status)
+        token, secret = outcome.value
         # The secret is shown on this response only, never stored in the session or redirected.
         return _render_tokens(request, TokenForm(), new_token=token, secret=secret, status=200)
     return _render_tokens(request, form, status=400 if form.errors else 200)
 
 
 def _render_tokens(
-    request: HttpRequest, form: TokenForm, *, status: int, **extra: Any
+    request: MemberRequest, form: TokenForm, *, status: int, **extra: Any
 ) -> HttpResponse:
-    member = _the_member(request)
-    context = {"network": _network(request), "form": form, "tokens": api_tokens_of(member=member)}
+    tokens_held = api_tokens_of(member=request.member)
+    context = {"network": request.network, "form": form, "tokens": tokens_held}
     return render(request, "networks/tokens.html", context | extra, status=status)
 
 
 @require_POST
 @member_page
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    member = _the_member(request)
+def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
+    member = request.member
     token = access_api_token(member, token_id)
     services.api_token_revoke(actor=member, token=token)
     messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
-    return redirect("networks:tokens", slug=_network(request).slug)
+    return redirect("networks:tokens", slug=request.network.slug)
 
 
 # --- Activity: "I'm back" and "I'm still here" ----------------------------------------------
@@ -374,22 +375,22 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @require_POST
 @member_page
-def member_back(request: HttpRequest) -> HttpResponse:
-    services.member_back(actor=_the_member(request))
+def member_back(request: MemberRequest) -> HttpResponse:
+    services.member_back(actor=request.member)
     messages.success(request, _("Welcome back! You count as an active member again."))
-    return redirect("networks:dashboard", slug=_network(request).slug)
+    return redirect("networks:dashboard", slug=request.network.slug)
 
 
 @never_cache
 @network_page
-def still_here(request: HttpRequest, token: str) -> HttpResponse:
+def still_here(request: NetworkRequest, token: str) -> HttpResponse:
     """The link in the "are you still here?" email. Opening it changes nothing (mail scanners
     open links too); the one button on it answers, without signing in."""
-    network = _network(request)
+    network = request.network
     if request.method == "POST":
         try:
             services.member_still_here(network=network, token=token)
-        except DomainError as err:
+        except DomainError as err:  # no form on this page: the reason is shown in its place
             context = {"network": network, "error": err.message}
             return render(request, "networks/still_here.html", context, status=err.status)
         context = {"network": network, "done": True}

@@ -3,7 +3,7 @@ allowed (quantities, units, expiry dates, fair shares) is for the services to sa
 
 import re
 from datetime import time
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -40,7 +40,7 @@ class ItemForm(forms.Form):
 class _ItemChoiceForm(forms.Form):
     def __init__(self, *args: Any, items: QuerySet[Item], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = items  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Any]", self.fields["item"]).queryset = items
 
 
 class IntakeForm(forms.Form):
@@ -71,7 +71,7 @@ class DistributionForm(forms.Form):
 
     def __init__(self, *args: Any, households: QuerySet[Household], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["household"].queryset = households  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Any]", self.fields["household"]).queryset = households
 
 
 class DistributionLineForm(_ItemChoiceForm):
@@ -92,7 +92,7 @@ class HouseholdLinkForm(forms.Form):
 
     def __init__(self, *args: Any, members: QuerySet[Member], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Any]", self.fields["member"]).queryset = members
 
 
 class AdjustForm(forms.Form):
@@ -161,7 +161,7 @@ class FairShareProposalForm(forms.Form):
 
     def __init__(self, *args: Any, items: QuerySet[Item], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = items  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Any]", self.fields["item"]).queryset = items
 
 
 class AlertsForm(forms.Form):
