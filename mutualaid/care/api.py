@@ -22,9 +22,9 @@ from mutualaid.core.api import (
     PathId,
     PlainText,
     created_once,
-    member_of,
     responses,
 )
+from mutualaid.networks.requests import api_member
 
 router = Router(tags=["care"])
 
@@ -56,12 +56,12 @@ class CircleOut(Schema):
 
     @staticmethod
     def resolve_my_state(obj: Circle, context: dict[str, Any]) -> str | None:
-        own = selectors.membership_of(member=member_of(context["request"]), circle=obj)
+        own = selectors.membership_of(member=api_member(context["request"]), circle=obj)
         return own.state if own else None
 
     @staticmethod
     def resolve_actions(obj: Circle, context: dict[str, Any]) -> list[str]:
-        return selectors.circle_actions(member_of(context["request"]), obj)
+        return selectors.circle_actions(api_member(context["request"]), obj)
 
 
 class CircleInsideOut(Schema):
@@ -202,13 +202,13 @@ class FlagOut(Schema):
 
 
 def _inside(request: HttpRequest, circle_id: int) -> CircleMembership:
-    return selectors.access_membership(member_of(request), circle_id)
+    return selectors.access_membership(api_member(request), circle_id)
 
 
 @router.get("/care/circles", response=responses(list[CircleOut]), operation_id="care_circles")
 def care_circles(request: HttpRequest) -> Any:
     """My network's circles, by name and purpose, with my place in each."""
-    return list(selectors.circles_visible(member=member_of(request))[:500])
+    return list(selectors.circles_visible(member=api_member(request))[:500])
 
 
 @router.get(
@@ -232,7 +232,7 @@ def care_circle(request: HttpRequest, circle_id: PathId) -> Any:
         "agreement_version": version,
         "agreement": agreement.text if agreement else "",
         "i_accepted_it": own.agreed_version == version,
-        "actions": selectors.circle_actions(member_of(request), own.circle),
+        "actions": selectors.circle_actions(api_member(request), own.circle),
     }
 
 
@@ -243,7 +243,7 @@ def care_circle(request: HttpRequest, circle_id: PathId) -> Any:
 )
 def care_circle_join(request: HttpRequest, circle_id: PathId) -> Status[CircleMembership]:
     """Ask to join; a current facilitator answers. 409 when I already asked or am in it."""
-    member = member_of(request)
+    member = api_member(request)
     circle = selectors.access_circle(member, circle_id)
     return Status(201, services.membership_request(actor=member, circle=circle))
 
@@ -257,7 +257,7 @@ def care_agreement_accept(request: HttpRequest, circle_id: PathId, payload: Agre
     """Accept the current version of the agreement. 409 when it has changed since I read it."""
     own = _inside(request, circle_id)
     return services.agreement_accept(
-        actor=member_of(request), circle=own.circle, version=payload.version
+        actor=api_member(request), circle=own.circle, version=payload.version
     )
 
 
@@ -284,7 +284,7 @@ def care_posts_create(
     """Share something under my pseudonym. 403 `agreement_required` until I accept the
     current agreement."""
     own = _inside(request, circle_id)
-    member = member_of(request)
+    member = api_member(request)
     return created_once(
         request,
         key=idempotency_key,
@@ -309,7 +309,7 @@ def care_replies_create(
     own = _inside(request, circle_id)
     post = selectors.access_post(own, post_id)
     post.circle = own.circle
-    member = member_of(request)
+    member = api_member(request)
     return created_once(
         request,
         key=idempotency_key,
@@ -330,7 +330,7 @@ def care_reaction_toggle(
     own = _inside(request, circle_id)
     post = selectors.access_post(own, post_id)
     post.circle = own.circle
-    return {"on": services.reaction_toggle(actor=member_of(request), post=post, kind=payload.kind)}
+    return {"on": services.reaction_toggle(actor=api_member(request), post=post, kind=payload.kind)}
 
 
 @router.post(
@@ -346,7 +346,7 @@ def care_flag_create(
     post = selectors.access_post(own, post_id)
     post.circle = own.circle
     return Status(
-        201, services.post_flag(actor=member_of(request), post=post, reason=payload.reason)
+        201, services.post_flag(actor=api_member(request), post=post, reason=payload.reason)
     )
 
 
@@ -362,7 +362,7 @@ def care_post_hide(
     own = _inside(request, circle_id)
     post = selectors.access_post(own, post_id)
     post.circle = own.circle
-    return services.post_hide(actor=member_of(request), post=post, reason=payload.reason)
+    return services.post_hide(actor=api_member(request), post=post, reason=payload.reason)
 
 
 @router.get(
@@ -433,7 +433,7 @@ def care_invitation_create(
     """Invite an active member of my network; a facilitator then welcomes them. 409 when they
     already have a place in the circle or were invited."""
     own = _inside(request, circle_id)
-    member = member_of(request)
+    member = api_member(request)
     invited = selectors.access_network_member(circle=own.circle, member_id=payload.member_id)
     return created_once(
         request,
@@ -455,7 +455,7 @@ def _target(request: HttpRequest, circle_id: int, membership_id: int) -> CircleM
 def care_membership_accept(request: HttpRequest, circle_id: PathId, membership_id: PathId) -> Any:
     """A facilitator welcomes someone who asked or was invited. 409 if already answered."""
     target = _target(request, circle_id, membership_id)
-    return services.membership_accept(actor=member_of(request), membership=target)
+    return services.membership_accept(actor=api_member(request), membership=target)
 
 
 @router.post(
@@ -469,7 +469,7 @@ def care_membership_pause(
     """A facilitator pauses an active member; the circle log shows the reason, not the name."""
     target = _target(request, circle_id, membership_id)
     return services.membership_pause(
-        actor=member_of(request), membership=target, reason=payload.reason
+        actor=api_member(request), membership=target, reason=payload.reason
     )
 
 
@@ -481,7 +481,7 @@ def care_membership_pause(
 def care_membership_resume(request: HttpRequest, circle_id: PathId, membership_id: PathId) -> Any:
     """A facilitator welcomes a paused member back. 409 if they are not paused."""
     target = _target(request, circle_id, membership_id)
-    return services.membership_resume(actor=member_of(request), membership=target)
+    return services.membership_resume(actor=api_member(request), membership=target)
 
 
 @router.post(
@@ -495,7 +495,7 @@ def care_membership_remove(
     """A facilitator removes a member; the circle log shows the reason, not the name."""
     target = _target(request, circle_id, membership_id)
     return services.membership_remove(
-        actor=member_of(request), membership=target, reason=payload.reason
+        actor=api_member(request), membership=target, reason=payload.reason
     )
 
 
@@ -508,7 +508,7 @@ def care_willing_set(request: HttpRequest, circle_id: PathId, payload: WillingIn
     """Whether I am willing to take the facilitator role when it is handed on."""
     own = _inside(request, circle_id)
     return services.membership_set_willing(
-        actor=member_of(request), circle=own.circle, willing=payload.willing
+        actor=api_member(request), circle=own.circle, willing=payload.willing
     )
 
 
@@ -520,7 +520,7 @@ def care_willing_set(request: HttpRequest, circle_id: PathId, payload: WillingIn
 def care_circle_leave(request: HttpRequest, circle_id: PathId) -> Any:
     """Leave the circle, withdraw my request or decline an invitation. My posts stay under
     the pseudonym until they expire."""
-    member = member_of(request)
+    member = api_member(request)
     own = selectors.access_own_membership(member, circle_id)
     return services.membership_remove(actor=member, membership=own)
 
@@ -540,7 +540,7 @@ def care_circle_update(request: HttpRequest, circle_id: PathId, payload: CircleS
         return current if value is None else value
 
     return services.circle_update(
-        actor=member_of(request),
+        actor=api_member(request),
         circle=circle,
         name=given(payload.name, circle.name),
         description=given(payload.description, circle.description),
@@ -552,4 +552,4 @@ def care_circle_update(request: HttpRequest, circle_id: PathId, payload: CircleS
 @router.get("/care/crisis", response=responses(list[CrisisOut]), operation_id="care_crisis")
 def care_crisis(request: HttpRequest) -> Any:
     """The crisis lines and services my network lists."""
-    return list(selectors.crisis_resources(network=member_of(request).network))
+    return list(selectors.crisis_resources(network=api_member(request).network))

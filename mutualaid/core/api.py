@@ -8,7 +8,7 @@ imports the routers; the routers import from here, so there is no import cycle.
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.db.models import Model, QuerySet
@@ -18,9 +18,6 @@ from ninja.pagination import PaginationBase
 from pydantic import AfterValidator, AwareDatetime, StringConstraints, model_validator
 
 from mutualaid.core.idempotency import idempotent_write, request_fingerprint
-
-if TYPE_CHECKING:  # types only: at run time core imports no app
-    from mutualaid.networks.models import Member
 
 # The largest id a database column holds; a bigger one can only be "not found".
 MAX_ID = 2**63 - 1
@@ -45,14 +42,10 @@ def responses(ok: Any, status: int = 200) -> dict[int, Any]:
     return {status: ok, **dict.fromkeys(ERROR_STATUSES, ErrorOut)}
 
 
-def member_of(request: HttpRequest) -> "Member":
-    """Deprecated: use `mutualaid.networks.requests.api_member`, its home. Kept so that every
-    app's API keeps working until each imports that one; then this goes."""
-    return cast("Member", _api_member(request))
-
-
-def _api_member(request: HttpRequest) -> Any:
-    member = getattr(request, "auth", None)  # the member the API's auth resolved
+def _api_member(request: HttpRequest) -> Model:
+    """The member row the API's token resolved (core knows it only as a row; the apps use
+    `mutualaid.networks.requests.api_member`, which says it is a Member)."""
+    member = getattr(request, "auth", None)
     if not isinstance(member, Model):
         raise TypeError("API views run only for authenticated members")
     return member

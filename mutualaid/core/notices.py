@@ -18,9 +18,9 @@ from typing import Any, Generic, TypeVar
 
 from django.db import transaction
 from django.utils.functional import Promise
-from huey.contrib.djhuey import db_task
 
 from mutualaid.core.notify import Recipient, email_member
+from mutualaid.core.schedules import queued
 
 About = TypeVar("About")
 Extra = Mapping[str, Any]
@@ -78,7 +78,7 @@ def notice_send(kind: str, about_id: int, **extra: Any) -> None:
     transaction.on_commit(partial(notice_deliver, kind, about_id, dict(extra)))
 
 
-@db_task(retries=3, retry_delay=60)
+@queued(retries=3, retry_delay=60)
 def notice_deliver(kind: str, about_id: int, extra: dict[str, Any]) -> int:
     """Render and send one queued notice to each of its recipients; returns how many went."""
     spec = notice_kind(kind)

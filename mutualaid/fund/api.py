@@ -23,7 +23,6 @@ from mutualaid.core.api import (
     PathId,
     PlainText,
     created_once,
-    member_of,
     responses,
 )
 from mutualaid.core.errors import NotFound
@@ -35,6 +34,7 @@ from mutualaid.fund.services import accounts, ledger, payouts, receipts, reconci
 from mutualaid.fund.services.checks import MAX_AMOUNT
 from mutualaid.needs.models import Need
 from mutualaid.networks.permissions import require
+from mutualaid.networks.requests import api_member
 
 router = Router(tags=["fund"])
 
@@ -108,11 +108,11 @@ class RequestOut(Schema):
 
     @staticmethod
     def resolve_mine(obj: FundRequest, context: dict[str, Any]) -> bool:
-        return obj.requester_id == member_of(context["request"]).pk
+        return obj.requester_id == api_member(context["request"]).pk
 
     @staticmethod
     def resolve_actions(obj: FundRequest, context: dict[str, Any]) -> list[str]:
-        return selectors.fund_request_actions(member_of(context["request"]), obj)
+        return selectors.fund_request_actions(api_member(context["request"]), obj)
 
     @staticmethod
     def resolve_approvals(obj: FundRequest) -> int:
@@ -173,7 +173,7 @@ class PayoutIn(InputSchema):
 @router.get("/fund", response=responses(FundOut), operation_id="fund_overview")
 def fund_overview(request: HttpRequest) -> dict[str, object]:
     """The fund's balance and its policy in plain words."""
-    member = member_of(request)
+    member = api_member(request)
     require(member, "fund.view", member.network)
     policy = selectors.policy_of(network=member.network)
     return {
@@ -186,7 +186,7 @@ def fund_overview(request: HttpRequest) -> dict[str, object]:
 
 @router.get("/fund/accounts", response=responses(list[AccountOut]), operation_id="fund_accounts")
 def fund_accounts(request: HttpRequest) -> list[object]:
-    member = member_of(request)
+    member = api_member(request)
     require(member, "fund.view", member.network)
     accounts.fund_account(member.network)
     return list(selectors.accounts_public(network=member.network))
@@ -198,7 +198,7 @@ def fund_accounts(request: HttpRequest) -> list[object]:
 def fund_accounts_create(
     request: HttpRequest, payload: AccountIn, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> object:
         return ledger.account_create(actor=member, kind=payload.kind, name=payload.name)
@@ -214,7 +214,7 @@ def fund_accounts_create(
 def fund_transactions(request: HttpRequest) -> list[LedgerTransaction]:
     """The ledger, newest last. Entries on members' own accounts are included by account id
     only, never by name."""
-    member = member_of(request)
+    member = api_member(request)
     require(member, "fund.view", member.network)
     return list(selectors.ledger(network=member.network))
 
@@ -228,7 +228,7 @@ def fund_contributions_create(
     request: HttpRequest, payload: ContributionIn, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
     """Record money that came in from an income source."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> object:
         return ledger.contribution_record(
@@ -246,7 +246,7 @@ def fund_contributions_create(
 def fund_fees_create(
     request: HttpRequest, payload: FeeIn, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> object:
         return ledger.fee_record(
@@ -272,7 +272,7 @@ def fund_transactions_reverse(
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     """Correct a mistake with a transaction that undoes it."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> object:
         original = LedgerTransaction.objects.filter(
@@ -288,7 +288,7 @@ def fund_transactions_reverse(
 @router.get("/fund/requests", response=responses(list[RequestOut]), operation_id="fund_requests")
 def fund_requests(request: HttpRequest) -> list[FundRequest]:
     """Requests the member may see: their own, or all if they may approve."""
-    return list(selectors.requests_visible(member=member_of(request)))
+    return list(selectors.requests_visible(member=api_member(request)))
 
 
 @router.post(
@@ -298,7 +298,7 @@ def fund_requests_create(
     request: HttpRequest, payload: RequestIn, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
     """Ask the fund for money. The network's policy decides what happens next."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> object:
         need = None
@@ -329,7 +329,7 @@ def fund_requests_create(
 def fund_requests_approve(
     request: HttpRequest, request_id: PathId, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> object:
         fund_request = selectors.access_request(member, request_id)
@@ -350,7 +350,7 @@ def fund_requests_decline(
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     """Decline a request (organisers), or withdraw one's own."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> object:
         fund_request = selectors.access_request(member, request_id)
@@ -371,7 +371,7 @@ def fund_payouts_create(
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     """Record that the money for an approved request was sent."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> object:
         return payouts.payout_send(
@@ -387,7 +387,7 @@ def fund_payouts_create(
 def _payout_step(
     request: HttpRequest, payout_id: int, step: str, reason: str, key: str | None
 ) -> JsonResponse:
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> Payout:
         payout = selectors.access_payout(member, payout_id)
@@ -478,7 +478,7 @@ def fund_receipts_create(
 ) -> JsonResponse:
     """Attach a receipt (JPEG, PNG, WebP or PDF, at most 10 MB) to one's own request. It is
     served only through the fund's pages, to the requester and treasurers."""
-    member = member_of(request)
+    member = api_member(request)
 
     def write() -> tuple[int, object]:
         fund_request = selectors.access_request(member, request_id)
@@ -500,7 +500,7 @@ def fund_receipts_create(
 @router.get("/fund/report", response=responses(ReportOut), operation_id="fund_report")
 def fund_report(request: HttpRequest) -> dict[str, object]:
     """The members' report: income by month, payouts by category and month, the queue."""
-    member = member_of(request)
+    member = api_member(request)
     require(member, "fund.view", member.network)
     return selectors.report(network=member.network, public=False)
 
@@ -530,7 +530,7 @@ def fund_reconcile(
 ) -> dict[str, object]:
     """Compare a bank or payment-app CSV statement with the ledger: each line is matched to a
     recorded transaction of the same amount within three days. Reads only."""
-    member = member_of(request)
+    member = api_member(request)
     result = reconcile.statement_reconcile(actor=member, statement=statement)
     return {
         "matched": [{"line": line, "transaction_id": tx.pk} for line, tx in result["matched"]],

@@ -2,19 +2,19 @@
 budget to queued requests. Each calls one service; the notices are in notices.py."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
+from mutualaid.core.schedules import periodic
 from mutualaid.fund.services.receipts import receipts_expire
 from mutualaid.fund.services.requests import queue_release_all
 
 
-@db_periodic_task(crontab(hour="3", minute="30"))  # type: ignore[untyped-decorator]  # huey has no types
+@periodic(crontab(hour="3", minute="30"))
 def expire_receipts() -> int:
     """Receipts older than the network's retention period are deleted, file and row."""
     return receipts_expire()
 
 
-@db_periodic_task(crontab(hour="0", minute="15"))  # type: ignore[untyped-decorator]  # huey has no types
+@periodic(crontab(hour="0", minute="15"))
 def release_queue() -> int:
     """Each day (so a new month's budget is used on its first day), give the budget to
     queued requests in the order the policy sets."""

@@ -21,7 +21,6 @@ from mutualaid.core.api import (
     PlainText,
     Slug,
     created_once,
-    member_of,
 )
 from mutualaid.core.api import responses as _responses
 from mutualaid.core.models import HistoryEntry
@@ -52,6 +51,7 @@ from mutualaid.governance.views import (
     roles_described,
 )
 from mutualaid.networks.models import Member
+from mutualaid.networks.requests import api_member
 
 router = Router()
 
@@ -178,7 +178,7 @@ def _person_out(person: Person) -> dict[str, Any]:
 def governance_roles_list(request: HttpRequest) -> list[dict[str, Any]]:
     """The network's roles: what each allows, how much trust it needs now, its term and who
     holds it."""
-    return [_role_out(view) for view in roles_described(network=member_of(request).network)]
+    return [_role_out(view) for view in roles_described(network=api_member(request).network)]
 
 
 @router.get(
@@ -189,7 +189,7 @@ def governance_roles_list(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def governance_members_list(request: HttpRequest) -> list[dict[str, Any]]:
     """Every member of my network with their current roles and how many members trust them."""
-    return [_person_out(person) for person in people_of(member=member_of(request))]
+    return [_person_out(person) for person in people_of(member=api_member(request))]
 
 
 @router.post(
@@ -200,7 +200,7 @@ def governance_members_list(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def governance_trust_give(request: HttpRequest, member_id: PathId) -> dict[str, Any]:
     """Give my trust to a member of my network. They may gain roles at once."""
-    member = member_of(request)
+    member = api_member(request)
     other = access_member(member, member_id)
     trust.trust_give(actor=member, receiver=other)
     return _person_out(person_of(member=member, other=other))
@@ -214,7 +214,7 @@ def governance_trust_give(request: HttpRequest, member_id: PathId) -> dict[str, 
 )
 def governance_trust_revoke(request: HttpRequest, member_id: PathId) -> dict[str, Any]:
     """Take back my trust in a member. They may lose roles at once."""
-    member = member_of(request)
+    member = api_member(request)
     other = access_member(member, member_id)
     trust.trust_revoke(actor=member, receiver=other)
     return _person_out(person_of(member=member, other=other))
@@ -231,7 +231,7 @@ def history_list(request: HttpRequest, filters: Query[HistoryFilters]) -> Any:
     """My network's history log, newest first, without private details. Filter by kind of
     entry and by the member who acted."""
     return history_visible(
-        member=member_of(request), kind=filters.kind or "", actor_id=filters.member_id
+        member=api_member(request), kind=filters.kind or "", actor_id=filters.member_id
     )
 
 
@@ -319,7 +319,7 @@ class ProposalOut(Schema):
     def resolve_actions(obj: Any, context: dict[str, Any]) -> list[str]:
         if isinstance(obj, dict):
             return list(obj["actions"])
-        return proposal_actions(member_of(context["request"]), obj)
+        return proposal_actions(api_member(context["request"]), obj)
 
 
 class RoundOut(Schema):
@@ -438,7 +438,7 @@ def _detail_out(member: Member, proposal: Proposal) -> dict[str, Any]:
 def governance_proposals_list(request: HttpRequest) -> Any:
     """My network's proposals: open ones first (soonest deadline first), then decided ones,
     newest first."""
-    return proposals_in_order(member_of(request))
+    return proposals_in_order(api_member(request))
 
 
 @router.post(
@@ -450,7 +450,7 @@ def governance_proposals_list(request: HttpRequest) -> Any:
 def governance_proposals_open(request: HttpRequest, payload: ProposalIn) -> Any:
     """Put a question to my network. Ranked and score votes take 2 to 20 options; an action
     (consent, consensus or majority only) is applied if the proposal passes."""
-    member = member_of(request)
+    member = api_member(request)
     proposal = proposals.proposal_open(
         actor=member,
         title=payload.title,
@@ -476,7 +476,7 @@ def governance_proposals_get(request: HttpRequest, proposal_id: PathId) -> dict[
     """One proposal: its action in plain words, the ballots as I may see them (never who
     voted how on an anonymous proposal), the discussion and, once decided, the outcome with
     every ranked-choice round."""
-    member = member_of(request)
+    member = api_member(request)
     return _detail_out(member, proposal_of(member, proposal_id))
 
 
@@ -490,7 +490,7 @@ def governance_proposals_vote(request: HttpRequest, proposal_id: PathId, payload
     """Cast my one ballot: `choice` for consent, consensus and majority; `ranking` (best
     first) for ranked choice; `scores` (0 to 5) for score. Voting twice or after the
     deadline is refused with 409."""
-    member = member_of(request)
+    member = api_member(request)
     proposal = proposal_of(member, proposal_id)
     proposals.proposal_vote(
         actor=member,
@@ -513,7 +513,7 @@ def governance_proposals_comment(
     request: HttpRequest, proposal_id: PathId, payload: CommentIn
 ) -> Any:
     """Add to a proposal's discussion."""
-    member = member_of(request)
+    member = api_member(request)
     proposal = proposal_of(member, proposal_id)
     comment = proposals.proposal_comment(actor=member, proposal=proposal, body=payload.body)
     return Status(201, _comment_out(comment))
@@ -527,7 +527,7 @@ def governance_proposals_comment(
 )
 def governance_agreements_list(request: HttpRequest) -> list[dict[str, Any]]:
     """The current version of each of my network's agreements, with its review date."""
-    return [_agreement_out(v) for v in agreements_current(member_of(request).network)]
+    return [_agreement_out(v) for v in agreements_current(api_member(request).network)]
 
 
 def _agreement_out(version: AgreementVersion) -> dict[str, Any]:
@@ -654,7 +654,7 @@ def _fresh_concern(member: Member, concern_id: int) -> dict[str, Any]:
 def governance_concerns_list(request: HttpRequest) -> list[dict[str, Any]]:
     """The concerns I may read, newest first: those I raised or that are about me, and every
     concern of my network whose vote has opened (all of them if I may moderate)."""
-    member = member_of(request)
+    member = api_member(request)
     return [_concern_out(member, c) for c in selectors.concerns_visible(member)[:200]]
 
 
@@ -669,7 +669,7 @@ def governance_concerns_raise(
 ) -> Any:
     """Raise a concern about a member's conduct. They are told and can answer; then my
     network votes. Whether my name is shown is the network's choice."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> dict[str, Any]:
         about = access_member(member, payload.about_member_id)
@@ -688,7 +688,7 @@ def governance_concerns_raise(
 def governance_concerns_get(request: HttpRequest, concern_id: PathId) -> dict[str, Any]:
     """One concern with every step of its process: each closed round's count, never who
     voted how in an anonymous vote."""
-    return _fresh_concern(member_of(request), concern_id)
+    return _fresh_concern(api_member(request), concern_id)
 
 
 @router.post(
@@ -701,7 +701,7 @@ def governance_concerns_answer(
     request: HttpRequest, concern_id: PathId, payload: ConcernAnswerIn
 ) -> dict[str, Any]:
     """Answer a concern about me, once; the vote opens at once."""
-    member = member_of(request)
+    member = api_member(request)
     concern = selectors.access_concern(member, concern_id)
     concerns.concern_answer(actor=member, concern=concern, text=payload.text)
     return _fresh_concern(member, concern_id)
@@ -716,7 +716,7 @@ def governance_concerns_answer(
 def governance_concerns_open_vote(request: HttpRequest, concern_id: PathId) -> dict[str, Any]:
     """Open the vote before the answer window ends: the member it is about, or a member who
     may moderate."""
-    member = member_of(request)
+    member = api_member(request)
     concerns.concern_open_vote(actor=member, concern=selectors.access_concern(member, concern_id))
     return _fresh_concern(member, concern_id)
 
@@ -732,7 +732,7 @@ def governance_concerns_vote(
 ) -> Any:
     """Cast my one vote in the current round: talk more, no change, or remove. Voting twice,
     before the vote opens or after its deadline is refused with 409."""
-    member = member_of(request)
+    member = api_member(request)
     concern = selectors.access_concern(member, concern_id)
     concerns.concern_vote(actor=member, concern=concern, choice=payload.choice)
     return Status(201, _fresh_concern(member, concern_id))

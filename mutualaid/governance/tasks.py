@@ -1,12 +1,9 @@
 """Governance's schedules: each calls one service. Notices are data in `notices.py`."""
 
-from collections.abc import Callable
-from typing import Any
-
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
+from mutualaid.core.schedules import periodic
 from mutualaid.governance.services.agreements import agreement_reviews_remind
 from mutualaid.governance.services.concerns import concerns_sweep
 from mutualaid.governance.services.proposals import proposals_close_due, proposals_remind_closing
@@ -15,10 +12,6 @@ from mutualaid.governance.services.roles import (
     roles_expire_terms,
     roles_remind_terms_ending,
 )
-
-Schedule = Callable[[], None]
-# huey ships no types: its decorator, typed here once, so each schedule keeps its own type.
-periodic: Callable[[Any], Callable[[Schedule], Schedule]] = db_periodic_task
 
 
 @periodic(crontab(hour="4", minute="23"))

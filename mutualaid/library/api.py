@@ -25,13 +25,13 @@ from mutualaid.core.api import (
     PathId,
     PlainText,
     created_once,
-    member_of,
     responses,
 )
 from mutualaid.core.errors import InvalidInput
 from mutualaid.library import selectors, services
 from mutualaid.library.models import Booking, Thing, Training
 from mutualaid.networks.models import Member
+from mutualaid.networks.requests import api_member
 
 router = Router(tags=["library"])
 
@@ -81,7 +81,7 @@ class ThingOut(Schema):
 
     @staticmethod
     def resolve_actions(obj: Thing, context: dict[str, Any]) -> list[str]:
-        return selectors.thing_actions(member_of(context["request"]), obj)
+        return selectors.thing_actions(api_member(context["request"]), obj)
 
 
 class ThingDetailOut(ThingOut):
@@ -93,11 +93,11 @@ class ThingDetailOut(ThingOut):
 
     @staticmethod
     def resolve_pickup_notes(obj: Thing, context: dict[str, Any]) -> str:
-        return selectors.thing_pickup_notes(member=member_of(context["request"]), thing=obj)
+        return selectors.thing_pickup_notes(member=api_member(context["request"]), thing=obj)
 
     @staticmethod
     def resolve_trained(obj: Thing, context: dict[str, Any]) -> bool:
-        return selectors.is_trained_for(member_of(context["request"]), obj)
+        return selectors.is_trained_for(api_member(context["request"]), obj)
 
 
 class BookedTimeOut(Schema):
@@ -115,15 +115,15 @@ class BookedTimeOut(Schema):
 
     @staticmethod
     def resolve_actions(obj: Booking, context: dict[str, Any]) -> list[str]:
-        return selectors.booking_actions(member_of(context["request"]), obj)
+        return selectors.booking_actions(api_member(context["request"]), obj)
 
     @staticmethod
     def resolve_mine(obj: Booking, context: dict[str, Any]) -> bool:
-        return obj.borrower_id == member_of(context["request"]).pk
+        return obj.borrower_id == api_member(context["request"]).pk
 
     @staticmethod
     def resolve_borrower(obj: Booking, context: dict[str, Any]) -> Member | None:
-        member = member_of(context["request"])
+        member = api_member(context["request"])
         return obj.borrower if selectors.may_handle(member, obj.thing) else None
 
 
@@ -145,7 +145,7 @@ class BookingOut(Schema):
 
     @staticmethod
     def resolve_actions(obj: Booking, context: dict[str, Any]) -> list[str]:
-        return selectors.booking_actions(member_of(context["request"]), obj)
+        return selectors.booking_actions(api_member(context["request"]), obj)
 
     @staticmethod
     def resolve_thing_name(obj: Booking) -> str:
@@ -202,7 +202,7 @@ class ThingFilters(Schema):
 def library_things(request: HttpRequest, filters: Query[ThingFilters]) -> Any:
     """Things in my network's library, by name."""
     return selectors.things_browse(
-        member=member_of(request),
+        member=api_member(request),
         query=filters.q or "",
         kind=filters.kind or "",
         condition=filters.condition or "",
@@ -220,7 +220,7 @@ def library_things_create(
     request: HttpRequest, payload: ThingIn, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
     """Lend a thing to the network; I keep it. (Photos are added on the thing's web page.)"""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> Thing:
         return services.thing_create(actor=member, **payload.dict())
@@ -234,7 +234,7 @@ def library_things_create(
     operation_id="library_things_get",
 )
 def library_things_get(request: HttpRequest, thing_id: PathId) -> Thing:
-    return selectors.access_thing(member_of(request), thing_id)
+    return selectors.access_thing(api_member(request), thing_id)
 
 
 @router.post(
@@ -250,7 +250,7 @@ def library_things_photo_set(
     """Set or replace the thing's photo (its keeper or an organiser): JPEG, PNG or WebP, at
     most 5 MB. It is re-encoded without metadata (no location). Setting the same photo twice
     leaves one photo, so a retry is safe without an Idempotency-Key."""
-    member = member_of(request)
+    member = api_member(request)
     thing = selectors.access_thing(member, thing_id)
     return services.thing_set_photo(actor=member, thing=thing, photo=photo.read())
 
@@ -262,7 +262,7 @@ def library_things_photo_set(
 )
 def library_thing_bookings(request: HttpRequest, thing_id: PathId) -> Any:
     """The thing's upcoming booked times, earliest first."""
-    thing = selectors.access_thing(member_of(request), thing_id)
+    thing = selectors.access_thing(api_member(request), thing_id)
     return list(selectors.bookings_calendar(thing=thing)[:500])
 
 
@@ -278,7 +278,7 @@ def library_bookings_create(
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     """Book a thing. 409 `conflict` when part of the time is already booked."""
-    member = member_of(request)
+    member = api_member(request)
     thing = selectors.access_thing(member, thing_id)
 
     def create() -> Booking:
@@ -301,7 +301,7 @@ def library_trainings_create(
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     """Record that I trained a member to use this thing (or every thing of its kind)."""
-    member = member_of(request)
+    member = api_member(request)
     thing = selectors.access_thing(member, thing_id)
     trainee = _member_in_network(member, payload.trainee)
 
@@ -331,11 +331,11 @@ def _member_in_network(member: Member, member_id: int) -> Member:
 @paginate(PageNumbers)
 def library_bookings(request: HttpRequest) -> Any:
     """My bookings and loans, newest first."""
-    return selectors.bookings_of_member(member=member_of(request))
+    return selectors.bookings_of_member(member=api_member(request))
 
 
 def _step(request: HttpRequest, booking_id: int, step: str, notes: str = "") -> Booking:
-    member = member_of(request)
+    member = api_member(request)
     booking = selectors.access_booking(member, booking_id)
     if step == "cancel":
         return services.booking_cancel(actor=member, booking=booking)

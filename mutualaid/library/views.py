@@ -8,7 +8,6 @@ the network's feed secret, and it says only when a thing is booked, never by who
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
-from functools import wraps
 from typing import Any
 
 from django import forms
@@ -23,7 +22,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mutualaid.core.errors import DomainError
 from mutualaid.core.pages import form_action, page_action
-from mutualaid.core.zones import zone_of
 from mutualaid.library import selectors, services
 from mutualaid.library.calendar import bookings_ical
 from mutualaid.library.forms import (
@@ -39,7 +37,7 @@ from mutualaid.library.forms import (
 from mutualaid.library.models import BOOKING_TRANSITIONS, Booking, Thing
 from mutualaid.library.photos import photo_response
 from mutualaid.needs.forms import neighbourhood_choices
-from mutualaid.networks.decorators import member_page
+from mutualaid.networks.decorators import member_page, network_time
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import can
 from mutualaid.networks.requests import MemberRequest
@@ -54,17 +52,6 @@ STEP_SERVICES: dict[str, Callable[[Member, Booking, str], Booking]] = {
     ),
     "cancel": lambda member, booking, notes: services.booking_cancel(actor=member, booking=booking),
 }
-
-
-def network_time(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Read and show times in the network's zone: a datetime-local "14:00" means 14:00 there."""
-
-    @wraps(view)
-    def wrapper(request: MemberRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with timezone.override(zone_of(request.network)):
-            return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _cell_choices(member: Member) -> list[tuple[str, str]]:

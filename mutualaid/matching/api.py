@@ -12,13 +12,13 @@ from mutualaid.core.api import (
     InputSchema,
     PathId,
     created_once,
-    member_of,
     responses,
 )
 from mutualaid.matching import selectors, services
 from mutualaid.needs.api import MatchState, MemberRef
 from mutualaid.needs.models import Match
 from mutualaid.needs.selectors import access_member, access_need
+from mutualaid.networks.requests import api_member
 
 router = Router()
 
@@ -77,7 +77,7 @@ class AskIn(InputSchema):
 )
 def matching_policy_get(request: HttpRequest) -> Any:
     """How matching works in my network: its settings, and the same in plain words."""
-    return selectors.policy_for(member_of(request).network)
+    return selectors.policy_for(api_member(request).network)
 
 
 @router.get(
@@ -89,7 +89,7 @@ def matching_policy_get(request: HttpRequest) -> Any:
 def needs_candidates(request: HttpRequest, need_id: PathId) -> Any:
     """The best helpers for a need, for organisers (and for the requester if the network
     allows it). Empty for anyone else."""
-    member = member_of(request)
+    member = api_member(request)
     need = access_need(member, need_id)
     return selectors.need_candidates(member=member, need=need)
 
@@ -107,7 +107,7 @@ def needs_ask_candidate(
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     """Ask a helper whether they can help with this need. They still say yes or no."""
-    member = member_of(request)
+    member = api_member(request)
     need = access_need(member, need_id)
     helper = access_member(member, payload.helper_id)
 

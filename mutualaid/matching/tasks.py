@@ -14,9 +14,10 @@ from typing import Any
 import h3
 from django.conf import settings
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import lock_task
 from huey.exceptions import TaskLockedException
 
+from mutualaid.core.schedules import periodic, queued
 from mutualaid.matching.models import MatchingPolicy
 from mutualaid.matching.selectors import open_needs
 from mutualaid.matching.services import matching_run
@@ -48,7 +49,7 @@ def regions_of(network_id: int) -> dict[int, list[int]]:
     return dict(regions)
 
 
-@db_periodic_task(crontab(minute="*/15"))
+@periodic(crontab(minute="*/15"))
 def match_all_networks() -> int:
     """Start a run for every network whose members keep batch matching on."""
     off = set(
@@ -61,7 +62,7 @@ def match_all_networks() -> int:
     return started
 
 
-@db_task(retries=1, retry_delay=60)
+@queued(retries=1, retry_delay=60)
 def match_network(network_id: int) -> dict[str, Any] | None:
     """One network's run; a large one fans out into a task per region."""
     network = Network.objects.filter(pk=network_id).first()
@@ -75,7 +76,7 @@ def match_network(network_id: int) -> dict[str, Any] | None:
     return _run(network_id, None)
 
 
-@db_task(retries=1, retry_delay=60)
+@queued(retries=1, retry_delay=60)
 def match_region(network_id: int, region: int) -> dict[str, Any] | None:
     """The run for one region of a large network."""
     need_ids = regions_of(network_id).get(region, [])

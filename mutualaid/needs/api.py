@@ -5,6 +5,7 @@ Privacy: a need's address and phone appear only under `private` in the need deta
 No other schema here has a field for them.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -26,7 +27,6 @@ from mutualaid.core.api import (
     PlainText,
     Slug,
     created_once,
-    member_of,
     responses,
 )
 from mutualaid.core.errors import InvalidInput
@@ -35,6 +35,7 @@ from mutualaid.needs.explanations import explanation_phrases
 from mutualaid.needs.models import Block, Match, Need, Offer
 from mutualaid.networks.api import AvailabilitySlot, CategoryOut, LanguageCode
 from mutualaid.networks.models import Category, Member
+from mutualaid.networks.requests import api_member
 from mutualaid.networks.selectors import categories_active, neighbourhoods_of
 
 router = Router()
@@ -89,7 +90,7 @@ def _neighbourhood_names(request: HttpRequest) -> dict[str, str]:
     names: dict[str, str] | None = getattr(request, "_mutualaid_neighbourhoods", None)
     if names is None:
         names = {}
-        for hood in neighbourhoods_of(network=member_of(request).network):
+        for hood in neighbourhoods_of(network=api_member(request).network):
             names.setdefault(hood.cell, hood.name)
         request._mutualaid_neighbourhoods = names  # type: ignore[attr-defined]
     return names
@@ -118,7 +119,7 @@ class NeedOut(Schema):
 
     @staticmethod
     def resolve_actions(obj: Need, context: dict[str, Any]) -> list[str]:
-        return selectors.need_actions(member_of(context["request"]), obj)
+        return selectors.need_actions(api_member(context["request"]), obj)
 
     @staticmethod
     def resolve_neighbourhood(obj: Need, context: dict[str, Any]) -> str | None:
@@ -126,11 +127,11 @@ class NeedOut(Schema):
 
     @staticmethod
     def resolve_distance_km(obj: Need, context: dict[str, Any]) -> float | None:
-        return selectors.need_distance_km(member=member_of(context["request"]), need=obj)
+        return selectors.need_distance_km(member=api_member(context["request"]), need=obj)
 
     @staticmethod
     def resolve_mine(obj: Need, context: dict[str, Any]) -> bool:
-        return obj.requester_id == member_of(context["request"]).pk
+        return obj.requester_id == api_member(context["request"]).pk
 
 
 class NeedRef(Schema):
@@ -173,17 +174,17 @@ class MatchOut(Schema):
 
     @staticmethod
     def resolve_actions(obj: Match, context: dict[str, Any]) -> list[str]:
-        return selectors.match_actions(member_of(context["request"]), obj)
+        return selectors.match_actions(api_member(context["request"]), obj)
 
     @staticmethod
     def resolve_explanation(obj: Match, context: dict[str, Any]) -> list[str]:
-        if not obj.explanation or obj.helper_id != member_of(context["request"]).pk:
+        if not obj.explanation or obj.helper_id != api_member(context["request"]).pk:
             return []
         return explanation_phrases(obj.explanation)
 
     @staticmethod
     def resolve_my_side(obj: Match, context: dict[str, Any]) -> str | None:
-        member = member_of(context["request"])
+        member = api_member(context["request"])
         if obj.helper_id == member.pk:
             return Match.Side.HELPER
         if obj.need.requester_id == member.pk:
@@ -210,11 +211,11 @@ class NeedDetailOut(NeedOut):
 
     @staticmethod
     def resolve_private(obj: Need, context: dict[str, Any]) -> Any:
-        return selectors.need_private_details(member=member_of(context["request"]), need=obj)
+        return selectors.need_private_details(member=api_member(context["request"]), need=obj)
 
     @staticmethod
     def resolve_matches(obj: Need, context: dict[str, Any]) -> list[Match]:
-        member = member_of(context["request"])
+        member = api_member(context["request"])
         matches = selectors.matches_on_need(member=member, need=obj)
         return list(matches.select_related("need__category").defer("need__address", "need__phone"))
 
@@ -239,11 +240,11 @@ class OfferOut(Schema):
 
     @staticmethod
     def resolve_actions(obj: Offer, context: dict[str, Any]) -> list[str]:
-        return selectors.offer_actions(member_of(context["request"]), obj)
+        return selectors.offer_actions(api_member(context["request"]), obj)
 
     @staticmethod
     def resolve_mine(obj: Offer, context: dict[str, Any]) -> bool:
-        return obj.helper_id == member_of(context["request"]).pk
+        return obj.helper_id == api_member(context["request"]).pk
 
 
 # --- Input schemas
@@ -335,7 +336,7 @@ def _category(member: Member, slug: str | None) -> Category | None:
 def needs_list(request: HttpRequest, filters: Query[NeedFilters]) -> Any:
     """Open needs in my network, most urgent and newest first."""
     return selectors.needs_browse(
-        member=member_of(request),
+        member=api_member(request),
         category_slug=filters.category or "",
         urgency=filters.urgency or "",
         language=filters.language or "",
@@ -351,7 +352,7 @@ def needs_create(
 ) -> JsonResponse:
     """Ask for help. The address and phone are stored encrypted and shown only to the
     helper I accept, while that match is open."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> Need:
         return services.need_create(
@@ -376,7 +377,7 @@ def needs_create(
 )
 def needs_get(request: HttpRequest, need_id: PathId) -> Need:
     """One need, with the offers of help I may see and, if I may, its private details."""
-    return selectors.access_need(member_of(request), need_id)
+    return selectors.access_need(api_member(request), need_id)
 
 
 @router.post(
@@ -387,7 +388,7 @@ def needs_get(request: HttpRequest, need_id: PathId) -> Need:
 )
 def needs_close(request: HttpRequest, need_id: PathId) -> Need:
     """Close my need; any live offer of help on it is cancelled."""
-    member = member_of(request)
+    member = api_member(request)
     return services.need_close(actor=member, need=selectors.access_need(member, need_id))
 
 
@@ -399,7 +400,7 @@ def needs_close(request: HttpRequest, need_id: PathId) -> Need:
 )
 def needs_still_needed(request: HttpRequest, need_id: PathId, payload: StillNeededIn) -> Need:
     """Answer "still need help?": yes keeps it open a week longer, no closes it."""
-    member = member_of(request)
+    member = api_member(request)
     need = selectors.access_need(member, need_id)
     return services.need_answer_still_needed(
         actor=member, need=need, still_needed=payload.still_needed
@@ -419,7 +420,7 @@ def needs_offer_help(
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     """Offer to help with a need. The requester then accepts or declines."""
-    member = member_of(request)
+    member = api_member(request)
     need = selectors.access_need(member, need_id)
     offer = selectors.access_offer(member, payload.offer_id) if payload.offer_id else None
 
@@ -438,7 +439,7 @@ def needs_offer_help(
 @paginate(PageNumbers)
 def offers_list(request: HttpRequest, filters: Query[OfferFilters]) -> Any:
     """Active offers in my network (or all of my own, with `mine`), newest first."""
-    member = member_of(request)
+    member = api_member(request)
     if not filters.mine:
         return selectors.offers_browse(
             member=member, category_slug=filters.category or "", kind=filters.kind or ""
@@ -458,7 +459,7 @@ def offers_create(
     request: HttpRequest, payload: OfferIn, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
     """Offer a skill, time, an item or a space."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> Offer:
         return services.offer_create(
@@ -484,7 +485,7 @@ def offers_create(
 )
 def offers_set_status(request: HttpRequest, offer_id: PathId, payload: OfferStatusIn) -> Offer:
     """Pause, resume or withdraw one of my offers."""
-    member = member_of(request)
+    member = api_member(request)
     offer = selectors.access_offer(member, offer_id)
     return services.offer_set_status(actor=member, offer=offer, status=payload.status)
 
@@ -498,7 +499,7 @@ def offers_set_status(request: HttpRequest, offer_id: PathId, payload: OfferStat
 @paginate(PageNumbers)
 def matches_list(request: HttpRequest, filters: Query[MatchFilters]) -> Any:
     """Matches where I help or am helped, most recently changed first."""
-    return selectors.matches_of_member(member=member_of(request), live_only=filters.live_only)
+    return selectors.matches_of_member(member=api_member(request), live_only=filters.live_only)
 
 
 @router.get(
@@ -508,10 +509,14 @@ def matches_list(request: HttpRequest, filters: Query[MatchFilters]) -> Any:
     tags=["matches"],
 )
 def matches_get(request: HttpRequest, match_id: PathId) -> Match:
-    return selectors.access_match(member_of(request), match_id)
+    return selectors.access_match(api_member(request), match_id)
 
 
-def _match_step(path: str, operation_id: str) -> Any:
+MatchStep = Callable[..., Match]
+
+
+def _match_step(path: str, operation_id: str) -> Callable[[MatchStep], MatchStep]:
+    """One step of a match's life, posted to /matches/{id}/<path>."""
     return router.post(
         f"/matches/{{match_id}}/{path}",
         response=responses(MatchOut),
@@ -523,42 +528,42 @@ def _match_step(path: str, operation_id: str) -> Any:
 @_match_step("agree", "matches_agree")
 def matches_agree(request: HttpRequest, match_id: PathId) -> Match:
     """The helper says yes to a suggestion; the requester is then offered the help."""
-    member = member_of(request)
+    member = api_member(request)
     return services.match_agree(actor=member, match=selectors.access_match(member, match_id))
 
 
 @_match_step("pass", "matches_pass")
 def matches_pass(request: HttpRequest, match_id: PathId) -> Match:
     """The helper says "not this time" to a suggestion. The requester is never told."""
-    member = member_of(request)
+    member = api_member(request)
     return services.match_pass(actor=member, match=selectors.access_match(member, match_id))
 
 
 @_match_step("accept", "matches_accept")
 def matches_accept(request: HttpRequest, match_id: PathId) -> Match:
     """The requester accepts this helper; the need is then matched."""
-    member = member_of(request)
+    member = api_member(request)
     return services.match_accept(actor=member, match=selectors.access_match(member, match_id))
 
 
 @_match_step("decline", "matches_decline")
 def matches_decline(request: HttpRequest, match_id: PathId) -> Match:
     """The requester declines this offer of help."""
-    member = member_of(request)
+    member = api_member(request)
     return services.match_decline(actor=member, match=selectors.access_match(member, match_id))
 
 
 @_match_step("start", "matches_start")
 def matches_start(request: HttpRequest, match_id: PathId) -> Match:
     """Either side marks an accepted match as under way."""
-    member = member_of(request)
+    member = api_member(request)
     return services.match_start(actor=member, match=selectors.access_match(member, match_id))
 
 
 @_match_step("confirm-done", "matches_confirm_done")
 def matches_confirm_done(request: HttpRequest, match_id: PathId) -> Match:
     """One side confirms the help happened; done once both have."""
-    member = member_of(request)
+    member = api_member(request)
     match = selectors.access_match(member, match_id)
     return services.match_confirm_done(actor=member, match=match)
 
@@ -566,7 +571,7 @@ def matches_confirm_done(request: HttpRequest, match_id: PathId) -> Match:
 @_match_step("release", "matches_release")
 def matches_release(request: HttpRequest, match_id: PathId, payload: ReleaseIn) -> Match:
     """The helper steps back, saying why; the need opens again."""
-    member = member_of(request)
+    member = api_member(request)
     match = selectors.access_match(member, match_id)
     return services.match_release(actor=member, match=match, reason=payload.reason)
 
@@ -574,7 +579,7 @@ def matches_release(request: HttpRequest, match_id: PathId, payload: ReleaseIn) 
 @_match_step("cancel", "matches_cancel")
 def matches_cancel(request: HttpRequest, match_id: PathId, payload: CancelIn) -> Match:
     """Either side calls the match off."""
-    member = member_of(request)
+    member = api_member(request)
     match = selectors.access_match(member, match_id)
     return services.match_cancel(actor=member, match=match, reason=payload.reason)
 
@@ -601,7 +606,7 @@ class BlockIn(InputSchema):
 )
 def blocks_list(request: HttpRequest) -> Any:
     """People I blocked. Only I see this list."""
-    return list(selectors.blocks_of_member(member=member_of(request)))
+    return list(selectors.blocks_of_member(member=api_member(request)))
 
 
 @router.post(
@@ -612,7 +617,7 @@ def blocks_create(
 ) -> JsonResponse:
     """Never be matched with this member, either way round. Live matches between us end.
     Blocking twice is the same as once."""
-    member = member_of(request)
+    member = api_member(request)
     other = selectors.access_member(member, payload.member_id)
 
     def create() -> Block:
@@ -629,6 +634,6 @@ def blocks_create(
 )
 def blocks_remove(request: HttpRequest, block_id: PathId) -> Any:
     """Lift one of my blocks."""
-    member = member_of(request)
+    member = api_member(request)
     services.block_remove(actor=member, block=selectors.access_block(member, block_id))
     return Status(204, None)

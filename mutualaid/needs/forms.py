@@ -13,6 +13,7 @@ from django.db.models import Model, QuerySet
 from django.forms.boundfield import BoundWidget
 from django.utils.translation import gettext_lazy as _
 
+from mutualaid.core.forms import choice_field, model_choice_field
 from mutualaid.core.languages import LANGUAGE_CHOICES
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks.models import AVAILABILITY_SLOTS, DAY_PARTS, DAYS, Category, Neighbourhood
@@ -25,7 +26,7 @@ DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 def _max_length(model: type[Model], field: str) -> int:
     """Lengths come from the model, so the form's limit and the database's never disagree."""
-    return int(model._meta.get_field(field).max_length or 0)  # type: ignore[union-attr]
+    return int(getattr(model._meta.get_field(field), "max_length", None) or 0)
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -57,7 +58,9 @@ def neighbourhood_choices(
     return choices
 
 
-def _category_field(*, required: bool, empty_label: "str | Promise") -> forms.ModelChoiceField:
+def _category_field(
+    *, required: bool, empty_label: "str | Promise"
+) -> "forms.ModelChoiceField[Category]":
     return forms.ModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.none(),
@@ -85,7 +88,7 @@ class NeedFilterForm(forms.Form):
 
     def __init__(self, *args: Any, categories: Iterable[Category], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [  # type: ignore[attr-defined]
+        choice_field(self, "category").choices = [
             ("", _("All categories")),
             *((c.slug, c.label) for c in categories),
         ]
@@ -112,8 +115,8 @@ class _NetworkChoicesForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = categories  # type: ignore[attr-defined]
-        self.fields["cell"].choices = cell_choices  # type: ignore[attr-defined]
+        model_choice_field(self, "category").queryset = categories
+        choice_field(self, "cell").choices = cell_choices
 
 
 class NeedForm(_NetworkChoicesForm):
@@ -180,10 +183,11 @@ class OfferHelpForm(forms.Form):
     def __init__(self, *args: Any, offers: QuerySet[Offer], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "offer-help-%s")
         super().__init__(*args, **kwargs)
-        self.fields["offer"].queryset = offers  # type: ignore[attr-defined]
+        model_choice_field(self, "offer").queryset = offers
 
     def has_offers(self) -> bool:
-        return bool(self.fields["offer"].queryset.exists())  # type: ignore[attr-defined]
+        offers = model_choice_field(self, "offer").queryset
+        return offers is not None and offers.exists()
 
 
 class StillNeededForm(forms.Form):
@@ -250,7 +254,7 @@ class OfferForm(_NetworkChoicesForm):
         super().__init__(*args, categories=categories, cell_choices=cell_choices, **kwargs)
         # Each box is labelled with its part of the day; the day is its fieldset's legend.
         parts = dict(DAY_PARTS)
-        self.fields["availability"].choices = [  # type: ignore[attr-defined]
+        choice_field(self, "availability").choices = [
             (slot, parts[slot.split("-", 1)[1]]) for slot in AVAILABILITY_SLOTS
         ]
 
@@ -272,7 +276,7 @@ class OfferFilterForm(forms.Form):
 
     def __init__(self, *args: Any, categories: Iterable[Category], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [  # type: ignore[attr-defined]
+        choice_field(self, "category").choices = [
             ("", _("All categories")),
             *((c.slug, c.label) for c in categories),
         ]

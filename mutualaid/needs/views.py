@@ -9,7 +9,6 @@ list in place and match steps swap the match card.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import wraps
 from typing import Any
 
 from django import forms
@@ -26,8 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mutualaid.core.errors import DomainError
 from mutualaid.core.languages import LANGUAGE_CHOICES
 from mutualaid.core.pagecache import cached_member_page
-from mutualaid.core.pages import form_action, form_error, page_action
-from mutualaid.core.zones import zone_of
+from mutualaid.core.pages import form_action, page_action
 from mutualaid.needs import services
 from mutualaid.needs.explanations import explanation_phrases
 from mutualaid.needs.forms import (
@@ -63,9 +61,9 @@ from mutualaid.needs.selectors import (
     offers_browse,
     offers_of_member,
 )
-from mutualaid.networks.decorators import member_page
+from mutualaid.networks.decorators import member_page, network_time
 from mutualaid.networks.models import DAY_PARTS, DAYS, Member, Network
-from mutualaid.networks.requests import MemberRequest, NetworkRequest
+from mutualaid.networks.requests import MemberRequest
 from mutualaid.networks.selectors import categories_active, neighbourhoods_of
 
 PAGE_SIZE = 25
@@ -77,24 +75,9 @@ View = Callable[..., HttpResponse]
 # --- Shared helpers -------------------------------------------------------------------------
 
 
-def network_time(view: View) -> View:
-    """Read and show times in the network's zone: a datetime-local "14:00" means 14:00 there."""
-
-    @wraps(view)
-    def wrapper(request: NetworkRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with timezone.override(zone_of(request.network)):
-            return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-# Kept for library/views.py, which imports it from here: new code uses core.pages.form_error.
-_show_error = form_error
-
-
 def _wants_partial(request: MemberRequest) -> bool:
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request
 
 
 def _render_maybe_partial(
@@ -109,9 +92,6 @@ def _render_maybe_partial(
 def cell_choices(member: Member) -> list[tuple[str, str]]:
     """The network's neighbourhoods to choose from, the member's own area first."""
     return neighbourhood_choices(neighbourhoods_of(network=member.network), member.cell)
-
-
-_cell_choices = cell_choices  # the name library/views.py imports
 
 
 def _area_names(network: Network) -> dict[str, str]:

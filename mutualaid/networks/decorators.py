@@ -7,7 +7,9 @@ from typing import Any, cast
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
+from mutualaid.core.zones import zone_of
 from mutualaid.networks.requests import NetworkRequest
 from mutualaid.networks.selectors import member_of, network_by_slug
 
@@ -39,5 +41,16 @@ def member_page(view: View) -> View:
         if request.member is None:
             return redirect("networks:public", slug=request.network.slug)
         return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def network_time(view: View) -> View:
+    """Read and show times in the network's zone: a datetime-local "14:00" means 14:00 there."""
+
+    @wraps(view)
+    def wrapper(request: NetworkRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with timezone.override(zone_of(request.network)):
+            return view(request, *args, **kwargs)
 
     return wrapper

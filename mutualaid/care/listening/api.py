@@ -22,11 +22,11 @@ from mutualaid.core.api import (
     PathId,
     PlainText,
     created_once,
-    member_of,
     responses,
 )
 from mutualaid.core.errors import NotFound
 from mutualaid.networks.models import Member
+from mutualaid.networks.requests import api_member
 
 router = Router(tags=["care"])
 
@@ -70,7 +70,7 @@ class MyRequestOut(Schema):
 
     @staticmethod
     def resolve_actions(obj: ListenRequest, context: dict[str, Any]) -> list[str]:
-        return selectors.listen_request_actions(member_of(context["request"]), obj)
+        return selectors.listen_request_actions(api_member(context["request"]), obj)
 
 
 class QueueItemOut(Schema):
@@ -89,7 +89,7 @@ class QueueItemOut(Schema):
 
     @staticmethod
     def resolve_actions(obj: ListenRequest, context: dict[str, Any]) -> list[str]:
-        return selectors.listen_request_actions(member_of(context["request"]), obj)
+        return selectors.listen_request_actions(api_member(context["request"]), obj)
 
 
 class ConversationOut(Schema):
@@ -173,7 +173,7 @@ def _conversation_out(member: Member, conversation: selectors.Conversation) -> d
 
 
 def _open(request: HttpRequest, request_id: int) -> selectors.Conversation:
-    return selectors.access_conversation(member_of(request), request_id)
+    return selectors.access_conversation(api_member(request), request_id)
 
 
 # --- Asking ---------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def _open(request: HttpRequest, request_id: int) -> selectors.Conversation:
 )
 def listening_requests(request: HttpRequest) -> Any:
     """My own requests for a conversation, newest first."""
-    return list(selectors.requests_mine(member=member_of(request))[:100])
+    return list(selectors.requests_mine(member=api_member(request))[:100])
 
 
 @router.post(
@@ -199,7 +199,7 @@ def listening_request_create(
 ) -> JsonResponse:
     """Ask for a conversation with a trained listener, under a pseudonym unless
     `pseudonymous` is false. Listeners are told a request waits, never what it says."""
-    member = member_of(request)
+    member = api_member(request)
     return created_once(
         request,
         key=idempotency_key,
@@ -215,7 +215,7 @@ def listening_request_create(
 )
 def listening_request_withdraw(request: HttpRequest, request_id: PathId) -> Any:
     """Withdraw my request while nobody has taken it. 409 once a listener has."""
-    member = member_of(request)
+    member = api_member(request)
     own = selectors.access_own_request(member, request_id)
     return services.listen_request_withdraw(actor=member, request=own)
 
@@ -230,7 +230,7 @@ def listening_request_withdraw(request: HttpRequest, request_id: PathId) -> Any:
 )
 def listening_queue(request: HttpRequest) -> Any:
     """Open requests a listener may take (404 for members who are not listeners)."""
-    member = member_of(request)
+    member = api_member(request)
     if not selectors.is_listener(member):
         raise NotFound()
     return list(selectors.queue(member=member)[:100])
@@ -244,10 +244,10 @@ def listening_queue(request: HttpRequest) -> Any:
 def listening_request_take(request: HttpRequest, request_id: PathId) -> Any:
     """Take an open request. 409 `already_taken` when another listener was first, 409
     `weekly_cap_reached` over my weekly cap."""
-    member = member_of(request)
+    member = api_member(request)
     found = selectors.access_queue_request(member, request_id)
     services.listen_request_take(actor=member, request=found)
-    return _conversation_out(member_of(request), selectors.access_conversation(member, request_id))
+    return _conversation_out(api_member(request), selectors.access_conversation(member, request_id))
 
 
 @router.get(
@@ -257,10 +257,10 @@ def listening_request_take(request: HttpRequest, request_id: PathId) -> Any:
 )
 def listening_conversations(request: HttpRequest) -> Any:
     """The conversations I took as a listener, newest first."""
-    member = member_of(request)
+    member = api_member(request)
     return [
         _conversation_out(
-            member_of(request), selectors.Conversation(request=r, side=ListenMessage.Side.LISTENER)
+            api_member(request), selectors.Conversation(request=r, side=ListenMessage.Side.LISTENER)
         )
         for r in selectors.conversations_mine(member=member).select_related("listener")[:100]
     ]
@@ -273,7 +273,7 @@ def listening_conversations(request: HttpRequest) -> Any:
 )
 def listening_settings(request: HttpRequest) -> Any:
     """My listener settings (404 for members who are not listeners)."""
-    member = member_of(request)
+    member = api_member(request)
     if not selectors.is_listener(member):
         raise NotFound()
     return selectors.listener_settings_of(member=member)
@@ -287,7 +287,7 @@ def listening_settings(request: HttpRequest) -> Any:
 def listening_settings_update(request: HttpRequest, payload: ListenerSettingsIn) -> Any:
     """Set my weekly cap (1 to 20), the languages I listen in (none: all) and whether I am
     told about new requests (404 for members who are not listeners)."""
-    member = member_of(request)
+    member = api_member(request)
     if not selectors.is_listener(member):
         raise NotFound()
     return services.listener_settings_update(actor=member, **payload.dict())
@@ -303,7 +303,7 @@ def listening_settings_update(request: HttpRequest, payload: ListenerSettingsIn)
 )
 def listening_conversation(request: HttpRequest, request_id: PathId) -> Any:
     """A conversation I am part of, as the one who asked or as its listener."""
-    return _conversation_out(member_of(request), _open(request, request_id))
+    return _conversation_out(api_member(request), _open(request, request_id))
 
 
 @router.get(
@@ -328,7 +328,7 @@ def listening_message_create(
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     """Write in a conversation I am part of while it is open (409 once closed)."""
-    member = member_of(request)
+    member = api_member(request)
     found = _open(request, request_id).request
     return created_once(
         request,
@@ -349,7 +349,7 @@ def listening_email_share(
     request: HttpRequest, request_id: PathId, idempotency_key: IdempotencyKey = None
 ) -> JsonResponse:
     """Show the other side my email address, as a message in the thread. Only by my choice."""
-    member = member_of(request)
+    member = api_member(request)
     found = _open(request, request_id).request
     return created_once(
         request,
@@ -366,9 +366,9 @@ def listening_email_share(
 )
 def listening_close(request: HttpRequest, request_id: PathId) -> Any:
     """End the conversation (either side). 409 when it is not open."""
-    member = member_of(request)
+    member = api_member(request)
     services.listen_request_close(actor=member, request=_open(request, request_id).request)
-    return _conversation_out(member_of(request), _open(request, request_id))
+    return _conversation_out(api_member(request), _open(request, request_id))
 
 
 @router.post(
@@ -379,11 +379,11 @@ def listening_close(request: HttpRequest, request_id: PathId) -> Any:
 def listening_consent(request: HttpRequest, request_id: PathId, payload: ConsentIn) -> Any:
     """As the one who asked: let the listener keep notes, or take it back (which deletes
     them)."""
-    member = member_of(request)
+    member = api_member(request)
     services.listen_consent_set(
         actor=member, request=_open(request, request_id).request, consent=payload.consent
     )
-    return _conversation_out(member_of(request), _open(request, request_id))
+    return _conversation_out(api_member(request), _open(request, request_id))
 
 
 @router.get(
@@ -408,7 +408,7 @@ def listening_note_create(
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     """As the listener, keep a note: 403 without the consent of the one who asked."""
-    member = member_of(request)
+    member = api_member(request)
     found = _open(request, request_id).request
     return created_once(
         request,

@@ -27,11 +27,11 @@ from mutualaid.core.api import (
     PathId,
     PlainText,
     created_once,
-    member_of,
     responses,
 )
 from mutualaid.core.errors import InvalidInput, NotFound
 from mutualaid.networks.models import Member
+from mutualaid.networks.requests import api_member
 
 router = Router(tags=["care"])
 
@@ -161,11 +161,11 @@ class SlotOut(Schema):
 
     @staticmethod
     def resolve_mine(obj: Slot, context: dict[str, Any]) -> bool:
-        return obj.volunteer_id == member_of(context["request"]).pk
+        return obj.volunteer_id == api_member(context["request"]).pk
 
     @staticmethod
     def resolve_actions(obj: Slot, context: dict[str, Any]) -> list[str]:
-        return selectors.slot_actions(member_of(context["request"]), obj)
+        return selectors.slot_actions(api_member(context["request"]), obj)
 
 
 class DeclinedOut(Schema):
@@ -189,7 +189,7 @@ def _team_out(member: Member, place: Seat) -> dict[str, Any]:
 
 
 def _detail_out(request: HttpRequest, team_id: int) -> dict[str, Any]:
-    member = member_of(request)
+    member = api_member(request)
     place = selectors.seat(member, team_id)
     sharing = {}
     if place.is_controller:
@@ -202,11 +202,11 @@ def _detail_out(request: HttpRequest, team_id: int) -> dict[str, Any]:
 
 
 def _inside(request: HttpRequest, team_id: int) -> Seat:
-    return selectors.access_team(member_of(request), team_id)
+    return selectors.access_team(api_member(request), team_id)
 
 
 def _network_member(request: HttpRequest, member_id: int) -> Member:
-    member = Member.objects.filter(pk=member_id, network_id=member_of(request).network_id).first()
+    member = Member.objects.filter(pk=member_id, network_id=api_member(request).network_id).first()
     if member is None:
         raise NotFound()
     return member
@@ -218,7 +218,7 @@ def _network_member(request: HttpRequest, member_id: int) -> Member:
 @router.get("/care/teams", response=responses(list[TeamOut]), operation_id="care_teams")
 def care_teams(request: HttpRequest) -> Any:
     """The teams I am on, am invited to, or am asked to be at the centre of."""
-    member = member_of(request)
+    member = api_member(request)
     return [_team_out(member, place) for place in selectors.seats_of(member=member, limit=500)]
 
 
@@ -228,7 +228,7 @@ def care_teams_create(
 ) -> JsonResponse:
     """Set up a care team around me, another member (who accepts first), or someone with no
     account. I am its first coordinator."""
-    member = member_of(request)
+    member = api_member(request)
 
     def create() -> dict[str, Any]:
         if payload.recipient == "member":
@@ -263,8 +263,8 @@ def care_team(request: HttpRequest, team_id: PathId) -> Any:
 )
 def care_team_accept(request: HttpRequest, team_id: PathId) -> Any:
     """As the person at the centre, accept a team set up around me; I hold its controls."""
-    place = selectors.seat(member_of(request), team_id)
-    services.team_accept(actor=member_of(request), team=place.team)
+    place = selectors.seat(api_member(request), team_id)
+    services.team_accept(actor=api_member(request), team=place.team)
     return _detail_out(request, team_id)
 
 
@@ -275,8 +275,8 @@ def care_team_accept(request: HttpRequest, team_id: PathId) -> Any:
 )
 def care_team_decline(request: HttpRequest, team_id: PathId) -> Any:
     """As the person at the centre, decline a team set up around me: it is deleted."""
-    place = selectors.seat(member_of(request), team_id)
-    services.team_decline(actor=member_of(request), team=place.team)
+    place = selectors.seat(api_member(request), team_id)
+    services.team_decline(actor=api_member(request), team=place.team)
     return {"deleted": True}
 
 
@@ -285,8 +285,8 @@ def care_team_decline(request: HttpRequest, team_id: PathId) -> Any:
 )
 def care_team_join(request: HttpRequest, team_id: PathId) -> Any:
     """Accept an invitation to the team."""
-    place = selectors.seat(member_of(request), team_id)
-    services.membership_accept(actor=member_of(request), team=place.team)
+    place = selectors.seat(api_member(request), team_id)
+    services.membership_accept(actor=api_member(request), team=place.team)
     return _detail_out(request, team_id)
 
 
@@ -296,8 +296,8 @@ def care_team_join(request: HttpRequest, team_id: PathId) -> Any:
     operation_id="care_team_invitation_decline",
 )
 def care_team_invitation_decline(request: HttpRequest, team_id: PathId) -> Any:
-    place = selectors.seat(member_of(request), team_id)
-    services.membership_decline(actor=member_of(request), team=place.team)
+    place = selectors.seat(api_member(request), team_id)
+    services.membership_decline(actor=api_member(request), team=place.team)
     return {"deleted": True}
 
 
@@ -309,12 +309,12 @@ def care_team_invitation_decline(request: HttpRequest, team_id: PathId) -> Any:
 def care_team_leave(request: HttpRequest, team_id: PathId) -> Any:
     """Leave the team; I am taken off the slots still to come."""
     place = _inside(request, team_id)
-    return services.membership_leave(actor=member_of(request), team=place.team)
+    return services.membership_leave(actor=api_member(request), team=place.team)
 
 
 def _state_step(request: HttpRequest, team_id: int, step: Any) -> dict[str, Any]:
     place = _inside(request, team_id)
-    step(actor=member_of(request), team=place.team)
+    step(actor=api_member(request), team=place.team)
     return _detail_out(request, team_id)
 
 
@@ -355,7 +355,7 @@ def care_team_sharing_set(request: HttpRequest, team_id: PathId, payload: ShareI
     current: dict[str, Any] = selectors.team_private_values(place=place)
     current |= {flag: getattr(place.team, flag) for flag in selectors.share_flags()}
     changes = payload.dict(exclude_unset=True)
-    services.team_share_set(actor=member_of(request), team=place.team, **(current | changes))
+    services.team_share_set(actor=api_member(request), team=place.team, **(current | changes))
     return _detail_out(request, team_id)
 
 
@@ -368,7 +368,7 @@ def care_team_closes_on_set(request: HttpRequest, team_id: PathId, payload: Clos
     """The day the team closes by itself; null keeps it open until closed by hand."""
     place = _inside(request, team_id)
     services.team_closes_on_set(
-        actor=member_of(request), team=place.team, closes_on=payload.closes_on
+        actor=api_member(request), team=place.team, closes_on=payload.closes_on
     )
     return _detail_out(request, team_id)
 
@@ -399,7 +399,7 @@ def care_team_invite(
 ) -> JsonResponse:
     """A coordinator invites a member of the network. 409 if already on the team or invited."""
     place = _inside(request, team_id)
-    actor = member_of(request)
+    actor = api_member(request)
     invitee = _network_member(request, payload.member_id)
     return created_once(
         request,
@@ -417,7 +417,7 @@ def care_team_invite(
 def care_team_member_remove(request: HttpRequest, team_id: PathId, membership_id: PathId) -> Any:
     """The person at the centre takes someone off the team; their access ends at once."""
     target = selectors.access_team_membership(_inside(request, team_id), membership_id)
-    return services.membership_remove(actor=member_of(request), membership=target)
+    return services.membership_remove(actor=api_member(request), membership=target)
 
 
 @router.patch(
@@ -431,7 +431,7 @@ def care_team_member_coordinator_set(
     """The person at the centre names (or un-names) a co-coordinator."""
     target = selectors.access_team_membership(_inside(request, team_id), membership_id)
     return services.membership_set_coordinator(
-        actor=member_of(request), membership=target, coordinator=payload.coordinator
+        actor=api_member(request), membership=target, coordinator=payload.coordinator
     )
 
 
@@ -459,7 +459,7 @@ def care_team_slots_create(
 ) -> JsonResponse:
     """A coordinator adds a slot. 400 when it ends before it starts or is already over."""
     place = _inside(request, team_id)
-    actor = member_of(request)
+    actor = api_member(request)
     return created_once(
         request,
         key=idempotency_key,
@@ -479,7 +479,7 @@ def care_team_slot(request: HttpRequest, team_id: PathId, slot_id: PathId) -> An
 
 def _slot_step(request: HttpRequest, team_id: int, slot_id: int, step: Any) -> Slot:
     slot = selectors.access_slot(_inside(request, team_id), slot_id)
-    result = step(actor=member_of(request), slot=slot)
+    result = step(actor=api_member(request), slot=slot)
     return result if isinstance(result, Slot) else slot
 
 

@@ -3,7 +3,6 @@ closing on their date, and closed teams deleted after their retention. Each call
 the notices are in notices.py."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
 from mutualaid.care.teams.services import (
     slots_flag_empty_sweep,
@@ -11,18 +10,19 @@ from mutualaid.care.teams.services import (
     teams_close_due_sweep,
     teams_delete_closed_sweep,
 )
+from mutualaid.core.schedules import periodic
 
 
-@db_periodic_task(crontab(minute="15"))  # type: ignore[untyped-decorator]  # huey ships no type hints
+@periodic(crontab(minute="15"))
 def remind_volunteers() -> int:
     return slots_remind_sweep()
 
 
-@db_periodic_task(crontab(minute="45"))  # type: ignore[untyped-decorator]  # huey ships no type hints
+@periodic(crontab(minute="45"))
 def flag_empty_slots() -> int:
     return slots_flag_empty_sweep()
 
 
-@db_periodic_task(crontab(hour="3", minute="20"))  # type: ignore[untyped-decorator]  # huey ships no type hints
+@periodic(crontab(hour="3", minute="20"))
 def close_due_teams() -> int:
     return teams_close_due_sweep() + teams_delete_closed_sweep()

@@ -22,8 +22,7 @@ from mutualaid.care.teams import selectors, services
 from mutualaid.care.teams.forms import ClosesOnForm, InviteForm, ShareForm, SlotForm, TeamForm
 from mutualaid.care.teams.models import SHARED_DETAILS, CareTeam, Slot, TeamMembership
 from mutualaid.core.pages import form_action, page_action
-from mutualaid.needs.views import network_time
-from mutualaid.networks.decorators import member_page
+from mutualaid.networks.decorators import member_page, network_time
 from mutualaid.networks.models import Member
 from mutualaid.networks.requests import MemberRequest
 

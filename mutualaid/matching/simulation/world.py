@@ -247,7 +247,7 @@ def _allowed(needs: Needs, helpers: Helpers, distance: F32, blocked: I64,
              requester_id: I64) -> Bool:  # fmt: skip
     """Category, language, radius, shared time slot and blocks: the rules that never change."""
     bit = np.uint64(1) << needs.category.astype(np.uint64)
-    ok = (helpers.categories[None, :] & bit[:, None]) != 0
+    ok: npt.NDArray[np.bool_] = (helpers.categories[None, :] & bit[:, None]) != 0
     asks = needs.languages[:, None]
     ok &= (asks == 0) | ((helpers.languages[None, :] & asks) != 0)
     ok &= distance <= helpers.radius_km[None, :]
