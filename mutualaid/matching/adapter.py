@@ -358,6 +358,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _number(value: object) -> float:
+    """An explained fact's number (numpy or Python); 0 when the fact is missing."""
+    return float(value) if isinstance(value, int | float | np.number) else 0.0
+
+
 def explanation_for(problem: Problem, need_row: int, helper_row: int) -> list[list[Any]]:
     """The facts worth telling a person about a pair, as JSON: the distance, the languages
     both speak (when the need asked for one), the first slot both are free (when the need's
@@ -365,13 +370,13 @@ def explanation_for(problem: Problem, need_row: int, helper_row: int) -> list[li
     language (`needs.explanations.explanation_phrases`)."""
     raw = dict(explain(problem, need_row, helper_row))
     facts: list[list[Any]] = [["distance_km", _plain(raw.get("distance_km", 0.0))]]
-    shared_languages = int(raw.get("language_bits", 0))  # type: ignore[call-overload]
+    shared_languages = int(_number(raw.get("language_bits")))
     for code, bit in LANGUAGE_BITS.items():
         if shared_languages >> bit & 1:
             facts.append(["language", code])
             break
-    slots = int(raw.get("slots", 0))  # type: ignore[call-overload]
+    slots = int(_number(raw.get("slots")))
     if slots and int(problem.need_slots[need_row]) != ALL_SLOTS:
         facts.append(["slot", (slots & -slots).bit_length() - 1])
-    facts.append(["recent_load", int(float(raw.get("helper_recent_load", 0.0)))])  # type: ignore[arg-type]
+    facts.append(["recent_load", int(_number(raw.get("helper_recent_load")))])
     return facts

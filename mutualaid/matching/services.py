@@ -123,7 +123,9 @@ POLICY_FIELDS: dict[str, tuple[float, float] | None] = {
 }
 
 
-def _clean_policy_value(field: str, value: object) -> object:
+def policy_value_clean(field: str, value: object) -> object:
+    """One setting of the matching policy, checked against its bounds: a yes/no, a whole
+    number, or (for the weights) any number in range. Raises InvalidInput."""
     bounds = POLICY_FIELDS[field]
     if bounds is None:
         if not isinstance(value, bool):
@@ -131,13 +133,13 @@ def _clean_policy_value(field: str, value: object) -> object:
             raise InvalidInput(message, fields={field: [message]})
         return value
     low, high = bounds
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if field not in WEIGHTS and not isinstance(value, int):
-        is_number = False
-    if not is_number or not low <= value <= high:  # type: ignore[operator]
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if number is not None and field not in WEIGHTS and not isinstance(number, int):
+        number = None  # only the weights take fractions
+    if number is None or not low <= number <= high:
         message = _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high}
         raise InvalidInput(message, fields={field: [message]})
-    return float(value) if field in WEIGHTS else value  # type: ignore[arg-type]
+    return float(number) if field in WEIGHTS else number
 
 
 @transaction.atomic
@@ -155,7 +157,7 @@ def policy_change(
             _("Matching has no setting called %(names)s.") % {"names": ", ".join(unknown)},
             fields={name: [_("Unknown setting.")] for name in unknown},
         )
-    cleaned = {field: _clean_policy_value(field, value) for field, value in changes.items()}
+    cleaned = {field: policy_value_clean(field, value) for field, value in changes.items()}
     policy, _created = MatchingPolicy.objects.get_or_create(network=network)
     MatchingPolicy.objects.filter(pk=policy.pk).update(**cleaned, updated_at=timezone.now())
     policy.refresh_from_db()

@@ -92,7 +92,7 @@ def _neighbourhood_names(request: HttpRequest) -> dict[str, str]:
         names = {}
         for hood in neighbourhoods_of(network=api_member(request).network):
             names.setdefault(hood.cell, hood.name)
-        request._mutualaid_neighbourhoods = names  # type: ignore[attr-defined]
+        request._mutualaid_neighbourhoods = names  # type: ignore[attr-defined]  # per-request cache
     return names
 
 

@@ -47,10 +47,7 @@ from mutualaid.governance.services.roles import (
     role_remove_by_decision,
     role_renew,
 )
-from mutualaid.matching.services import (  # matching has no public check of one setting yet:
-    POLICY_FIELDS,  # a public `policy_clean(changes)`, like fund's, is asked of its owner;
-    _clean_policy_value,  # until then its private rule is used, not copied
-)
+from mutualaid.matching.services import POLICY_FIELDS, policy_value_clean
 from mutualaid.matching.services import policy_change as matching_policy_change
 from mutualaid.networks.models import Application, Member, Network
 from mutualaid.networks.permissions import ALL_PERMISSIONS
@@ -358,7 +355,7 @@ def _matching_clean(network: Network, params: Params) -> Params:
         raise InvalidInput(
             _("Matching has no setting called %(names)s.") % {"names": ", ".join(unknown)}
         )
-    return {field: _clean_policy_value(field, value) for field, value in sorted(params.items())}
+    return {field: policy_value_clean(field, value) for field, value in sorted(params.items())}
 
 
 def _matching_apply(proposal: Proposal, params: Params) -> object:
@@ -377,7 +374,7 @@ def _fair_share_clean(network: Network, params: Params) -> Params:
         item_name=str(params.get("item") or ""),
         category=str(params.get("category") or ""),
         # pantry checks a missing quantity itself, though its signature says int
-        quantity=params.get("quantity"),  # type: ignore[arg-type]
+        quantity=params.get("quantity"),  # type: ignore[arg-type]  # see the line above
         period=str(params.get("period") or ""),
     )
     return {

@@ -80,7 +80,7 @@ class Policy:
             key = f"policy_{f.name}"
             if key in data:
                 kwargs[f.name] = np.asarray(data[key]).item()
-        return cls(**kwargs)  # type: ignore[arg-type]
+        return cls(**kwargs)  # type: ignore[arg-type]  # each value comes from its own field
 
 
 def _to_units(points: npt.NDArray[np.float64], scale: int) -> npt.NDArray[np.int64]:

@@ -235,8 +235,8 @@ class Problem:
         """Write an .npz with exactly the field names (plus ``policy_*`` scalars if given)."""
         extra: dict[str, Array] = {}
         if policy is not None:
-            extra = policy.as_arrays()  # type: ignore[attr-defined]
-        np.savez_compressed(path, **{**self.arrays(), **extra})  # type: ignore[arg-type]
+            extra = policy.as_arrays()  # type: ignore[attr-defined]  # a Policy; typed object: policy.py imports this module
+        np.savez_compressed(path, **{**self.arrays(), **extra})  # type: ignore[arg-type]  # numpy's stub wants one array type
 
     @classmethod
     def load(cls, path: str | PathLike[str]) -> Problem:
