@@ -260,7 +260,7 @@ def init(no_input: bool, **options: Any) -> None:
     # import here: models need Django set up (_django()); --help runs without it
     from mutualaid.accounts.selectors import user_by_email
     from mutualaid.accounts.verified import account_create_verified
-    from mutualaid.networks.services import network_create
+    from mutualaid.membership.services import network_create
 
     _migrate()
     given = _gather_init_input(options, no_input=no_input)
@@ -583,6 +583,7 @@ def match(slug: str | None, dry_run: bool, workers: int) -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def simulate(args: tuple[str, ...]) -> None:
     """Simulate a network over some weeks and compare matching policies (--help for options)."""
+    # import here: the simulation loads numpy and OR-Tools, which other commands do not need.
     from mutualaid.matching.simulation.cli import cli_main
 
     sys.exit(cli_main(list(args)))

@@ -184,7 +184,6 @@ def test_no_module_imports_itself_through_others():
     assert _cycles(edges) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the apps are moving onto the layers in this change")
 def test_no_import_hides_inside_a_function_without_saying_why():
     hidden = [
         f"{_modules()[imp.source].relative_to(PACKAGE.parent)}:{imp.line} imports {imp.target}"
@@ -205,7 +204,6 @@ def test_no_import_climbs_up_the_layers():
     assert climbing == []
 
 
-@pytest.mark.xfail(strict=True, reason="the apps are moving onto the layers in this change")
 @pytest.mark.parametrize(("low", "high"), [(k, v) for k, vs in FORBIDDEN.items() for v in vs])
 def test_a_lower_app_never_imports_a_higher_one(low, high):
     assert [

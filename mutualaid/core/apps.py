@@ -6,10 +6,10 @@ class CoreConfig(AppConfig):
     default = True
 
     def ready(self) -> None:
-        # import here: these modules read models, which Django loads only after the apps.
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
+        # import here: the page cache reads models, which Django loads only after the apps.
         from mutualaid.core.pagecache import forget_session_auth_hash
 
         # Cache upkeep, not business rules: a saved or deleted user (new password, turned
@@ -20,17 +20,6 @@ class CoreConfig(AppConfig):
         user_model = get_user_model()
         post_save.connect(forget, sender=user_model, dispatch_uid="pagecache-user-saved")
         post_delete.connect(forget, sender=user_model, dispatch_uid="pagecache-user-deleted")
-
-        # Signing in is activity in each of the person's networks, and brings an inactive
-        # member back (the rule lives in the service; this only forwards the event).
-        from django.contrib.auth.signals import user_logged_in
-
-        def signed_in(sender: object, request: object, user: object, **kwargs: object) -> None:
-            from mutualaid.networks.services import members_signed_in
-
-            members_signed_in(user_id=getattr(user, "pk", None))
-
-        user_logged_in.connect(signed_in, dispatch_uid="networks-member-signed-in")
 
         # Every app's notice kinds are declared before a worker takes a queued notice.
         from django.utils.module_loading import autodiscover_modules

@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from mutualaid.core.errors import DomainError
+from mutualaid.membership.services import member_mark_active
 from mutualaid.networks.models import Member
-from mutualaid.networks.services import member_mark_active
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class DomainErrorMiddleware:
 
 class MemberActivityMiddleware:
     """Counts a page or API request by a member as activity (see
-    `mutualaid.networks.services.member_mark_active`). Pages set `request.member`, the API
+    `mutualaid.membership.services.member_mark_active`). Pages set `request.member`, the API
     `request.auth`; the service writes at most once a day per member, so most requests cost
     no query at all."""
 

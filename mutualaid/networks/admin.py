@@ -59,7 +59,8 @@ class NetworkAdmin(NetworkScopedAdmin):
         return ["created_at"] if obj is None else self.readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # A network starts with `mutualaid init` or network_create, which sets up its taxonomy.
+        # A network starts with `mutualaid init` (membership's network_create), which sets up
+        # its taxonomy and governance.
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

@@ -10,6 +10,7 @@ from pydantic import StringConstraints
 
 from mutualaid.core.api import Cell, Id, InputSchema, PageNumbers, PathId, PlainText
 from mutualaid.core.api import responses as _responses
+from mutualaid.membership import services as membership
 from mutualaid.networks import selectors, services
 from mutualaid.networks.models import (
     Application,
@@ -170,7 +171,7 @@ def me_get(request: HttpRequest) -> Member:
 def me_back(request: HttpRequest) -> Member:
     """Say "I'm back": a member shown as inactive counts as active again at once. (Any
     request already counts as activity; only this, or signing in, ends being inactive.)"""
-    return services.member_back(actor=api_member(request))
+    return membership.member_back(actor=api_member(request))
 
 
 def _current_profile(member: Member) -> dict[str, Any]:
@@ -253,6 +254,6 @@ def applications_vote(request: HttpRequest, application_id: PathId, payload: Vot
     """Approve or decline an application; enough answers either way decide it."""
     member = api_member(request)
     application = selectors.access_application(member, application_id)
-    return services.application_vote(
+    return membership.application_vote(
         actor=member, application=application, decision=payload.decision
     )

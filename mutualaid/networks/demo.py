@@ -27,6 +27,7 @@ from django.utils.text import slugify
 from huey.contrib.djhuey import HUEY
 
 from mutualaid.core.geo import cell_for
+from mutualaid.membership import services as membership
 from mutualaid.needs import services as needs_services
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks import services as network_services
@@ -627,7 +628,7 @@ class _Builder:
     def _found_network(self, users: dict[str, User]) -> Network:
         self.clock.set(self.start)
         founder = self.people[0]
-        network = network_services.network_create(
+        network = membership.network_create(
             founder=users[founder.email],
             founder_display_name=founder.display_name,
             name="Oakland Mutual Aid",
@@ -659,7 +660,7 @@ class _Builder:
         for person in self.people:
             self.clock.advance(5, 90, self.rng)
             if person.member is None:
-                person.member = network_services.member_join_by_invitation(
+                person.member = membership.member_join_by_invitation(
                     user=users[person.email],
                     network=network,
                     invite_code=network.invite_code,
@@ -840,7 +841,7 @@ class _Builder:
                 )
             )
         # Hugo vouched for Ben; one more approval lets him in.
-        network_services.application_vote(
+        membership.application_vote(
             actor=self._member(self._person("Hugo B.")),
             application=applications[1],
             decision="approve",

@@ -203,7 +203,7 @@ class Member(models.Model):
     )
     phone = EncryptedCharField(_("phone"), max_length=40, blank=True, null=True)
     joined_at = models.DateTimeField(auto_now_add=True)
-    # Activity (see `mutualaid.networks.services.member_mark_active`): the last time the member
+    # Activity (see `mutualaid.membership.services.member_mark_active`): the last time the member
     # used the network, at most one write a day; when they were asked whether they are still
     # here; since when they are inactive (null = active). Inactive members stay members: they
     # do not count towards thresholds, and come back by signing in or saying so.

@@ -4,7 +4,7 @@ from django.utils import timezone
 from huey import crontab
 
 from mutualaid.core.schedules import periodic
-from mutualaid.networks.services import members_inactivity_sweep
+from mutualaid.membership.services import members_inactivity_sweep
 
 
 @periodic(crontab(hour="4", minute="41"))

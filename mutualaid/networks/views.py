@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from mutualaid.core.errors import DomainError, NotFound
 from mutualaid.core.pages import form_action
+from mutualaid.membership import services as membership
 from mutualaid.needs.models import Need
 from mutualaid.needs.selectors import matches_of_member, needs_of_member
 from mutualaid.networks import services
@@ -112,7 +113,7 @@ def join_by_invitation(request: NetworkRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         outcome = form_action(
             form,
-            lambda: services.member_join_by_invitation(
+            lambda: membership.member_join_by_invitation(
                 user=_user(request),
                 network=network,
                 invite_code=code,
@@ -214,7 +215,7 @@ def application_vote(request: MemberRequest, application_id: int) -> HttpRespons
         return _render_applications(request, error=_("Choose approve or decline."), status=400)
     outcome = form_action(
         form,
-        lambda: services.application_vote(
+        lambda: membership.application_vote(
             actor=member, application=application, decision=form.cleaned_data["decision"]
         ),
     )
@@ -376,7 +377,7 @@ def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
 @require_POST
 @member_page
 def member_back(request: MemberRequest) -> HttpResponse:
-    services.member_back(actor=request.member)
+    membership.member_back(actor=request.member)
     messages.success(request, _("Welcome back! You count as an active member again."))
     return redirect("networks:dashboard", slug=request.network.slug)
 
@@ -389,7 +390,7 @@ def still_here(request: NetworkRequest, token: str) -> HttpResponse:
     network = request.network
     if request.method == "POST":
         try:
-            services.member_still_here(network=network, token=token)
+            membership.member_still_here(network=network, token=token)
         except DomainError as err:  # no form on this page: the reason is shown in its place
             context = {"network": network, "error": err.message}
             return render(request, "networks/still_here.html", context, status=err.status)

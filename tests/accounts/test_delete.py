@@ -19,6 +19,7 @@ from mutualaid.core.models import HistoryEntry, IdempotencyRecord
 from mutualaid.governance import services as governance
 from mutualaid.governance.models import RoleHolding
 from mutualaid.governance.services import proposals
+from mutualaid.membership import services as membership
 from mutualaid.needs import services as needs
 from mutualaid.needs.models import AnonymousTally, Match, Need, Offer
 from mutualaid.networks import services as networks
@@ -110,7 +111,7 @@ class World:
         self.newcomer = networks.application_submit(
             user=UserFactory(), network=network, display_name="Newcomer", answers=[]
         )
-        networks.application_vote(actor=self.dora, application=self.newcomer, decision="approve")
+        membership.application_vote(actor=self.dora, application=self.newcomer, decision="approve")
         _token, secret = networks.api_token_create(actor=self.dora, name=NAME)
         now = timezone.now()
         response = ApiClient(secret).post(

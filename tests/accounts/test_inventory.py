@@ -41,6 +41,7 @@ from mutualaid.governance.models import ConcernVote, ProposalComment, RoleHoldin
 from mutualaid.governance.services import concern_start, concerns, proposals
 from mutualaid.library import services as library
 from mutualaid.library.models import Booking, Thing, Training
+from mutualaid.membership import services as membership
 from mutualaid.needs import services as needs
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks import services as networks
@@ -243,7 +244,7 @@ def member_with_everything() -> Member:
     newcomer = networks.application_submit(
         user=UserFactory(), network=network, display_name="Newcomer", answers=[]
     )
-    networks.application_vote(actor=member, application=newcomer, decision="approve")
+    membership.application_vote(actor=member, application=newcomer, decision="approve")
     # A token, used once; two-step sign-in, used once; a sign-in.
     _token, secret = networks.api_token_create(actor=member, name="My script")
     assert networks.api_token_authenticate(secret) == member

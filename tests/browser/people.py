@@ -1,7 +1,7 @@
 """The people and the network the browser tests start from: Olu's Fruitvale network, members
 added as if they came by invitation, and signing in the way a person does."""
 
-from mutualaid.networks import services as network_services
+from mutualaid.membership import services as membership
 from mutualaid.networks.models import Member, Network
 from tests.factories import UserFactory
 
@@ -11,7 +11,7 @@ ORGANISER_EMAIL = "organiser@example.org"
 
 def fruitvale_network() -> Network:
     """Fruitvale Mutual Aid in Oakland, founded by Olu (organiser@example.org)."""
-    return network_services.network_create(
+    return membership.network_create(
         founder=UserFactory(email=ORGANISER_EMAIL),
         founder_display_name="Olu",
         name="Fruitvale Mutual Aid",
@@ -24,7 +24,7 @@ def fruitvale_network() -> Network:
 
 def member_in(network: Network, email: str, name: str) -> Member:
     user = UserFactory(email=email)
-    return network_services._member_create(
+    return membership._member_create(
         network=network, user=user, display_name=name, how="invitation"
     )
 

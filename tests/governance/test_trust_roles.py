@@ -322,7 +322,7 @@ def test_two_racing_trust_gives_for_the_same_pair_leave_one_row():
 
 def test_a_new_network_starts_with_its_default_roles(db):
     from mutualaid.governance.models import Role
-    from mutualaid.networks.services import network_create
+    from mutualaid.membership.services import network_create
     from tests.factories import UserFactory
 
     network = network_create(

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from mutualaid.core.errors import Conflict, PermissionDenied
+from mutualaid.membership import services as membership
 from mutualaid.networks import services
 from mutualaid.networks.models import Application
 from tests.api.conftest import api_client_for
@@ -33,7 +34,7 @@ def test_a_member_who_has_not_answered_may_approve_or_decline(requester, applica
     # then a member who has not answered is offered both
     assert listed_actions(requester, application) == ["approve", "decline"]
     # and the service accepts their answer
-    answered = services.application_vote(
+    answered = membership.application_vote(
         actor=requester, application=application, decision="approve"
     )
     assert answered.status == Application.Status.PENDING  # one of two
@@ -50,18 +51,18 @@ def test_a_member_who_answered_is_offered_nothing_and_refused(helper, applicatio
     assert listed_actions(helper, application) == []
     # and the service refuses a second answer, as the empty list said
     with pytest.raises(Conflict):
-        services.application_vote(actor=helper, application=application, decision="approve")
+        membership.application_vote(actor=helper, application=application, decision="approve")
 
 
 def test_a_member_of_another_network_may_not_answer(application):
     outsider = MemberFactory()
     assert listed_actions(outsider, application) is None  # not even listed
     with pytest.raises(PermissionDenied):
-        services.application_vote(actor=outsider, application=application, decision="approve")
+        membership.application_vote(actor=outsider, application=application, decision="approve")
 
 
 def test_the_page_draws_the_buttons_from_the_same_actions(network, requester, helper, application):
     page = reverse("networks:applications", kwargs={"slug": network.slug})
     assert 'value="approve"' in client_for(requester).get(page).content.decode()
-    services.application_vote(actor=helper, application=application, decision="approve")
+    membership.application_vote(actor=helper, application=application, decision="approve")
     assert 'value="approve"' not in client_for(helper).get(page).content.decode()

@@ -17,6 +17,7 @@ from mutualaid.core.selectors import history_visible
 from mutualaid.governance.models import Role, RoleHolding
 from mutualaid.governance.selectors import active_member_count
 from mutualaid.governance.services import governance_setup_network, trust_give
+from mutualaid.membership import services as membership
 from mutualaid.networks import services
 from mutualaid.networks.models import Application, Member
 from mutualaid.networks.selectors import approvals_needed_now, members_active
@@ -50,7 +51,7 @@ def test_the_whole_path_warned_then_inactive_then_back(network, django_capture_o
     silent_for(here, 3, now=now)
     # when the sweep runs after 90 silent days
     with django_capture_on_commit_callbacks(execute=True):
-        counts = services.members_inactivity_sweep(now=now)
+        counts = membership.members_inactivity_sweep(now=now)
     # then only the silent member is asked, once, by email in their language, with a link
     assert counts == {"warned": 1, "inactive": 0}
     away = fresh(away)
@@ -62,9 +63,9 @@ def test_the_whole_path_warned_then_inactive_then_back(network, django_capture_o
     assert email.subject.startswith(f"[{network.name}]")  # email_member: their language
     assert entries(away, "member.inactivity_warned").count() == 1
     # and a second sweep the next day does not ask again
-    assert services.members_inactivity_sweep(now=now + DAY) == {"warned": 0, "inactive": 0}
+    assert membership.members_inactivity_sweep(now=now + DAY) == {"warned": 0, "inactive": 0}
     # when the grace period of 14 days passes in silence
-    assert services.members_inactivity_sweep(now=now + 14 * DAY) == {"warned": 0, "inactive": 1}
+    assert membership.members_inactivity_sweep(now=now + 14 * DAY) == {"warned": 0, "inactive": 1}
     # then the member is inactive, still a member, and no longer counted as active
     away = fresh(away)
     assert away.inactive_since == now + 14 * DAY
@@ -86,7 +87,7 @@ def test_any_activity_answers_the_question(network):
     now = timezone.now()
     member = MemberFactory(network=network)
     silent_for(member, 100, now=now)
-    services.members_inactivity_sweep(now=now)
+    membership.members_inactivity_sweep(now=now)
     member = fresh(member)
     # when the member opens any page of the network
     response = client_for(member).get(reverse("networks:dashboard", kwargs={"slug": network.slug}))
@@ -94,7 +95,7 @@ def test_any_activity_answers_the_question(network):
     # then the question is answered and the grace period never ends in inactivity
     member = fresh(member)
     assert member.inactivity_warned_at is None
-    assert services.members_inactivity_sweep(now=now + 30 * DAY)["inactive"] == 0
+    assert membership.members_inactivity_sweep(now=now + 30 * DAY)["inactive"] == 0
     assert fresh(member).inactive_since is None
 
 
@@ -102,7 +103,7 @@ def test_the_emailed_link_answers_in_one_press_without_signing_in(network):
     now = timezone.now()
     member = MemberFactory(network=network)
     silent_for(member, 100, now=now)
-    services.members_inactivity_sweep(now=now)
+    membership.members_inactivity_sweep(now=now)
     url = reverse(
         "networks:still_here",
         kwargs={"slug": network.slug, "token": services.still_here_token(member)},
@@ -123,9 +124,9 @@ def test_a_forged_or_foreign_link_is_refused(network):
     member = MemberFactory(network=network)
     other = NetworkFactory()
     with pytest.raises(NotFound):
-        services.member_still_here(network=network, token="nonsense")
+        membership.member_still_here(network=network, token="nonsense")
     with pytest.raises(NotFound):
-        services.member_still_here(network=other, token=services.still_here_token(member))
+        membership.member_still_here(network=other, token=services.still_here_token(member))
     url = reverse("networks:still_here", kwargs={"slug": network.slug, "token": "forged"})
     assert Client().post(url).status_code == 404
 
@@ -155,8 +156,8 @@ def test_page_visits_write_activity_at_most_once_a_day(network):
     assert first is not None
     client.get(url)
     assert fresh(member).last_active_at == first
-    assert not services.member_mark_active(member=fresh(member), now=first + timedelta(hours=23))
-    assert services.member_mark_active(member=fresh(member), now=first + timedelta(hours=25))
+    assert not membership.member_mark_active(member=fresh(member), now=first + timedelta(hours=23))
+    assert membership.member_mark_active(member=fresh(member), now=first + timedelta(hours=25))
 
 
 def test_api_requests_are_activity(network):
@@ -173,15 +174,15 @@ def test_a_network_may_never_ask(network):
     network.save()
     member = MemberFactory(network=network)
     silent_for(member, 1000, now=timezone.now())
-    assert services.members_inactivity_sweep(now=timezone.now()) == {"warned": 0, "inactive": 0}
+    assert membership.members_inactivity_sweep(now=timezone.now()) == {"warned": 0, "inactive": 0}
 
 
 def test_members_who_never_came_back_count_from_when_they_joined(network):
     member = MemberFactory(network=network)
     assert member.last_active_at is None
     now = timezone.now()
-    assert services.members_inactivity_sweep(now=now + 89 * DAY)["warned"] == 0
-    assert services.members_inactivity_sweep(now=now + 91 * DAY)["warned"] == 1
+    assert membership.members_inactivity_sweep(now=now + 89 * DAY)["warned"] == 0
+    assert membership.members_inactivity_sweep(now=now + 91 * DAY)["warned"] == 1
 
 
 def test_the_network_sets_its_periods(network):
@@ -201,16 +202,16 @@ def test_the_network_sets_its_periods(network):
     member = MemberFactory(network=network)
     now = timezone.now()
     silent_for(member, 31, now=now)
-    assert services.members_inactivity_sweep(now=now)["warned"] == 1
-    assert services.members_inactivity_sweep(now=now + 7 * DAY)["inactive"] == 1
+    assert membership.members_inactivity_sweep(now=now)["warned"] == 1
+    assert membership.members_inactivity_sweep(now=now + 7 * DAY)["inactive"] == 1
 
 
 def test_warnings_are_private_but_inactivity_is_on_the_history_page(network):
     now = timezone.now()
     member, viewer = MemberFactory(network=network), MemberFactory(network=network)
     silent_for(member, 100, now=now)
-    services.members_inactivity_sweep(now=now)
-    services.members_inactivity_sweep(now=now + 15 * DAY)
+    membership.members_inactivity_sweep(now=now)
+    membership.members_inactivity_sweep(now=now + 15 * DAY)
     visible = set(history_visible(member=viewer).values_list("action", flat=True))
     assert "member.inactive" in visible
     assert "member.inactivity_warned" not in visible
@@ -236,8 +237,8 @@ def test_inactive_members_do_not_raise_role_thresholds(network):
         silent_for(member, 100, now=now)
     for member in (candidate, truster):
         silent_for(member, 1, now=now)
-    services.members_inactivity_sweep(now=now)
-    services.members_inactivity_sweep(now=now + 15 * DAY)
+    membership.members_inactivity_sweep(now=now)
+    membership.members_inactivity_sweep(now=now + 15 * DAY)
     # then 2 active members need 1 trust, and the candidate holds the role, on record
     assert active_member_count(network) == 2
     assert RoleHolding.objects.filter(member=candidate, role=role).exists()
@@ -255,10 +256,10 @@ def test_an_inactive_member_holds_no_role_until_back(network):
     now = timezone.now()
     silent_for(holder, 100, now=now)
     silent_for(truster, 1, now=now)
-    services.members_inactivity_sweep(now=now)
-    services.members_inactivity_sweep(now=now + 15 * DAY)
+    membership.members_inactivity_sweep(now=now)
+    membership.members_inactivity_sweep(now=now + 15 * DAY)
     assert not RoleHolding.objects.filter(member=holder).exists()
-    services.member_back(actor=fresh(holder))
+    membership.member_back(actor=fresh(holder))
     assert RoleHolding.objects.filter(member=holder).exists()
 
 
@@ -272,8 +273,8 @@ def test_inactive_members_never_leave_applicants_waiting(network):
     application = services.application_submit(
         user=UserFactory(), network=network, display_name="New", answers=[]
     )
-    services.application_vote(actor=first, application=application, decision="approve")
-    application = services.application_vote(
+    membership.application_vote(actor=first, application=application, decision="approve")
+    application = membership.application_vote(
         actor=second, application=application, decision="approve"
     )
     assert application.status == Application.Status.APPROVED
@@ -304,9 +305,9 @@ def test_two_sweeps_at_once_warn_and_move_each_member_once(database):
     silent = [MemberFactory(network=network) for _ in range(3)]
     for member in silent:
         silent_for(member, 100, now=now)
-    warned = run_together([lambda: services.members_inactivity_sweep(now=now)] * 2)
+    warned = run_together([lambda: membership.members_inactivity_sweep(now=now)] * 2)
     assert sum(result["warned"] for result in warned) == 3, warned
-    moved = run_together([lambda: services.members_inactivity_sweep(now=now + 15 * DAY)] * 2)
+    moved = run_together([lambda: membership.members_inactivity_sweep(now=now + 15 * DAY)] * 2)
     assert sum(result["inactive"] for result in moved) == 3, moved
     assert HistoryEntry.objects.filter(action="member.inactivity_warned").count() == 3
     assert HistoryEntry.objects.filter(action="member.inactive").count() == 3
@@ -320,12 +321,12 @@ def test_activity_as_the_sweep_runs_either_keeps_the_member_or_is_recorded_after
     now = timezone.now()
     member = MemberFactory(network=network)
     silent_for(member, 100, now=now)
-    services.members_inactivity_sweep(now=now)
+    membership.members_inactivity_sweep(now=now)
     later = now + 15 * DAY
     _sweep, _active = run_together(
         [
-            lambda: services.members_inactivity_sweep(now=later),
-            lambda: services.member_mark_active(member=fresh(member), now=later),
+            lambda: membership.members_inactivity_sweep(now=later),
+            lambda: membership.member_mark_active(member=fresh(member), now=later),
         ]
     )
     member = fresh(member)
@@ -364,7 +365,7 @@ def test_the_backfill_gives_existing_members_a_full_period(network):
     Member.objects.filter(pk=old_timer.pk).update(joined_at=timezone.now() - 400 * DAY)
     migration.backfill(apps, None)
     assert fresh(old_timer).last_active_at is not None
-    assert services.members_inactivity_sweep(now=timezone.now())["warned"] == 0
+    assert membership.members_inactivity_sweep(now=timezone.now())["warned"] == 0
 
 
 def test_a_busy_database_never_fails_the_page_for_the_sake_of_activity(network, monkeypatch):
@@ -375,6 +376,6 @@ def test_a_busy_database_never_fails_the_page_for_the_sake_of_activity(network, 
 
     member = MemberFactory(network=network)
     client = client_for(member)
-    monkeypatch.setattr(services, "member_mark_active", busy)
+    monkeypatch.setattr(membership, "member_mark_active", busy)
     response = client.get(reverse("networks:dashboard", kwargs={"slug": network.slug}))
     assert response.status_code == 200

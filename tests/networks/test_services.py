@@ -5,6 +5,7 @@ import pytest
 
 from mutualaid.core.errors import Conflict, InvalidInput, PermissionDenied
 from mutualaid.core.models import HistoryEntry
+from mutualaid.membership import services as membership
 from mutualaid.networks import services
 from mutualaid.networks.models import (
     DEFAULT_CATEGORIES,
@@ -33,7 +34,7 @@ def start_network(founder, **changes):
         "center_lng": CENTER[1],
         "neighbourhoods": [("Adams Point", 37.8110, -122.2570)],
     }
-    return services.network_create(**(fields | changes))
+    return membership.network_create(**(fields | changes))
 
 
 def test_a_new_network_has_the_default_taxonomy_and_its_founder(db):
@@ -98,7 +99,7 @@ def test_one_approval_lets_an_applicant_in_by_default(
 
     # when one member approves
     with django_capture_on_commit_callbacks(execute=True):
-        application = services.application_vote(
+        application = membership.application_vote(
             actor=requester, application=application, decision="approve"
         )
 
@@ -121,13 +122,13 @@ def test_an_application_is_decided_by_n_answers_of_one_kind(decision, network, a
 
     # when two answer the same way, it still waits
     for voter in voters[:2]:
-        application = services.application_vote(
+        application = membership.application_vote(
             actor=voter, application=application, decision=decision
         )
         assert application.status == Application.Status.PENDING
 
     # when the third does, it is decided that way
-    application = services.application_vote(
+    application = membership.application_vote(
         actor=voters[2], application=application, decision=decision
     )
     expected = {"approve": Application.Status.APPROVED, "decline": Application.Status.DECLINED}
@@ -141,10 +142,10 @@ def test_mixed_answers_wait_until_one_side_reaches_n(network, applicant):
     network.save()
     yes, no, yes_again = (MemberFactory(network=network) for _ in range(3))
     application = apply(network, applicant)
-    services.application_vote(actor=yes, application=application, decision="approve")
-    services.application_vote(actor=no, application=application, decision="decline")
+    membership.application_vote(actor=yes, application=application, decision="approve")
+    membership.application_vote(actor=no, application=application, decision="decline")
     assert Application.objects.get(pk=application.pk).status == Application.Status.PENDING
-    services.application_vote(actor=yes_again, application=application, decision="approve")
+    membership.application_vote(actor=yes_again, application=application, decision="approve")
     assert Application.objects.get(pk=application.pk).status == Application.Status.APPROVED
 
 
@@ -153,10 +154,10 @@ def test_a_member_cannot_answer_an_application_twice(network, applicant):
     network.save()
     voter, _other = MemberFactory(network=network), MemberFactory(network=network)
     application = apply(network, applicant)
-    services.application_vote(actor=voter, application=application, decision="approve")
+    membership.application_vote(actor=voter, application=application, decision="approve")
 
     with pytest.raises(Conflict, match="You have already answered this application."):
-        services.application_vote(actor=voter, application=application, decision="approve")
+        membership.application_vote(actor=voter, application=application, decision="approve")
 
     assert ApplicationVote.objects.filter(application=application).count() == 1
     assert Application.objects.get(pk=application.pk).status == Application.Status.PENDING
@@ -165,36 +166,36 @@ def test_a_member_cannot_answer_an_application_twice(network, applicant):
 def test_nobody_votes_on_their_own_application(network, applicant):
     # given someone who applied and then joined by invitation while the application waited
     application = apply(network, applicant)
-    member = services.member_join_by_invitation(
+    member = membership.member_join_by_invitation(
         user=applicant, network=network, invite_code=network.invite_code, display_name="Me"
     )
 
     # when they try to approve themself, then it is refused
     with pytest.raises(PermissionDenied, match="You cannot vote on your own application."):
-        services.application_vote(actor=member, application=application, decision="approve")
+        membership.application_vote(actor=member, application=application, decision="approve")
     assert not ApplicationVote.objects.exists()
 
 
 def test_a_member_of_another_network_cannot_vote(network, outsider, applicant):
     application = apply(network, applicant)
     with pytest.raises(PermissionDenied):
-        services.application_vote(actor=outsider, application=application, decision="approve")
+        membership.application_vote(actor=outsider, application=application, decision="approve")
     assert not ApplicationVote.objects.exists()
 
 
 def test_a_decided_application_takes_no_more_votes(network, requester, bystander, applicant):
     application = apply(network, applicant)
-    services.application_vote(actor=requester, application=application, decision="decline")
+    membership.application_vote(actor=requester, application=application, decision="decline")
     application.refresh_from_db()
     with pytest.raises(Conflict, match="already been decided"):
-        services.application_vote(actor=bystander, application=application, decision="approve")
+        membership.application_vote(actor=bystander, application=application, decision="approve")
     assert not Member.objects.filter(user=applicant).exists()
 
 
 def test_an_unknown_decision_is_refused(network, requester, applicant):
     application = apply(network, applicant)
     with pytest.raises(InvalidInput):
-        services.application_vote(actor=requester, application=application, decision="maybe")
+        membership.application_vote(actor=requester, application=application, decision="maybe")
     assert not ApplicationVote.objects.exists()
 
 
@@ -231,7 +232,7 @@ def test_a_member_cannot_apply_again(network, requester):
 
 
 def test_joining_with_the_current_invitation_makes_a_member(network, applicant):
-    member = services.member_join_by_invitation(
+    member = membership.member_join_by_invitation(
         user=applicant, network=network, invite_code=network.invite_code, display_name="Joy"
     )
     assert member.network == network
@@ -242,7 +243,7 @@ def test_joining_with_the_current_invitation_makes_a_member(network, applicant):
 @pytest.mark.parametrize("code", ["", "wrong", "x" * 200])
 def test_joining_with_a_wrong_invitation_is_refused(code, network, applicant):
     with pytest.raises(PermissionDenied, match="no longer valid"):
-        services.member_join_by_invitation(
+        membership.member_join_by_invitation(
             user=applicant, network=network, invite_code=code, display_name="Joy"
         )
     assert not Member.objects.filter(user=applicant).exists()
@@ -257,11 +258,11 @@ def test_a_rotated_invitation_stops_working_and_the_new_one_works(network, appli
 
     # when someone uses the old link, then they are refused
     with pytest.raises(PermissionDenied):
-        services.member_join_by_invitation(
+        membership.member_join_by_invitation(
             user=applicant, network=network, invite_code=old_code, display_name="Joy"
         )
     # and the new link works
-    services.member_join_by_invitation(
+    membership.member_join_by_invitation(
         user=applicant, network=network, invite_code=network.invite_code, display_name="Joy"
     )
     assert Member.objects.filter(network=network, user=applicant).exists()
@@ -276,7 +277,7 @@ def test_only_an_organiser_rotates_the_invitation(network, requester):
 
 def test_joining_twice_is_refused(network, requester):
     with pytest.raises(Conflict, match="already a member"):
-        services.member_join_by_invitation(
+        membership.member_join_by_invitation(
             user=requester.user, network=network, invite_code=network.invite_code, display_name="R"
         )
 
@@ -458,7 +459,7 @@ def test_the_last_of_n_simultaneous_approvals_decides(database):  # noqa: F811
     # when all three approve at the same moment
     outcomes = run_together(
         [
-            lambda v=v, a=a: services.application_vote(actor=v, application=a, decision="approve")
+            lambda v=v, a=a: membership.application_vote(actor=v, application=a, decision="approve")
             for v, a in zip(voters, copies, strict=True)
         ]
     )
@@ -480,7 +481,7 @@ def test_votes_racing_past_the_decision_are_refused(database):  # noqa: F811
 
     outcomes = run_together(
         [
-            lambda v=v, a=a: services.application_vote(actor=v, application=a, decision="approve")
+            lambda v=v, a=a: membership.application_vote(actor=v, application=a, decision="approve")
             for v, a in zip(voters, copies, strict=True)
         ]
     )

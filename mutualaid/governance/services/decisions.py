@@ -49,9 +49,9 @@ from mutualaid.governance.services.roles import (
 )
 from mutualaid.matching.services import POLICY_FIELDS, policy_value_clean
 from mutualaid.matching.services import policy_change as matching_policy_change
+from mutualaid.membership.services import application_admit
 from mutualaid.networks.models import Application, Member, Network
 from mutualaid.networks.permissions import ALL_PERMISSIONS
-from mutualaid.networks.services import application_admit
 from mutualaid.pantry.services import fair_share_clean, fair_share_set
 
 Params = dict[str, Any]

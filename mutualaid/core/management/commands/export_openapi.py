@@ -8,14 +8,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 
+from mutualaid.api import api
+
 SNAPSHOT = Path(settings.BASE_DIR).parent / "docs" / "api" / "openapi.json"
 COMMAND = "python manage.py export_openapi"
 
 
 def openapi_document() -> str:
     """The live OpenAPI document, serialised the way the committed snapshot is."""
-    from mutualaid.api import api
-
     schema = api.get_openapi_schema()
     return json.dumps(schema, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder) + "\n"
 
