@@ -52,6 +52,7 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "networks:apply": SIGNED_IN - MEMBERS,
     "networks:dashboard": MEMBERS,
     "networks:profile": MEMBERS,
+    "networks:leave": MEMBERS,
     "networks:applications": MEMBERS,
     "networks:settings": set(),  # organisers only; none of these roles organises
     "networks:tokens": MEMBERS,

@@ -96,6 +96,7 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     "member.inactive": _("a member was shown as inactive after a long silence"),
     "member.back": _("came back to the network"),
     "member.remove": _("a member was removed from the network by its decision"),
+    "member.leave": _("a member left the network"),
     "concern.raise": _("raised a concern about a member's conduct"),
     "concern.answer": _("answered the concern about them"),
     "concern.round_open": _("a vote on a concern opened"),

@@ -382,12 +382,14 @@ def members_signed_in(*, user_id: int | None) -> None:
 
 
 class LeaveCause(enum.StrEnum):
+    LEFT = "left"  # the member chose to leave this network
     REMOVED = "removed"  # by the network's decision (a concern vote)
     ACCOUNT_DELETED = "account_deleted"
 
 
 # What the history log says happened. A deleted account's entry names nobody.
 HISTORY_ACTIONS: Final = {
+    LeaveCause.LEFT: "member.leave",
     LeaveCause.REMOVED: "member.remove",
     LeaveCause.ACCOUNT_DELETED: "member.delete_account",
 }
@@ -445,12 +447,15 @@ def member_leave(*, member: Member, cause: LeaveCause, reason: str = "") -> None
     if cause == LeaveCause.ACCOUNT_DELETED:
         history_record(actor=None, network=network, action=HISTORY_ACTIONS[cause])
     else:
+        why = {"reason": reason} if reason else {}
         history_record(
-            actor=None,
-            network=network,
-            action=HISTORY_ACTIONS[cause],
-            target=current,
-            reason=reason,
+            actor=None, network=network, action=HISTORY_ACTIONS[cause], target=current, **why
         )
     current.delete()
     roles_recount_network(network=network, reason=HISTORY_ACTIONS[cause])
+
+
+def member_leave_by_choice(*, actor: Member) -> None:
+    """The member leaves this network of their own accord; their account and their other
+    networks stay. What goes and what stays is what `member_leave` says."""
+    member_leave(member=actor, cause=LeaveCause.LEFT)

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 from pydantic import StringConstraints
 
 from mutualaid.core.api import Cell, Id, InputSchema, PageNumbers, PathId, PlainText
@@ -172,6 +173,15 @@ def me_back(request: HttpRequest) -> Member:
     """Say "I'm back": a member shown as inactive counts as active again at once. (Any
     request already counts as activity; only this, or signing in, ends being inactive.)"""
     return membership.member_back(actor=api_member(request))
+
+
+@router.post("/me/leave", response=_responses(None, 204), operation_id="me_leave", tags=["members"])
+def me_leave(request: HttpRequest) -> Any:
+    """Leave the network this token belongs to. Your account and other networks stay; what
+    goes and what stays is the same as for a member the network removes (docs/privacy.md,
+    "Leaving a network"). The token goes with the membership."""
+    membership.member_leave_by_choice(actor=api_member(request))
+    return Status(204, None)
 
 
 def _current_profile(member: Member) -> dict[str, Any]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("home/", views.dashboard, name="dashboard"),
     path("profile/", views.profile_edit, name="profile"),
     path("back/", views.member_back, name="member_back"),
+    path("leave/", views.network_leave, name="leave"),
     path("still-here/<str:token>/", views.still_here, name="still_here"),
     path("applications/", views.applications_list, name="applications"),
     path(

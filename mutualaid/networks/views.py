@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from mutualaid.core.errors import DomainError, NotFound
-from mutualaid.core.pages import form_action
+from mutualaid.core.pages import form_action, page_action
 from mutualaid.membership import services as membership
 from mutualaid.needs.models import Need
 from mutualaid.needs.selectors import matches_of_member, needs_of_member
@@ -369,6 +369,25 @@ def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
     services.api_token_revoke(actor=member, token=token)
     messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
     return redirect("networks:tokens", slug=request.network.slug)
+
+
+# --- Leaving --------------------------------------------------------------------------------
+
+
+@never_cache
+@member_page
+def network_leave(request: MemberRequest) -> HttpResponse:
+    """Leave this network: the page says what goes and what stays; its button posts."""
+    network = request.network
+    if request.method != "POST":
+        return render(request, "networks/leave.html", {"network": network})
+    return page_action(
+        request,
+        lambda: membership.member_leave_by_choice(actor=request.member),
+        then=reverse("networks:public", kwargs={"slug": network.slug}),
+        done=_("You have left %(network)s. Your account and your other networks stay.")
+        % {"network": network.name},
+    )
 
 
 # --- Activity: "I'm back" and "I'm still here" ----------------------------------------------

@@ -8,7 +8,9 @@ only what the privacy page says it keeps.
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import User
 from django.db import models
+from django.urls import reverse
 
 from mutualaid.accounts.services import account_delete
 from mutualaid.care.listening.models import ListenRequest
@@ -19,11 +21,19 @@ from mutualaid.fund.models import FundRequest, Receipt
 from mutualaid.governance.models import ProposalComment
 from mutualaid.governance.services import concerns
 from mutualaid.library.models import Booking, Thing
-from mutualaid.membership.services import LEAVING_STEPS, LeaveCause, member_leave
+from mutualaid.membership.services import (
+    LEAVING_STEPS,
+    LeaveCause,
+    member_leave,
+    member_leave_by_choice,
+)
 from mutualaid.needs.models import Match, Need
 from mutualaid.networks.models import Member
+from mutualaid.networks.services import api_token_create
 from mutualaid.pantry.models import AlertSubscription, Household
 from tests.accounts.test_inventory import member_with_everything
+from tests.api.conftest import ApiClient
+from tests.factories import MemberFactory
 
 OPEN_FUND_STATES = [
     FundRequest.State.PENDING,
@@ -33,7 +43,9 @@ OPEN_FUND_STATES = [
 
 
 def _leave(member: Member, cause: LeaveCause) -> None:
-    if cause == LeaveCause.REMOVED:
+    if cause == LeaveCause.LEFT:
+        member_leave_by_choice(actor=member)
+    elif cause == LeaveCause.REMOVED:
         concerns.member_remove(member=member, reason="concern decided")
     else:
         account_delete(user=member.user)
@@ -136,11 +148,13 @@ def test_the_history_log_says_what_the_privacy_page_says_it_keeps(leaver, cause)
 
     assert not HistoryEntry.objects.filter(actor_id=leaver.pk).exists()
     [entry] = HistoryEntry.objects.filter(
-        network=network, action__in=["member.remove", "member.delete_account"]
+        network=network, action__in=["member.leave", "member.remove", "member.delete_account"]
     )
     if cause == LeaveCause.ACCOUNT_DELETED:
         # someone left, without saying who
         assert (entry.action, entry.target_id, entry.data) == ("member.delete_account", None, {})
+    elif cause == LeaveCause.LEFT:
+        assert (entry.action, entry.target_id, entry.data) == ("member.leave", leaver.pk, {})
     else:
         # the network's decision, about the membership it removed
         assert (entry.action, entry.target_id) == ("member.remove", leaver.pk)
@@ -178,3 +192,44 @@ def test_the_leaving_steps_cover_every_app_once():
     labels = [label for step in LEAVING_STEPS for label in step.apps]
     assert len(labels) == len(set(labels))
     assert set(labels) <= {config.label for config in apps.get_app_configs()}
+
+
+def test_a_member_who_leaves_keeps_their_account_and_other_networks(leaver):
+    elsewhere = MemberFactory(user=leaver.user)
+
+    member_leave_by_choice(actor=leaver)
+
+    assert Member.objects.filter(pk=elsewhere.pk).exists()
+    assert User.objects.filter(pk=leaver.user_id, is_active=True).exists()
+
+
+def test_leaving_from_the_page_asks_first_then_leaves(client, db):
+    member = MemberFactory()
+    client.force_login(member.user)
+    page = reverse("networks:leave", kwargs={"slug": member.network.slug})
+
+    # given the page, which only explains
+    response = client.get(page)
+    assert response.status_code == 200
+    assert Member.objects.filter(pk=member.pk).exists()
+    # when the member presses the button
+    response = client.post(page, follow=True)
+    # then they are out, on the network's public page, and told so
+    assert not Member.objects.filter(pk=member.pk).exists()
+    assert response.redirect_chain[-1][0] == reverse(
+        "networks:public", kwargs={"slug": member.network.slug}
+    )
+    assert "You have left" in response.content.decode()
+    # and the page is now closed to them
+    assert client.get(page).status_code == 302
+
+
+def test_leaving_through_the_api_ends_the_membership_and_its_token(db):
+    member = MemberFactory()
+    _token, secret = api_token_create(actor=member, name="phone")
+    api = ApiClient(secret)
+
+    assert api.post("/me/leave", {}).status_code == 204
+
+    assert not Member.objects.filter(pk=member.pk).exists()
+    assert api.get("/me").status_code == 401
