@@ -354,9 +354,13 @@ def may_take_step(member: Member, match: Match, step: str) -> bool:
 
 
 def may_block_other_side(member: Member, match: Match) -> bool:
-    """Either side may block the other, once there is another side."""
+    """Either side may block the other, once each knows who the other is: the helper only
+    after offering help (a suggestion does not say who asked), the requester once there is a
+    helper."""
     side = match_side(member, match)
-    return side == Match.Side.HELPER or (side is not None and match.helper_id is not None)
+    if side == Match.Side.HELPER:
+        return match.offered_at is not None
+    return side is not None and match.helper_id is not None
 
 
 # The steps a member takes (not "lapse" and "withdraw", which only matching does), in the order

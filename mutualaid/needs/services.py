@@ -43,6 +43,7 @@ from mutualaid.needs.selectors import (
     is_offer_helper,
     is_requester,
     match_side,
+    may_block_other_side,
     may_manage_need,
     offer_may_change,
     offer_was_declined,
@@ -496,6 +497,18 @@ def match_suggestions_lapse(*, now: datetime | None = None) -> int:
 
 
 # --- Blocks ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def match_block(*, actor: Member, match: Match) -> Block:
+    """Block the other side of a match, from its card. A helper who was only suggested does
+    not know who asked, and cannot block them (NotFound, as for a match they cannot see)."""
+    if not may_block_other_side(actor, match):
+        raise NotFound()
+    other = match.need.requester if match.helper_id == actor.pk else match.helper
+    if other is None:
+        raise NotFound()
+    return block_create(actor=actor, member=other)
 
 
 @transaction.atomic

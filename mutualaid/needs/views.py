@@ -594,12 +594,8 @@ def member_block(request: MemberRequest, member_id: int) -> HttpResponse:
 @member_page
 def match_block(request: MemberRequest, match_id: int) -> HttpResponse:
     """Block the other side of a match, from its card."""
-    member = request.member
-    match = access_match(member, match_id)
-    other = match.need.requester if match.helper_id == member.pk else match.helper
-    if other is None:
-        raise Http404
-    services.block_create(actor=member, member=other)
+    match = access_match(request.member, match_id)
+    services.match_block(actor=request.member, match=match)
     messages.success(request, _("Done. You will not be matched with this person."))
     return _redirect_to_need(request, match.need_id)
 

@@ -380,7 +380,9 @@ def network_leave(request: MemberRequest) -> HttpResponse:
     """Leave this network: the page says what goes and what stays; its button posts."""
     network = request.network
     if request.method != "POST":
-        return render(request, "networks/leave.html", {"network": network})
+        founding = request.member.role == Member.Role.FOUNDING_ORGANISER
+        context = {"network": network, "founding_organiser": founding}
+        return render(request, "networks/leave.html", context)
     return page_action(
         request,
         lambda: membership.member_leave_by_choice(actor=request.member),

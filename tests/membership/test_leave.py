@@ -6,14 +6,18 @@ contact or words stays, nothing they hold for others stays open, and the history
 only what the privacy page says it keeps.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from mutualaid.accounts.services import account_delete
 from mutualaid.care.listening.models import ListenRequest
+from mutualaid.care.teams import services as care_teams
 from mutualaid.care.teams.models import CareTeam, Slot
 from mutualaid.core.errors import NotFound
 from mutualaid.core.models import HistoryEntry
@@ -233,3 +237,35 @@ def test_leaving_through_the_api_ends_the_membership_and_its_token(db):
 
     assert not Member.objects.filter(pk=member.pk).exists()
     assert api.get("/me").status_code == 401
+
+
+def test_a_team_they_held_for_someone_without_an_account_closes_without_its_details(db, cause):
+    setter = MemberFactory()
+    neighbour = MemberFactory(network=setter.network)
+    team = care_teams.team_create(actor=setter, name="For Ana", recipient=None)
+    care_teams.team_share_set(actor=setter, team=team, address="12 Elm St", door_code="4321")
+    care_teams.membership_invite(actor=setter, team=team, member=neighbour)
+    care_teams.membership_accept(actor=neighbour, team=team)
+    soon = timezone.now() + timedelta(days=2)
+    slot = care_teams.slot_create(
+        actor=setter, team=team, kind="meal", starts_at=soon, ends_at=soon + timedelta(hours=1)
+    )
+    care_teams.slot_sign_up(actor=setter, slot=slot)
+
+    _leave(setter, cause)
+
+    team.refresh_from_db()
+    assert team.state == CareTeam.State.CLOSED
+    assert team.address is None
+    assert team.door_code is None
+    slot.refresh_from_db()
+    assert (slot.volunteer_id, slot.signed_up_at, slot.reminded_at) == (None, None, None)
+
+
+def test_the_leave_page_tells_a_founding_organiser_who_holds_the_powers_after_them(client, db):
+    founder = MemberFactory(role=Member.Role.FOUNDING_ORGANISER)
+    client.force_login(founder.user)
+
+    page = client.get(reverse("networks:leave", kwargs={"slug": founder.network.slug}))
+
+    assert "founding organiser. Once you leave" in page.content.decode()

@@ -3,7 +3,7 @@ services then allow exactly that: one rule for both doors (needs/selectors.py)."
 
 import pytest
 
-from mutualaid.core.errors import DomainError
+from mutualaid.core.errors import DomainError, NotFound
 from mutualaid.needs import selectors, services
 from mutualaid.needs.api import MatchAction, NeedAction, OfferAction
 from mutualaid.needs.models import Match, Need, Offer
@@ -144,8 +144,13 @@ def test_every_listed_step_is_allowed_and_every_other_step_refused(offered, requ
 
 
 def test_a_suggestion_shows_only_to_its_helper_who_may_agree_or_pass(need, helper, bystander):
-    suggestion = MatchFactory(need=need, helper=helper, state=Match.State.SUGGESTED)
-    assert selectors.match_actions(helper, suggestion) == ["agree", "pass", "block"]
+    suggestion = MatchFactory(
+        need=need, helper=helper, state=Match.State.SUGGESTED, offered_at=None
+    )
+    # a suggestion does not say who asked, so the helper cannot block them from it
+    assert selectors.match_actions(helper, suggestion) == ["agree", "pass"]
+    with pytest.raises(NotFound):
+        services.match_block(actor=helper, match=suggestion)
     assert selectors.match_actions(bystander, suggestion) == []
     assert not allowed(lambda: services.match_agree(actor=bystander, match=suggestion))
     assert allowed(lambda: services.match_agree(actor=helper, match=suggestion))
