@@ -23,6 +23,11 @@ from mutualaid.core.notify import Recipient, email_member
 from mutualaid.core.schedules import queued
 
 About = TypeVar("About")
+
+CHANNELS = ("email", "sms", "push")
+FREQUENCIES = ("instant", "daily", "weekly", "off")
+# Email and push at once; SMS only for what a member would want on a basic phone, by choice.
+DEFAULT_CHANNELS: Mapping[str, str] = {"email": "instant", "sms": "off", "push": "instant"}
 Extra = Mapping[str, Any]
 
 
@@ -47,6 +52,16 @@ class NoticeKind(Generic[About]):
     body: Promise
     params: Callable[[About, Extra], Mapping[str, object]] = field(default=_no_params)
     path: Callable[[About], str] = field(default=_no_path)
+    # How each channel carries the kind unless the member chose otherwise: channel name
+    # ("email", "sms", "push") -> "instant", "daily", "weekly" or "off". In-app is always on.
+    defaults: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
+    # A member cannot turn it off (a cancelled match, a security notice, a removal).
+    mandatory: bool = False
+    # Listed on the member's notifications page; off for codes sent by SMS only.
+    in_app: bool = True
+    # The text of an SMS, when it should say more than the subject and a link (a relayed
+    # message); same %-placeholders as the body.
+    sms_body: Promise | None = None
 
 
 _KINDS: dict[str, NoticeKind[Any]] = {}
