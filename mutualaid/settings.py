@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "mutualaid.care",
     "mutualaid.care.listening",
     "mutualaid.care.teams",
+    "mutualaid.sms",
     "mutualaid.membership",
 ]
 
@@ -300,3 +301,36 @@ MUTUALAID = {
     ),
     "FOUNDER_HANDOVER_DAYS": int(os.environ.get("MUTUALAID_FOUNDER_HANDOVER_DAYS", "30")),
 }
+
+# --- Text messages (SMS): see README, "Text messages". `console` prints what a member would
+# receive; `http` talks to a Twilio-compatible REST gateway.
+MUTUALAID_SMS_BACKEND = os.environ.get("MUTUALAID_SMS_BACKEND", "console")
+if MUTUALAID_SMS_BACKEND not in {"console", "http"}:
+    raise RuntimeError("MUTUALAID_SMS_BACKEND must be 'console' or 'http'")
+MUTUALAID_SMS_API_URL = os.environ.get("MUTUALAID_SMS_API_URL", "https://api.twilio.com/2010-04-01")
+if not MUTUALAID_SMS_API_URL.startswith(("https://", "http://")):
+    raise RuntimeError("MUTUALAID_SMS_API_URL must be an http(s) address")
+MUTUALAID_SMS_ACCOUNT_SID = os.environ.get("MUTUALAID_SMS_ACCOUNT_SID", "")
+MUTUALAID_SMS_AUTH_TOKEN = os.environ.get("MUTUALAID_SMS_AUTH_TOKEN", "")
+MUTUALAID_SMS_FROM = os.environ.get("MUTUALAID_SMS_FROM", "")
+if MUTUALAID_SMS_BACKEND == "http" and not (
+    MUTUALAID_SMS_ACCOUNT_SID and MUTUALAID_SMS_AUTH_TOKEN and MUTUALAID_SMS_FROM
+):
+    raise RuntimeError(
+        "MUTUALAID_SMS_BACKEND=http needs MUTUALAID_SMS_ACCOUNT_SID, MUTUALAID_SMS_AUTH_TOKEN "
+        "and MUTUALAID_SMS_FROM"
+    )
+# Where numbers without a country code are read (ISO 3166 code, e.g. "US", "MX").
+MUTUALAID_PHONE_REGION = os.environ.get("MUTUALAID_PHONE_REGION", "US").upper()
+# Days an incoming text's words are kept (then the row is deleted by the worker).
+MUTUALAID_SMS_RETENTION_DAYS = int(os.environ.get("MUTUALAID_SMS_RETENTION_DAYS", "30"))
+# Incoming texts one number may send an hour before the rest get no answer.
+MUTUALAID_SMS_RATE_PER_HOUR = int(os.environ.get("MUTUALAID_SMS_RATE_PER_HOUR", "20"))
+# Development only: accept /sms/inbound without a signature, to try it with curl. Honoured only
+# with DEBUG on and the console backend; never in production.
+MUTUALAID_SMS_SKIP_SIGNATURE = (
+    env_bool("MUTUALAID_SMS_SKIP_SIGNATURE")
+    and DEBUG
+    and not PRODUCTION
+    and MUTUALAID_SMS_BACKEND == "console"
+)

@@ -6,6 +6,7 @@ from mutualaid.api import api
 from mutualaid.care import views as care_views
 from mutualaid.core import views as core_views
 from mutualaid.networks import views as network_views
+from mutualaid.sms import views as sms_views
 
 urlpatterns = [
     path("", network_views.home, name="home"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("me/data.json", account_views.data_download, name="data_download"),
     path("me/delete/", account_views.account_delete, name="account_delete"),
     path("admin/", admin.site.urls),
+    path("sms/inbound", sms_views.sms_inbound, name="sms_inbound"),
     path("api/v1/", api.urls),
     path("n/<slug:slug>/", include("mutualaid.networks.urls")),
     path("n/<slug:slug>/", include("mutualaid.needs.urls")),
@@ -28,6 +30,7 @@ urlpatterns = [
     path("n/<slug:slug>/", include("mutualaid.care.urls")),
     path("n/<slug:slug>/", include("mutualaid.care.listening.urls")),
     path("n/<slug:slug>/", include("mutualaid.care.teams.urls")),
+    path("n/<slug:slug>/", include("mutualaid.sms.urls")),
 ]
 
 handler404 = "mutualaid.core.views.not_found"

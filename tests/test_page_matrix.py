@@ -141,6 +141,7 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "care_teams:team_detail": {"requester", "accepted_helper"},
     "care_teams:slot_detail": {"requester", "accepted_helper"},
     "care_teams:slot_create": {"requester"},
+    "sms:settings": MEMBERS,
 }
 # POST-only routes: a GET never succeeds, for anyone.
 POST_ONLY = {
@@ -211,6 +212,10 @@ POST_ONLY = {
     "care_teams:team_invite",
     "care_teams:membership_step",
     "care_teams:slot_step",
+    "sms:confirm",
+    "sms:resend",
+    "sms:remove",
+    "sms_inbound",
 }
 # Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
 OUTSIDE = ("admin:", "api:", "account_", "mfa_", "set_language", "javascript-catalog")
@@ -419,6 +424,7 @@ def world(
                 "care:",
                 "care_teams:",
                 "care_listening:",
+                "sms:",
             )
         ):
             kwargs.setdefault(name, slug)
