@@ -8,6 +8,7 @@ once the package is installed.
 
 import csv
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -630,6 +631,36 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         )
         for row in cells
     )
+
+
+# --- sms ----------------------------------------------------------------------------------
+
+
+@main.group()
+def sms() -> None:
+    """Text messages: try the commands without a phone."""
+
+
+@sms.command("simulate")
+@click.option(
+    "--from", "from_number", required=True, help="The sender's number, e.g. +15105550123."
+)
+@click.option("--to", "to_number", default="", help="The network's number the text is sent to.")
+@click.option("--sid", default="", help="The gateway's message id (default: a new one).")
+@click.argument("body")
+def sms_simulate(from_number: str, to_number: str, sid: str, body: str) -> None:
+    """Run an incoming text through the same path as the webhook and print the reply."""
+    _django()
+    # import here: models need Django set up (_django()); --help runs without it
+    from mutualaid.sms.services.inbound import sms_receive
+
+    reply = sms_receive(
+        from_number=from_number,
+        to_number=to_number,
+        body=body,
+        message_sid=sid or f"SIM{secrets.token_hex(12)}",
+    )
+    click.echo(reply or "(no reply)")
 
 
 # --- care ---------------------------------------------------------------------------------
