@@ -222,7 +222,7 @@ def test_done_from_both_sides_completes_the_help(texters, need, helper):
     match = needs.match_propose(actor=helper, need=need)
     needs.match_accept(actor=need.requester, match=match)
     assert "once the other person confirms" in text(HELPER_NUMBER, f"DONE {need.pk}")
-    assert "is done" in text(REQUESTER_NUMBER, f"listo {need.pk}")
+    assert "resuelta" in text(REQUESTER_NUMBER, f"listo {need.pk}")
     need.refresh_from_db()
     assert need.status == Need.Status.DONE
 
