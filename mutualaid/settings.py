@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "mutualaid.care.teams",
     "mutualaid.sms",
     "mutualaid.membership",
+    "mutualaid.channels",
 ]
 
 MIDDLEWARE = [
@@ -333,4 +334,15 @@ MUTUALAID_SMS_SKIP_SIGNATURE = (
     and DEBUG
     and not PRODUCTION
     and MUTUALAID_SMS_BACKEND == "console"
+)
+
+# --- Notifications: web push signs with a VAPID key pair (`mutualaid vapid-keys` makes one).
+# Without a private key, push is simply not offered.
+MUTUALAID_VAPID_PRIVATE_KEY = os.environ.get("MUTUALAID_VAPID_PRIVATE_KEY", "")
+MUTUALAID_VAPID_PUBLIC_KEY = os.environ.get("MUTUALAID_VAPID_PUBLIC_KEY", "")
+MUTUALAID_VAPID_SUBJECT = os.environ.get("MUTUALAID_VAPID_SUBJECT", "mailto:admin@localhost")
+# A delivery claimed by a worker that died is taken again after this many seconds.
+MUTUALAID_DELIVERY_CLAIM_SECONDS = int(os.environ.get("MUTUALAID_DELIVERY_CLAIM_SECONDS", "120"))
+MUTUALAID_DELIVERY_REQUEUE_SECONDS = int(
+    os.environ.get("MUTUALAID_DELIVERY_REQUEUE_SECONDS", "120")
 )

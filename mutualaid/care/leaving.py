@@ -7,7 +7,7 @@ from django.utils import timezone
 from mutualaid.care.listening.models import ListenMessage, ListenRequest
 from mutualaid.care.teams.models import CareTeam, Slot
 from mutualaid.care.teams.services import team_close
-from mutualaid.core.notices import notice_send
+from mutualaid.channels.services import notice_send
 from mutualaid.networks.models import Member
 
 

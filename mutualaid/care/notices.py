@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.care.models import CircleMembership
-from mutualaid.core.notices import Extra, NoticeKind, notice_kinds
+from mutualaid.core.notice_kinds import Extra, NoticeKind, notice_kinds
 from mutualaid.networks.models import Member
 
 State = CircleMembership.State

@@ -35,8 +35,8 @@ from mutualaid.care.selectors import (
     may_leave_circle,
     may_see_circle,
 )
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import require

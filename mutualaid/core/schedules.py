@@ -4,7 +4,7 @@ schedules with `@periodic(crontab(...))`; background work is `@queued(retries=..
 from collections.abc import Callable
 from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
 R_co = TypeVar("R_co", covariant=True)
 R = TypeVar("R")
@@ -38,3 +38,8 @@ def queued(*, retries: int = 0, retry_delay: int = 0) -> Callable[[Callable[P, R
         Callable[[Callable[P, R]], Queued[P, R]],
         db_task(retries=retries, retry_delay=retry_delay),
     )
+
+
+def at_worker_start(function: Callable[[], None]) -> Callable[[], None]:
+    """Run the function each time a worker process starts (Huey's `on_startup`)."""
+    return cast(Callable[[], None], on_startup()(function))

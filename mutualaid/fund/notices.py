@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from mutualaid.core.notices import Extra, NoticeKind, notice_kinds
+from mutualaid.core.notice_kinds import Extra, NoticeKind, notice_kinds
 from mutualaid.fund.models import FundRequest, Payout
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import can

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from mutualaid.core.notices import Extra, NoticeKind, notice_kinds
+from mutualaid.core.notice_kinds import Extra, NoticeKind, notice_kinds
 from mutualaid.governance.models import AgreementVersion, Concern, Proposal, RoleHolding
 from mutualaid.networks.models import Member, Network
 

@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import Conflict, IllegalTransition, InvalidInput, PermissionDenied
 from mutualaid.core.history import history_record
-from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_cell, clean_text
 from mutualaid.library.models import (
     BOOKING_TRANSITIONS,

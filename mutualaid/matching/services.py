@@ -17,9 +17,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from mutualaid.core.history import history_record
-from mutualaid.core.notices import notice_send
 from mutualaid.matching.adapter import Lookup, NotInNetwork, core_policy, explanation_for
 from mutualaid.matching.core import Problem, solve
 from mutualaid.matching.models import MatchingPolicy

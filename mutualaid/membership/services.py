@@ -30,10 +30,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from mutualaid.care.leaving import care_member_leaving
+from mutualaid.channels.leaving import channels_member_leaving
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.geo import cell_for
 from mutualaid.core.history import history_record
-from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.fund.services import fund_member_leaving
 from mutualaid.governance.leaving import governance_member_leaving
@@ -416,6 +417,7 @@ LEAVING_STEPS: Final = (
     LeavingStep(apps=("governance",), run=governance_member_leaving),
     LeavingStep(apps=("care", "care_listening", "care_teams"), run=care_member_leaving),
     LeavingStep(apps=("sms",), run=sms_member_leaving),
+    LeavingStep(apps=("channels",), run=channels_member_leaving),
 )
 
 

@@ -3,7 +3,7 @@
 from django.db.models import F
 from django.utils import timezone
 
-from mutualaid.core.notices import notice_send
+from mutualaid.channels.services import notice_send
 from mutualaid.needs.models import LIVE_STATES, OPEN_MATCH_STATES, AnonymousTally, Match, Need
 from mutualaid.networks.models import Member
 

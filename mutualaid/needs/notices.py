@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from mutualaid.core.notices import Extra, NoticeKind, notice_kinds
+from mutualaid.core.notice_kinds import Extra, NoticeKind, notice_kinds
 from mutualaid.needs.explanations import explanation_phrases
 from mutualaid.needs.models import Match, Need
 from mutualaid.networks.models import Member

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from mutualaid.core.notices import Extra, NoticeKind, notice_kinds
+from mutualaid.core.notice_kinds import Extra, NoticeKind, notice_kinds
 from mutualaid.core.notify import Recipient
 from mutualaid.networks.models import Application, Member, Network
 from mutualaid.networks.selectors import still_here_token

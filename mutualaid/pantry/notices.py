@@ -7,7 +7,7 @@ keeper who opted in.
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from mutualaid.core.notices import Extra, NoticeKind, notice_kinds
+from mutualaid.core.notice_kinds import Extra, NoticeKind, notice_kinds
 from mutualaid.networks.models import Member
 
 

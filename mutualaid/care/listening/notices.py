@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutualaid.care.listening.models import ListenMessage, ListenRequest
 from mutualaid.care.listening.selectors import is_listener, listeners_to_tell
-from mutualaid.core.notices import Extra, NoticeKind, notice_kinds
+from mutualaid.core.notice_kinds import Extra, NoticeKind, notice_kinds
 from mutualaid.networks.models import Member
 
 

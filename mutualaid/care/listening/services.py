@@ -40,9 +40,9 @@ from mutualaid.care.listening.selectors import (
 )
 from mutualaid.care.models import Circle, CircleMembership
 from mutualaid.care.pseudonyms import ADJECTIVES, ANIMALS
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.core.languages import LANGUAGE_CODES
-from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_int, clean_languages, clean_text
 from mutualaid.networks.models import Member
 from mutualaid.networks.permissions import require

@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.care.teams.models import CareTeam, Slot, TeamMembership
-from mutualaid.core.notices import Extra, NoticeKind, notice_kinds
+from mutualaid.core.notice_kinds import Extra, NoticeKind, notice_kinds
 from mutualaid.core.zones import zone_of
 from mutualaid.networks.models import Member
 

@@ -26,8 +26,8 @@ from mutualaid.care.teams.selectors import (
     is_team_recipient,
     may_coordinate_team,
 )
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.core.zones import zone_of
 from mutualaid.networks.models import Member, Network

@@ -13,6 +13,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import (
     Conflict,
     IllegalTransition,
@@ -21,7 +22,6 @@ from mutualaid.core.errors import (
     PermissionDenied,
 )
 from mutualaid.core.history import history_record
-from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.fund.errors import OverCap
 from mutualaid.fund.models import (

@@ -7,11 +7,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import (
     Conflict,
 )
 from mutualaid.core.history import history_record
-from mutualaid.core.notices import notice_send
 from mutualaid.governance.models import (
     Agreement,
     AgreementVersion,

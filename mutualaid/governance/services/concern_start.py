@@ -12,13 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
 )
 from mutualaid.core.history import history_record
-from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.governance.models import (
     Concern,

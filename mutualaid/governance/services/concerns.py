@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import (
     Conflict,
     InvalidInput,
@@ -33,7 +34,6 @@ from mutualaid.core.errors import (
     PermissionDenied,
 )
 from mutualaid.core.history import history_record
-from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.governance import voting
 from mutualaid.governance.models import (

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import (
     Conflict,
     DomainError,
@@ -22,7 +23,6 @@ from mutualaid.core.errors import (
     PermissionDenied,
 )
 from mutualaid.core.history import history_record
-from mutualaid.core.notices import notice_send
 from mutualaid.core.validation import clean_text
 from mutualaid.governance import voting
 from mutualaid.governance.models import (

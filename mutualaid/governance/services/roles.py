@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import (
     Conflict,
     InvalidInput,
     NotFound,
 )
 from mutualaid.core.history import history_record
-from mutualaid.core.notices import notice_send
 from mutualaid.governance.models import (
     Proposal,
     Role,

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.db import transaction
 
-from mutualaid.core.notices import notice_send
+from mutualaid.channels.services import notice_send
 from mutualaid.networks.models import Member, Network
 from mutualaid.pantry import selectors
 from mutualaid.pantry.models import (

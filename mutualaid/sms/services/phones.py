@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from mutualaid.core.history import history_record
-from mutualaid.core.notices import notice_send
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import require
 from mutualaid.sms.models import NetworkSmsNumber, SmsConversation, SmsPhone

@@ -2,9 +2,9 @@
 
 Each app declares its notices as data in its own `notices.py` (below its services): a
 `NoticeKind` names the kind ("match.accepted"), how to load what it is about, who receives it,
-and its translated subject and body. Services call `notice_send(kind, about_id)` inside their
-transaction; the notice is queued only once the transaction commits, and a worker renders it in
-each recipient's language and sends it, retrying if sending fails. Nothing here decides
+its translated subject and body, and how each channel carries it by default. Services call
+`mutualaid.channels.services.notice_send(kind, about_id)` inside their transaction, which
+records the notifications and delivers them (docs/notifications.md). Nothing here decides
 *whether* something deserves a notice: the service that calls `notice_send` did.
 
 Apps' `notices` modules are imported when Django starts (see `CoreConfig.ready`), so a worker
@@ -13,14 +13,11 @@ knows every kind before it takes a queued notice.
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Generic, TypeVar
 
-from django.db import transaction
 from django.utils.functional import Promise
 
-from mutualaid.core.notify import Recipient, email_member
-from mutualaid.core.schedules import queued
+from mutualaid.core.notify import Recipient
 
 About = TypeVar("About")
 
@@ -84,31 +81,3 @@ def notice_kind(name: str) -> NoticeKind[Any]:
 
 def notice_kinds_declared() -> list[str]:
     return sorted(_KINDS)
-
-
-def notice_send(kind: str, about_id: int, **extra: Any) -> None:
-    """Queue a notice about one object once the current transaction commits (nothing is sent
-    for a write that rolls back). `extra` must be JSON-like: it travels through the queue."""
-    notice_kind(kind)  # an unknown kind fails in the service, not later in a worker
-    transaction.on_commit(partial(notice_deliver, kind, about_id, dict(extra)))
-
-
-@queued(retries=3, retry_delay=60)
-def notice_deliver(kind: str, about_id: int, extra: dict[str, Any]) -> int:
-    """Render and send one queued notice to each of its recipients; returns how many went."""
-    spec = notice_kind(kind)
-    about = spec.load(about_id)
-    if about is None:  # deleted since: there is nothing left to tell
-        return 0
-    sent = 0
-    for recipient in spec.to(about, extra):
-        if recipient is None:
-            continue
-        sent += email_member(
-            recipient,
-            subject=spec.subject,
-            body=spec.body,
-            params=dict(spec.params(about, extra)),
-            path=spec.path(about),
-        )
-    return sent

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ChannelsConfig(AppConfig):
+    name = "mutualaid.channels"
+    label = "channels"
+    verbose_name = "notifications"

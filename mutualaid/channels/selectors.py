@@ -1,0 +1,111 @@
+"""Reading notifications and the choices about them."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from mutualaid.channels.models import (
+    Channel,
+    Delivery,
+    Notification,
+    Preference,
+    PushSubscription,
+    QuietHours,
+    Timing,
+)
+from mutualaid.core.notice_kinds import NoticeKind, notice_kind, notice_kinds_declared
+from mutualaid.networks.models import Member, Network
+
+
+def notifications_of(user: Any, *, unread_only: bool = False) -> "QuerySet[Notification]":
+    """A person's listed notifications across their networks, newest first."""
+    rows = Notification.objects.filter(recipient__user=user, listed=True).select_related(
+        "recipient__network"
+    )
+    return rows.filter(read_at__isnull=True) if unread_only else rows
+
+
+def unread_count(user: Any) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return notifications_of(user, unread_only=True).count()
+
+
+def timing_for(member: Member, kind: NoticeKind[Any], channel: str, chosen: dict[str, str]) -> str:
+    """How `channel` carries `kind` for this member: their choice, else the kind's default.
+    A kind that cannot be turned off keeps its default wherever the choice would be off."""
+    default = kind.defaults.get(channel, Timing.OFF)
+    timing = chosen.get(f"{kind.name}:{channel}", default)
+    if kind.mandatory and timing == Timing.OFF:
+        return default
+    return timing
+
+
+def choices_of(member: Member) -> dict[str, str]:
+    """The member's own choices, as "kind:channel" -> timing."""
+    return {
+        f"{kind}:{channel}": timing
+        for kind, channel, timing in Preference.objects.filter(member=member).values_list(
+            "kind", "channel", "timing"
+        )
+    }
+
+
+@dataclass(frozen=True)
+class PreferenceRow:
+    kind: NoticeKind[Any]
+    timings: dict[str, str]  # channel -> timing
+
+
+def preference_rows(member: Member) -> list[PreferenceRow]:
+    """Every kind a member can be told of, with how each channel carries it for them."""
+    chosen = choices_of(member)
+    rows = []
+    for name in notice_kinds_declared():
+        kind = notice_kind(name)
+        if not kind.in_app:
+            continue  # codes by SMS: not a choice
+        timings = {str(c): timing_for(member, kind, c, chosen) for c in Channel.values}
+        rows.append(PreferenceRow(kind, timings))
+    return rows
+
+
+def quiet_hours_of(member: Member) -> QuietHours | None:
+    return QuietHours.objects.filter(member=member).first()
+
+
+def push_subscriptions_of(user: Any) -> "QuerySet[PushSubscription]":
+    return PushSubscription.objects.filter(user=user)
+
+
+def failed_deliveries_of(user: Any, *, days: int = 30) -> "QuerySet[Delivery]":
+    """What could not reach this person lately, for their settings page."""
+    since = timezone.now() - timedelta(days=days)
+    return (
+        Delivery.objects.filter(
+            notification__recipient__user=user,
+            status=Delivery.Status.FAILED,
+            notification__created_at__gte=since,
+        )
+        .select_related("notification__recipient__network")
+        .order_by("-notification__created_at")
+    )
+
+
+def failure_counts(network: Network, *, days: int = 30) -> dict[str, int]:
+    """How many deliveries failed for good lately, by channel: for organisers, who see a
+    count and never whose or what."""
+    since: datetime = timezone.now() - timedelta(days=days)
+    rows = (
+        Delivery.objects.filter(
+            notification__recipient__network=network,
+            status=Delivery.Status.FAILED,
+            notification__created_at__gte=since,
+        )
+        .values("channel")
+        .annotate(n=Count("pk"))
+    )
+    return {row["channel"]: row["n"] for row in rows}
