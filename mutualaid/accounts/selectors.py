@@ -15,6 +15,7 @@ from django.db.models import Q
 from mutualaid.care.listening.selectors import listening_data_export
 from mutualaid.care.selectors import care_data_export
 from mutualaid.care.teams.selectors import care_teams_data_export
+from mutualaid.channels.selectors import channels_data_export
 from mutualaid.core.models import HistoryEntry
 from mutualaid.fund.selectors import fund_data_export
 from mutualaid.governance.models import ConcernVote, ProposalComment, RoleHolding, Trust, Vote
@@ -138,6 +139,7 @@ def _membership(member: Member) -> dict[str, Any]:
         **listening_data_export(member=member),
         **care_teams_data_export(member=member),
         **pantry_data_export(member=member),
+        **channels_data_export(member=member),
         "history": [
             {
                 "action": h.action,

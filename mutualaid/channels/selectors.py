@@ -109,3 +109,45 @@ def failure_counts(network: Network, *, days: int = 30) -> dict[str, int]:
         .annotate(n=Count("pk"))
     )
     return {row["channel"]: row["n"] for row in rows}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def channels_data_export(*, member: Member) -> dict[str, object]:
+    """What the member was told and how they chose to be told, for their data export. Words
+    are not stored (they are rendered when shown), so the export lists kinds and objects."""
+    notifications = Notification.objects.filter(recipient=member).prefetch_related("deliveries")
+    quiet = quiet_hours_of(member)
+    return {
+        "notifications": [
+            {
+                "id": n.pk,
+                "kind": n.kind,
+                "about": n.about_id,
+                "created_at": _iso(n.created_at),
+                "read_at": _iso(n.read_at),
+                "deliveries": [
+                    {
+                        "channel": d.channel,
+                        "timing": d.timing,
+                        "status": d.status,
+                        "sent_at": _iso(d.sent_at),
+                        "error": d.error,
+                    }
+                    for d in n.deliveries.all()
+                ],
+            }
+            for n in notifications
+        ],
+        "notification_preferences": [
+            {"kind": p.kind, "channel": p.channel, "timing": p.timing}
+            for p in Preference.objects.filter(member=member).order_by("kind", "channel")
+        ],
+        "quiet_hours": (
+            {"starts": quiet.starts.strftime("%H:%M"), "ends": quiet.ends.strftime("%H:%M")}
+            if quiet is not None
+            else None
+        ),
+    }

@@ -10,7 +10,7 @@ left out. Adding a field without a row in docs/privacy.md fails here.
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,6 +34,14 @@ from mutualaid.care.listening.models import (
 from mutualaid.care.models import CircleMembership, Flag, Post, PostSearchTerm, Reaction
 from mutualaid.care.teams import services as care_teams
 from mutualaid.care.teams.models import CareTeam, Slot, TeamMembership
+from mutualaid.channels.models import (
+    Delivery,
+    Notification,
+    Preference,
+    PushSubscription,
+    QuietHours,
+)
+from mutualaid.channels.services import preferences_set, quiet_hours_set
 from mutualaid.core.models import HistoryEntry, IdempotencyRecord
 from mutualaid.fund.models import Approval, FundRequest, Payout, Receipt
 from mutualaid.governance import services as governance
@@ -99,6 +107,11 @@ INVENTORIED = [
     Household,
     Distribution,
     DistributionLine,
+    Notification,
+    Delivery,
+    Preference,
+    QuietHours,
+    PushSubscription,
 ]
 
 
@@ -367,6 +380,14 @@ def member_with_everything() -> Member:
         details="Soup",
     )
     care_teams.slot_sign_up(actor=member, slot=slot)
+    # What they were told (an offer of help, above), and how they chose to be told.
+    assert Notification.objects.filter(recipient=member).exists()
+    Delivery.objects.filter(notification__recipient=member).update(error="bounced")
+    preferences_set(member=member, choices={"match.offered:sms": "daily"})
+    quiet_hours_set(member=member, starts=time(22), ends=time(7))
+    PushSubscription.objects.create(
+        user=member.user, endpoint="https://push.example/abc", p256dh="k", auth="a"
+    )
     return Member.objects.get(pk=member.pk)
 
 
