@@ -26,12 +26,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 from huey.contrib.djhuey import HUEY
 
+from mutualaid.channels.models import Notification
+from mutualaid.channels.services import preferences_set
 from mutualaid.core.geo import cell_for
 from mutualaid.membership import services as membership
 from mutualaid.needs import services as needs_services
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks import services as network_services
 from mutualaid.networks.models import AVAILABILITY_SLOTS, Category, Member, Network, Skill
+from mutualaid.sms.models import SmsPhone
+from mutualaid.sms.selectors import number_hashes
 
 DEMO_SLUG = "oakland-mutual-aid"
 DEMO_EMAIL_DOMAIN = "demo.mutualaid.org"
@@ -90,6 +94,9 @@ class DemoLogin:
     display_name: str
     role: str
 
+
+# Rosa's verified number for text messages, as in the README's `mutualaid sms simulate`.
+DEMO_SMS_NUMBER = "+15105550123"
 
 DEMO_LOGINS = (
     DemoLogin(f"organiser@{DEMO_EMAIL_DOMAIN}", "Maya T.", "founding organiser"),
@@ -575,7 +582,27 @@ class _Builder:
         self._post_offers()
         self._post_needs()
         self._receive_applications(network, users)
+        self._set_up_notifications()
         return network
+
+    # --- notifications
+    def _set_up_notifications(self) -> None:
+        """Rosa reads by text message too (the number `mutualaid sms simulate --from` uses in
+        the README), and each demo login finds their three newest notifications unread."""
+        rosa = self._member(self._person("Rosa M."))
+        SmsPhone.objects.create(
+            member=rosa,
+            network=rosa.network,
+            number=DEMO_SMS_NUMBER,
+            number_hash=number_hashes(DEMO_SMS_NUMBER)[0],
+            verified_at=timezone.now(),
+        )
+        preferences_set(member=rosa, choices={"match.offered:sms": "instant"})
+        logins = {login.email for login in DEMO_LOGINS}
+        for person in self.people:
+            unread = Notification.objects.filter(recipient=self._member(person))
+            keep = list(unread.values_list("pk", flat=True)[:3]) if person.email in logins else []
+            unread.exclude(pk__in=keep).update(read_at=timezone.now())
 
     # --- people
     def _plan_people(self) -> None:

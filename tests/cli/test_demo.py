@@ -6,6 +6,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from django.db.models import Count
 
+from mutualaid.channels.models import Notification
 from mutualaid.cli import PRESET_CITIES, main
 from mutualaid.core.geo import distance_km, is_valid_public_cell
 from mutualaid.needs.models import Match, Need, Offer
@@ -14,10 +15,12 @@ from mutualaid.networks.demo import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     DEMO_SLUG,
+    DEMO_SMS_NUMBER,
     OAKLAND,
     demo_seed,
 )
 from mutualaid.networks.models import Application, Category, Member, Network
+from mutualaid.sms.selectors import sms_number_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,3 +111,15 @@ def test_the_web_benchmark_signs_in_with_the_demos_names():
     assert bench.DEMO_SLUG == DEMO_SLUG
     assert bench.DEMO_LOGIN == (DEMO_LOGINS[1].email, DEMO_PASSWORD)
     assert bench.API_MEMBER_EMAIL in {login.email for login in DEMO_LOGINS}
+
+
+def test_demo_logins_find_a_few_unread_notifications_and_rosa_reads_by_sms(db):
+    network = demo_seed().network
+    for login in DEMO_LOGINS:
+        member = Member.objects.get(network=network, user__email=login.email)
+        unread = Notification.objects.filter(recipient=member, read_at__isnull=True).count()
+        assert 1 <= unread <= 3, login.email
+    others = Notification.objects.filter(recipient__network=network, read_at__isnull=True)
+    assert not others.exclude(recipient__user__email__in=[x.email for x in DEMO_LOGINS]).exists()
+    rosa = Member.objects.get(network=network, user__email__startswith="rosa@")
+    assert sms_number_for(rosa) == DEMO_SMS_NUMBER
