@@ -376,7 +376,7 @@ def _digest_send(
     key = f"mutualaid-digest-{digest.pk}"
     try:
         if channel == Channel.EMAIL and member.user.email:
-            email_send(member.user.email, rendered, key=key, network_name=_("mutualaid"))
+            email_send(member.user.email, rendered, key=key, network_name="mutualaid")
         elif channel == Channel.SMS and (number := sms_number_for(member)):
             sms_send(number, f"{subject}: {rendered.link}", key=key)
         elif channel == Channel.PUSH:
