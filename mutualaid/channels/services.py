@@ -187,9 +187,18 @@ def _finish(delivery: Delivery, status: str, *, error: str = "") -> str:
     if status == Delivery.Status.SENT:
         changes["sent_at"] = timezone.now()
     Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(**changes)
-    if status == Delivery.Status.SENT and delivery.notification.kind == "sms.phone_code":
+    notification = delivery.notification
+    # Kinds and ids only: what a notice says may name a place or a person.
+    log.info(
+        "notification %s: %s to member %s by %s",
+        status,
+        notification.kind,
+        notification.recipient_id,
+        delivery.channel,
+    )
+    if status == Delivery.Status.SENT and notification.kind == "sms.phone_code":
         # The code has reached the phone: nothing keeps it any longer.
-        Notification.objects.filter(pk=delivery.notification_id).update(extra={})
+        Notification.objects.filter(pk=notification.pk).update(extra={})
     return status
 
 
