@@ -36,7 +36,8 @@ def unread_count(user: Any) -> int:
 
 def timing_for(member: Member, kind: NoticeKind[Any], channel: str, chosen: dict[str, str]) -> str:
     """How `channel` carries `kind` for this member: their choice, else the kind's default.
-    A kind that cannot be turned off keeps its default wherever the choice would be off."""
+    A kind that cannot be turned off keeps its default wherever the choice would be off: on
+    the channels that carry it by default it stays on, the others are the member's to add."""
     default = kind.defaults.get(channel, Timing.OFF)
     timing = chosen.get(f"{kind.name}:{channel}", default)
     if kind.mandatory and timing == Timing.OFF:

@@ -442,7 +442,7 @@ def preferences_set(*, member: Member, choices: dict[str, str]) -> int:
             continue
         if channel not in Channel.values or timing not in Timing.values:
             errors[key] = [_("Choose one of the offered options.")]
-        elif spec.mandatory and timing == Timing.OFF:
+        elif spec.mandatory and timing == Timing.OFF and spec.defaults.get(channel) != Timing.OFF:
             errors[key] = [_("This notification cannot be turned off.")]
         else:
             rows.append((spec.name, channel, timing))

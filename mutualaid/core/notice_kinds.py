@@ -52,7 +52,8 @@ class NoticeKind(Generic[About]):
     # How each channel carries the kind unless the member chose otherwise: channel name
     # ("email", "sms", "push") -> "instant", "daily", "weekly" or "off". In-app is always on.
     defaults: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
-    # A member cannot turn it off (a cancelled match, a security notice, a removal).
+    # A member cannot turn it off on the channels that carry it by default (a cancelled
+    # match, a security notice, a removal); they may still move it to a digest.
     mandatory: bool = False
     # Listed on the member's notifications page; off for codes sent by SMS only.
     in_app: bool = True

@@ -80,6 +80,7 @@ notice_kinds(
             "will be paid another way."
         ),
         path=_overview_path,
+        mandatory=True,
     ),
     # A recipient says the money did not arrive: everyone who may pay out is told.
     NoticeKind(

@@ -243,6 +243,7 @@ notice_kinds(
         subject=_("A vote on a concern is open"),
         body=_("The network is voting on the concern about you. You can follow each step."),
         path=_concern_path,
+        mandatory=True,
     ),
     NoticeKind(
         name="concern.decided",
@@ -252,5 +253,6 @@ notice_kinds(
         body=_("The network decided: %(outcome)s."),
         params=_outcome,
         path=_decided_path,
+        mandatory=True,
     ),
 )

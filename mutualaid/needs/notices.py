@@ -117,6 +117,7 @@ notice_kinds(
         body=_("%(name)s can no longer help with your need (%(what)s). It is open again."),
         params=_helper_and_what,
         path=_match_path,
+        mandatory=True,
     ),
     NoticeKind(
         name="match.cancelled",
@@ -126,6 +127,7 @@ notice_kinds(
         body=_("The help with a need (%(what)s) was cancelled."),
         params=_helper_and_what,
         path=_match_path,
+        mandatory=True,
     ),
     NoticeKind(
         name="match.done",

@@ -99,5 +99,6 @@ notice_kinds(
             "days": member.network.inactive_grace_days,
         },
         path=_still_here_link,
+        mandatory=True,
     ),
 )
