@@ -360,25 +360,30 @@ def _digest_send(
     if not claimed:
         return 0
     member = deliveries[0].notification.recipient
-    lines: dict[str, list[str]] = defaultdict(list)
+    # network -> kind -> lines, so each network's news reads kind by kind.
+    lines: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for delivery in deliveries:
-        rendered = notification_render(delivery.notification)
+        notification = delivery.notification
+        rendered = notification_render(notification)
         if rendered is not None:
-            network = delivery.notification.recipient.network.name
-            lines[network].append(f"- {rendered.subject}: {rendered.link}")
+            network = notification.recipient.network.name
+            lines[network][notification.kind].append(f"- {rendered.subject}: {rendered.link}")
     done = {"status": Delivery.Status.SENT, "sent_at": timezone.now()}
     if not lines:  # everything it would have said is gone: no empty digest
         Delivery.objects.filter(digest=digest).update(status=Delivery.Status.SKIPPED)
         Digest.objects.filter(pk=digest.pk).update(status=Digest.Status.SENT)
         return 0
-    count = sum(len(items) for items in lines.values())
+    count = sum(len(items) for kinds in lines.values() for items in kinds.values())
     with translation.override(language_for(member)):
         subject = ngettext(
             "%(count)d thing happened in your networks",
             "%(count)d things happened in your networks",
             count,
         ) % {"count": count}
-        body = "\n\n".join(f"{name}\n" + "\n".join(items) for name, items in lines.items())
+        body = "\n\n".join(
+            f"{name}\n" + "\n".join(line for items in kinds.values() for line in items)
+            for name, kinds in lines.items()
+        )
     rendered = Rendered(
         subject=subject, body=body, link=f"{settings.SITE_URL}/notifications/", sms=""
     )
