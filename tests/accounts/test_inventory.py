@@ -56,6 +56,8 @@ from mutualaid.networks import services as networks
 from mutualaid.networks.models import ApiToken, Application, ApplicationVote, Member, Skill
 from mutualaid.pantry import services as pantry
 from mutualaid.pantry.models import Distribution, DistributionLine, Household
+from mutualaid.sms.models import SmsConversation, SmsInbound, SmsPhone
+from mutualaid.sms.selectors import number_hashes
 from tests.api.conftest import ApiClient
 from tests.care.listening.conftest import make_listener
 from tests.conftest import SECRET_ADDRESS, SECRET_PHONE
@@ -112,6 +114,9 @@ INVENTORIED = [
     Preference,
     QuietHours,
     PushSubscription,
+    SmsPhone,
+    SmsInbound,
+    SmsConversation,
 ]
 
 
@@ -388,6 +393,23 @@ def member_with_everything() -> Member:
     PushSubscription.objects.create(
         user=member.user, endpoint="https://push.example/abc", p256dh="k", auth="a"
     )
+    # A verified number for texts, a text they sent, and a question waiting by text.
+    SmsPhone.objects.create(
+        member=member,
+        network=member.network,
+        number="+15105550177",
+        number_hash=number_hashes("+15105550177")[0],
+        verified_at=timezone.now(),
+    )
+    SmsInbound.objects.create(
+        network=member.network, member=member, message_sid="SM1", body="STATUS", reply="None open."
+    )
+    SmsConversation.objects.create(
+        member=member,
+        step=SmsConversation.Step.NEED_AREA,
+        data='{"what": "groceries"}',
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
     return Member.objects.get(pk=member.pk)
 
 
@@ -466,6 +488,8 @@ def test_the_export_gives_the_person_their_own_private_details(everything):
     assert membership["accessibility_needs"] == SECRET_ACCESS
     assert {n["address"] for n in membership["needs"]} == {SECRET_ADDRESS}
     assert {m["my_side"] for m in membership["matches"]} == {"helper", "requester"}
+    assert membership["sms_phone"]["number"] == "+15105550177"
+    assert [t["body"] for t in membership["sms_inbound"]] == ["STATUS"]
 
 
 def test_the_export_holds_no_secrets(everything):
@@ -486,6 +510,7 @@ def test_the_export_holds_no_secrets(everything):
         ("needs_need", "phone", Need, SECRET_PHONE),
         ("networks_member", "phone", Member, SECRET_MEMBER_PHONE),
         ("networks_member", "accessibility_needs", Member, SECRET_ACCESS),
+        ("sms_smsphone", "number", SmsPhone, "+15105550177"),
     ],
 )
 def test_private_columns_are_encrypted_in_the_database(everything, table, column, model, secret):
