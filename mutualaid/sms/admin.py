@@ -18,7 +18,7 @@ from mutualaid.sms.services.phones import network_sms_number_set
 class NetworkSmsNumberForm(forms.ModelForm):  # type: ignore[type-arg]  # no django_stubs_ext
     class Meta:
         model = NetworkSmsNumber
-        fields = ["network", "number"]
+        fields = ["network", "number", "retention_days"]
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
@@ -33,7 +33,7 @@ class NetworkSmsNumberForm(forms.ModelForm):  # type: ignore[type-arg]  # no dja
 
 @admin.register(NetworkSmsNumber)
 class NetworkSmsNumberAdmin(NetworkScopedAdmin):
-    list_display = ("network", "number")
+    list_display = ("network", "number", "retention_days")
     form = NetworkSmsNumberForm
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -41,7 +41,12 @@ class NetworkSmsNumberAdmin(NetworkScopedAdmin):
         try:
             if actor is None:
                 raise DomainError(_("You are not a member of this network."))
-            saved = network_sms_number_set(actor=actor, network=obj.network, number=obj.number)
+            saved = network_sms_number_set(
+                actor=actor,
+                network=obj.network,
+                number=obj.number,
+                retention_days=obj.retention_days,
+            )
         except DomainError as err:
             messages.error(request, err.message)
             return

@@ -55,6 +55,14 @@ class NetworkSmsNumber(models.Model):
         unique=True,
         help_text=_("In international form, e.g. +15105550100. Point its webhook at /sms/inbound."),
     )
+    # Texts members send to this number are deleted after this many days; empty means the
+    # server's MUTUALAID_SMS_RETENTION_DAYS.
+    retention_days = models.PositiveSmallIntegerField(
+        _("keep texts for (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Texts members send are deleted after this many days. Empty: the default."),
+    )
 
     class Meta:
         verbose_name = _("text message number")

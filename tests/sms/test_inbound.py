@@ -2,16 +2,21 @@
 
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 from django.test import Client
 from django.utils import timezone
 
 from mutualaid.cli import main
+from mutualaid.core.errors import InvalidInput
 from mutualaid.membership.services import LeaveCause, member_leave
 from mutualaid.needs.models import Need
+from mutualaid.networks.models import Member
 from mutualaid.sms.models import NetworkSmsNumber, SmsConversation, SmsInbound, SmsPhone
 from mutualaid.sms.selectors import sms_number_for
 from mutualaid.sms.services.inbound import sms_expire_sweep
+from mutualaid.sms.services.phones import network_sms_number_set
+from tests.factories import MemberFactory
 from tests.sms.conftest import (
     HELPER_NUMBER,
     REQUESTER_NUMBER,
@@ -173,3 +178,32 @@ def test_the_cli_runs_the_same_path_and_prints_the_reply(texters, requester):
 def test_the_cli_tells_a_stranger_how_to_join(texters):
     result = CliRunner().invoke(main, ["sms", "simulate", "--from", HELPER_NUMBER[:-1] + "9", "hi"])
     assert "join" in result.output
+
+
+def test_a_network_that_chose_a_shorter_retention_loses_its_texts_sooner(
+    texters, network, settings
+):
+    # given the server keeps texts 30 days and this network chose 7 for its number
+    settings.MUTUALAID_SMS_RETENTION_DAYS = 30
+    NetworkSmsNumber.objects.create(network=network, number="+15105550100", retention_days=7)
+    text(REQUESTER_NUMBER, "STATUS", sid="SM-week-old")
+    text(REQUESTER_NUMBER, "STATUS", sid="SM-today")
+    SmsInbound.objects.filter(message_sid="SM-week-old").update(
+        received_at=timezone.now() - timedelta(days=8)
+    )
+
+    # when the sweep runs, then the eight-day-old text is gone and today's stays
+    assert sms_expire_sweep() == 1
+    assert list(SmsInbound.objects.values_list("message_sid", flat=True)) == ["SM-today"]
+
+
+def test_the_retention_an_organiser_sets_must_be_a_sensible_number_of_days(network):
+    organiser = MemberFactory(network=network, role=Member.Role.FOUNDING_ORGANISER)
+    with pytest.raises(InvalidInput):
+        network_sms_number_set(
+            actor=organiser, network=network, number="+15105550100", retention_days=0
+        )
+    row = network_sms_number_set(
+        actor=organiser, network=network, number="+15105550100", retention_days=14
+    )
+    assert row.retention_days == 14

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from mutualaid.core.sms import phone_e164
 from mutualaid.sms.commands import parse
-from mutualaid.sms.models import SmsConversation, SmsInbound, SmsPhone
+from mutualaid.sms.models import NetworkSmsNumber, SmsConversation, SmsInbound, SmsPhone
 from mutualaid.sms.selectors import (
     inbound_by_sid,
     network_by_sms_number,
@@ -92,10 +92,27 @@ def _receive_from(phone: SmsPhone, *, body: str, message_sid: str) -> str:
 
 @transaction.atomic
 def sms_expire_sweep(*, now: datetime | None = None) -> int:
-    """Delete incoming texts older than MUTUALAID_SMS_RETENTION_DAYS and questions by text
-    that lapsed. Returns how many texts went. Safe to run twice."""
+    """Delete incoming texts older than their network's retention (the days set on its
+    number, else MUTUALAID_SMS_RETENTION_DAYS) and questions by text that lapsed. Returns how
+    many texts went. Safe to run twice."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.MUTUALAID_SMS_RETENTION_DAYS)
-    deleted, _by_model = SmsInbound.objects.filter(received_at__lt=cutoff).delete()
+    chosen = dict(
+        NetworkSmsNumber.objects.filter(retention_days__isnull=False).values_list(
+            "network_id", "retention_days"
+        )
+    )
+    deleted, _by_model = (
+        SmsInbound.objects.filter(
+            received_at__lt=now - timedelta(days=settings.MUTUALAID_SMS_RETENTION_DAYS)
+        )
+        .exclude(network_id__in=chosen)
+        .delete()
+    )
+    for days in set(chosen.values()):
+        networks = [network for network, kept in chosen.items() if kept == days]
+        count, _by_model = SmsInbound.objects.filter(
+            network_id__in=networks, received_at__lt=now - timedelta(days=days)
+        ).delete()
+        deleted += count
     SmsConversation.objects.filter(expires_at__lt=now).delete()
     return deleted

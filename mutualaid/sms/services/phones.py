@@ -165,16 +165,23 @@ def sms_phone_opt_in(*, actor: Member) -> SmsPhone:
 
 
 @transaction.atomic
-def network_sms_number_set(*, actor: Member, network: Network, number: str) -> NetworkSmsNumber:
-    """An organiser sets the network's own number; texts to it are this network's."""
+def network_sms_number_set(
+    *, actor: Member, network: Network, number: str, retention_days: int | None = None
+) -> NetworkSmsNumber:
+    """An organiser sets the network's own number (texts to it are this network's) and how
+    many days the texts members send to it are kept (None: the server's default)."""
     require(actor, "network.manage", network)
     e164 = phone_normalised(number, network=network)
     if e164 is None:
         raise InvalidInput(_("Enter the number in international form, e.g. +15105550100."))
+    if retention_days is not None and not 1 <= retention_days <= 3650:
+        raise InvalidInput(
+            _("Keep texts for between 1 and 3650 days."), fields={"retention_days": ["?"]}
+        )
     if NetworkSmsNumber.objects.filter(number=e164).exclude(network=network).exists():
         raise Conflict(_("Another network already uses this number."))
     row, _created = NetworkSmsNumber.objects.update_or_create(
-        network=network, defaults={"number": e164}
+        network=network, defaults={"number": e164, "retention_days": retention_days}
     )
     history_record(actor=actor, action="sms.network_number_set", target=network)
     return row
