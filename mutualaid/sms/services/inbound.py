@@ -96,11 +96,11 @@ def sms_expire_sweep(*, now: datetime | None = None) -> int:
     number, else MUTUALAID_SMS_RETENTION_DAYS) and questions by text that lapsed. Returns how
     many texts went. Safe to run twice."""
     now = now or timezone.now()
-    chosen = dict(
-        NetworkSmsNumber.objects.filter(retention_days__isnull=False).values_list(
-            "network_id", "retention_days"
-        )
-    )
+    chosen: dict[int, int] = {
+        network_id: days
+        for network_id, days in NetworkSmsNumber.objects.values_list("network_id", "retention_days")
+        if days is not None
+    }
     deleted, _by_model = (
         SmsInbound.objects.filter(
             received_at__lt=now - timedelta(days=settings.MUTUALAID_SMS_RETENTION_DAYS)
