@@ -120,9 +120,7 @@ class MarkedOut(Schema):
     operation_id="notifications_list",
 )
 @paginate(PageNumbers)
-def list_notifications(
-    request: HttpRequest, filters: Query[NotificationFilters]
-) -> Any:
+def list_notifications(request: HttpRequest, filters: Query[NotificationFilters]) -> Any:
     """My notifications in this network, newest first."""
     return selectors.notifications_of_member(api_member(request), unread_only=filters.unread)
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from mutualaid.channels.labels import group_key, group_label, group_order, kind_order
 from mutualaid.channels.models import (
     Channel,
     Delivery,
@@ -16,7 +17,6 @@ from mutualaid.channels.models import (
     QuietHours,
     Timing,
 )
-from mutualaid.channels.labels import group_key, group_label, group_order, kind_order
 from mutualaid.core.errors import NotFound
 from mutualaid.core.notice_kinds import NoticeKind, notice_kind, notice_kinds_declared
 from mutualaid.networks.models import Member, Network
@@ -41,7 +41,9 @@ def notifications_of_member(
     return rows.filter(read_at__isnull=True) if unread_only else rows
 
 
-def access_notification(*, user: Any, notification_id: int, member: Member | None = None) -> Notification:
+def access_notification(
+    *, user: Any, notification_id: int, member: Member | None = None
+) -> Notification:
     """One of the person's listed notifications (of one membership when `member` is given);
     the same NotFound for one that does not exist and one that is someone else's."""
     rows = notifications_of(user) if member is None else notifications_of_member(member)
