@@ -29,6 +29,10 @@ class GroupSection:
     label: str
     rows: list[KindRow]
 
+    @property
+    def has_errors(self) -> bool:
+        return any(field.errors for row in self.rows for field in row.fields)
+
 
 def choice_key(kind: str, channel: str) -> str:
     """The field's name, which is also the key the service reports a refusal under."""

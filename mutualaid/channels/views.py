@@ -215,7 +215,8 @@ def notification_settings(request: SignedInRequest) -> HttpResponse:
     messages.success(
         request, _("Your settings for %(network)s are saved.") % {"network": member.network.name}
     )
-    return redirect(reverse("notification_settings") + f"#network-{member.network.slug}")
+    # To the top, where the message says it is saved.
+    return redirect("notification_settings")
 
 
 @require_POST

@@ -69,7 +69,7 @@ def test_a_member_reads_their_notifications_and_chooses_how_they_are_told(
         page.get_by_role("button", name="Save settings for Fruitvale Mutual Aid").click()
     expect(page.get_by_text("Your settings for Fruitvale Mutual Aid are saved.")).to_be_visible()
     axe_check(page)
-    page.screenshot(path=str(SCREENSHOTS / "notification-settings-phone.png"), full_page=False)
+    page.screenshot(path=str(SCREENSHOTS / "notification-settings-phone.png"), full_page=True)
 
     # which a reload shows kept.
     page.reload()
