@@ -113,3 +113,31 @@ def test_the_notifications_pages_in_spanish(live_server, new_page, axe_check):
     expect(page.get_by_text("Necesidades y ofertas")).to_be_visible()
     axe_check(page)
     page.screenshot(path=str(SCREENSHOTS / "notification-settings-phone-es.png"))
+
+
+def test_the_browser_can_turn_on_notifications_where_the_site_has_a_key(
+    live_server, new_page, axe_check, settings
+):
+    # Given a site with a VAPID key, and a member,
+    settings.MUTUALAID_VAPID_PUBLIC_KEY = (
+        "BO-Rv2MPFkP_tcHynxvNJLO6p5NENWqHzZ2Hwk1TB1uW023ZoFmNkChS83sGfsyXOggkvfZsJeBwoVlk20hwbUI"
+    )
+    network = fruitvale_network()
+    member_in(network, "rosa@example.org", "Rosa")
+    base = live_server.url
+    page = new_page(viewport=PHONE)
+    page.set_default_timeout(10_000)
+    sign_in(page, base, "rosa@example.org", axe_check)
+
+    # when she opens her notification settings in a browser with the Push API,
+    page.goto(f"{base}/notifications/settings/")
+
+    # then the button to turn browser notifications on is shown,
+    expect(page.get_by_role("button", name="Turn on browser notifications")).to_be_visible()
+    expect(page.get_by_text("This browser cannot show notifications")).to_be_hidden()
+    axe_check(page)
+    # and the service worker it would register is accepted for the whole site.
+    scope = page.evaluate(
+        "navigator.serviceWorker.register('/sw.js', {scope: '/'}).then((r) => r.scope)"
+    )
+    assert scope == f"{base}/"
