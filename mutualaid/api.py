@@ -18,6 +18,7 @@ from mutualaid.accounts.api import router as accounts_router
 from mutualaid.care.api import router as care_router
 from mutualaid.care.listening.api import router as listening_router
 from mutualaid.care.teams.api import router as care_teams_router
+from mutualaid.channels.api import router as channels_router
 from mutualaid.core.errors import DomainError, NotFound
 from mutualaid.fund.api import router as fund_router
 from mutualaid.governance.api import router as governance_router
@@ -182,4 +183,5 @@ api.add_router("", library_router)
 api.add_router("", care_router)
 api.add_router("", listening_router)
 api.add_router("", care_teams_router)
+api.add_router("", channels_router)
 api.add_router("", fallback_router)

@@ -1,5 +1,5 @@
-"""The `mutualaid` command: init, serve, demo, createtoken, match, simulate, rekey, care and
-manage.
+"""The `mutualaid` command: init, serve, demo, createtoken, match, simulate, rekey, care,
+vapid-keys and manage.
 
 Like the pages and the API, the command line is a door into the services: it parses input,
 calls one service and prints the outcome. It sets up Django itself, so it runs from anywhere
@@ -630,6 +630,42 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
             for i, (value, width) in enumerate(zip(row, widths, strict=True))
         )
         for row in cells
+    )
+
+
+# --- vapid-keys ---------------------------------------------------------------------------
+
+
+def vapid_key_pair() -> tuple[str, str]:
+    """A new VAPID key pair for web push, as (public, private): the public key as browsers
+    take it (the uncompressed P-256 point), the private one as pywebpush reads it (the raw
+    32-byte secret), both base64url without padding."""
+    # import here: py_vapid (from pywebpush) is only needed by this command.
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import Vapid02
+    from py_vapid.utils import b64urlencode
+
+    vapid = Vapid02()
+    vapid.generate_keys()
+    public = vapid.public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    private = vapid.private_key.private_numbers().private_value.to_bytes(32, "big")
+    return b64urlencode(public), b64urlencode(private)
+
+
+@main.command("vapid-keys")
+def vapid_keys() -> None:
+    """Make a key pair for browser notifications and print the settings to add to the
+    environment. Keep the private key secret; changing it ends every browser's subscription."""
+    public, private = vapid_key_pair()
+    click.echo(f"MUTUALAID_VAPID_PUBLIC_KEY={public}")
+    click.echo(f"MUTUALAID_VAPID_PRIVATE_KEY={private}")
+    click.echo("MUTUALAID_VAPID_SUBJECT=mailto:you@example.org", err=True)
+    click.echo(
+        "Set these in the environment of the web and worker processes "
+        "(and put your own address in MUTUALAID_VAPID_SUBJECT).",
+        err=True,
     )
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("me/delete/", account_views.account_delete, name="account_delete"),
     path("admin/", admin.site.urls),
     path("sms/inbound", sms_views.sms_inbound, name="sms_inbound"),
+    path("", include("mutualaid.channels.urls")),
     path("api/v1/", api.urls),
     path("n/<slug:slug>/", include("mutualaid.networks.urls")),
     path("n/<slug:slug>/", include("mutualaid.needs.urls")),

@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from mutualaid.channels.models import Notification
 from mutualaid.core.geo import cell_for
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks.models import Category, Member, Network
@@ -100,3 +101,21 @@ class MatchFactory(factory.django.DjangoModelFactory):
     need = factory.SubFactory(NeedFactory)
     helper = factory.SubFactory(MemberFactory, network=factory.SelfAttribute("..need.network"))
     offered_at = factory.LazyFunction(timezone.now)
+
+
+def _accepted_offer_of(notification: Notification) -> int:
+    """A match in the recipient's network where they are the helper: what "match.accepted"
+    is about."""
+    requester = MemberFactory(network=notification.recipient.network)
+    return MatchFactory(need=NeedFactory(requester=requester), helper=notification.recipient).pk
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """An in-app notification "Your offer of help was accepted", about a real match."""
+
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(MemberFactory)
+    kind = "match.accepted"
+    about_id = factory.LazyAttribute(_accepted_offer_of)

@@ -142,6 +142,10 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "care_teams:slot_detail": {"requester", "accepted_helper"},
     "care_teams:slot_create": {"requester"},
     "sms:settings": MEMBERS,
+    # A person's notifications and settings span their networks: anyone signed in.
+    "notifications": SIGNED_IN,
+    "notification_settings": SIGNED_IN,
+    "service_worker": EVERYONE,
 }
 # POST-only routes: a GET never succeeds, for anyone.
 POST_ONLY = {
@@ -216,6 +220,9 @@ POST_ONLY = {
     "sms:resend",
     "sms:remove",
     "sms_inbound",
+    "notification_read",
+    "notifications_read_all",
+    "push_subscription_remove",
 }
 # Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
 OUTSIDE = ("admin:", "api:", "account_", "mfa_", "set_language", "javascript-catalog")
@@ -410,6 +417,8 @@ def world(
         "fund:payout_send": slug | {"request_id": 1},
         "fund:transaction_reverse": slug | {"transaction_id": 1},
         "fund:payout_step": slug | {"payout_id": 1, "action": "received"},
+        "notification_read": {"notification_id": 1},
+        "push_subscription_remove": {"subscription_id": 1},
     }
     for name in PAGE_ACCESS.keys() | POST_ONLY:
         if name.startswith(

@@ -5,6 +5,8 @@ A notification stores what it is about (a kind and an id), never its words: the 
 rendered when shown or sent, in the reader's language, from the kind's templates, and say
 *that* something happened, never where or how to reach anyone (docs/privacy.md)."""
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -164,6 +166,12 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"push subscription {self.pk}"
+
+    @property
+    def endpoint_hash(self) -> str:
+        """What a page may show of the endpoint (a secret): enough for the browser's own
+        script to recognise its subscription, by hashing the endpoint it holds."""
+        return hashlib.sha256(self.endpoint.encode()).hexdigest()
 
 
 class ChannelPolicy(models.Model):

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from mutualaid.channels.labels import group_key, group_label, group_order, kind_order
 from mutualaid.channels.models import (
     Channel,
     Delivery,
@@ -16,6 +17,7 @@ from mutualaid.channels.models import (
     QuietHours,
     Timing,
 )
+from mutualaid.core.errors import NotFound
 from mutualaid.core.notice_kinds import NoticeKind, notice_kind, notice_kinds_declared
 from mutualaid.networks.models import Member, Network
 
@@ -26,6 +28,29 @@ def notifications_of(user: Any, *, unread_only: bool = False) -> "QuerySet[Notif
         "recipient__network"
     )
     return rows.filter(read_at__isnull=True) if unread_only else rows
+
+
+def notifications_of_member(
+    member: Member, *, unread_only: bool = False
+) -> "QuerySet[Notification]":
+    """One membership's listed notifications, newest first: what an API token scoped to that
+    membership may see."""
+    rows = Notification.objects.filter(recipient=member, listed=True).select_related(
+        "recipient__network", "recipient__user"
+    )
+    return rows.filter(read_at__isnull=True) if unread_only else rows
+
+
+def access_notification(
+    *, user: Any, notification_id: int, member: Member | None = None
+) -> Notification:
+    """One of the person's listed notifications (of one membership when `member` is given);
+    the same NotFound for one that does not exist and one that is someone else's."""
+    rows = notifications_of(user) if member is None else notifications_of_member(member)
+    notification = rows.filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound()
+    return notification
 
 
 def unread_count(user: Any) -> int:
@@ -72,6 +97,27 @@ def preference_rows(member: Member) -> list[PreferenceRow]:
         timings = {str(c): timing_for(member, kind, c, chosen) for c in Channel.values}
         rows.append(PreferenceRow(kind, timings))
     return rows
+
+
+@dataclass(frozen=True)
+class PreferenceGroup:
+    label: str
+    rows: list[PreferenceRow]
+
+
+def preference_groups(member: Member) -> list[PreferenceGroup]:
+    """`preference_rows` grouped under readable titles, in the order the page shows them."""
+    groups: dict[str, list[PreferenceRow]] = {}
+    order: dict[str, int] = {}
+    for row in preference_rows(member):
+        key = group_key(row.kind.name)
+        label = group_label(key)
+        groups.setdefault(label, []).append(row)
+        order[label] = min(order.get(label, group_order(key)), group_order(key))
+    return [
+        PreferenceGroup(label, sorted(rows, key=lambda r: kind_order(r.kind.name)))
+        for label, rows in sorted(groups.items(), key=lambda item: order[item[0]])
+    ]
 
 
 def quiet_hours_of(member: Member) -> QuietHours | None:

@@ -38,7 +38,12 @@ from mutualaid.channels.models import (
     QuietHours,
     Timing,
 )
-from mutualaid.channels.selectors import choices_of, timing_for
+from mutualaid.channels.selectors import (
+    access_notification,
+    choices_of,
+    preference_rows,
+    timing_for,
+)
 from mutualaid.channels.senders import (
     PermanentFailure,
     PushTarget,
@@ -47,7 +52,7 @@ from mutualaid.channels.senders import (
     email_send,
     push_send,
 )
-from mutualaid.core.errors import InvalidInput, NotFound
+from mutualaid.core.errors import InvalidInput
 from mutualaid.core.notice_kinds import NoticeKind, notice_kind
 from mutualaid.core.notify import language_for
 from mutualaid.core.schedules import queued
@@ -414,10 +419,13 @@ def _digest_send(
 # --- What a member does with their notifications --------------------------------------------
 
 
-def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
-    notification = Notification.objects.filter(pk=notification_id, recipient__user=user).first()
-    if notification is None:
-        raise NotFound()
+def notification_mark_read(
+    *, user: Any, notification_id: int, member: Member | None = None
+) -> Notification:
+    """Mark one of the person's notifications read (of one membership when `member` is
+    given, as an API token scoped to it asks); NotFound for anyone else's. Reading it again
+    keeps the first time."""
+    notification = access_notification(user=user, notification_id=notification_id, member=member)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
@@ -426,10 +434,13 @@ def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
     return notification
 
 
-def notifications_mark_all_read(*, user: Any) -> int:
-    return Notification.objects.filter(recipient__user=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+def notifications_mark_all_read(*, user: Any, member: Member | None = None) -> int:
+    """Mark everything unread read, across the person's networks or for one membership;
+    returns how many were unread."""
+    rows = Notification.objects.filter(recipient__user=user, read_at__isnull=True)
+    if member is not None:
+        rows = rows.filter(recipient=member)
+    return rows.update(read_at=timezone.now())
 
 
 @transaction.atomic
@@ -466,6 +477,37 @@ def quiet_hours_set(*, member: Member, starts: time | None, ends: time | None) -
         QuietHours.objects.filter(member=member).delete()
         return
     QuietHours.objects.update_or_create(member=member, defaults={"starts": starts, "ends": ends})
+
+
+@transaction.atomic
+def notification_settings_set(
+    *,
+    member: Member,
+    choices: dict[str, str],
+    quiet_hours: tuple[time | None, time | None] | None = None,
+) -> int:
+    """Save a member's settings for one network at once: the "kind:channel" -> timing choices
+    that differ from what they have now (so the kinds' defaults keep applying to the rest),
+    and quiet hours when given ((None, None) clears them). Nothing is saved when anything is
+    refused. Returns how many choices changed."""
+    current = {
+        f"{row.kind.name}:{channel}": timing
+        for row in preference_rows(member)
+        for channel, timing in row.timings.items()
+    }
+    changed = {key: timing for key, timing in choices.items() if current.get(key) != timing}
+    if quiet_hours is not None:
+        starts, ends = quiet_hours
+        if (starts is None) != (ends is None):
+            missing = "quiet_ends" if ends is None else "quiet_starts"
+            raise InvalidInput(
+                _("Give both times for quiet hours, or leave both empty."),
+                fields={missing: [_("Give both times, or neither.")]},
+            )
+    saved = preferences_set(member=member, choices=changed) if changed else 0
+    if quiet_hours is not None:
+        quiet_hours_set(member=member, starts=quiet_hours[0], ends=quiet_hours[1])
+    return saved
 
 
 def push_subscribe(*, user: Any, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
