@@ -147,6 +147,9 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "notification_settings": SIGNED_IN,
     "service_worker": EVERYONE,
 }
+# Routes that only send a person on: a notification's link, which marks it read and redirects
+# its owner (302) and is a 404 for everyone else.
+REDIRECTS = {"notification_open"}
 # POST-only routes: a GET never succeeds, for anyone.
 POST_ONLY = {
     "networks:application_vote",
@@ -242,7 +245,7 @@ def _named_routes(resolver: URLResolver | None = None, prefix: str = "") -> set[
 def test_every_page_route_is_in_the_matrix():
     routes = _named_routes()
     assert routes, "no routes found"
-    assert routes - set(PAGE_ACCESS) - POST_ONLY == set()
+    assert routes - set(PAGE_ACCESS) - POST_ONLY - REDIRECTS == set()
 
 
 @dataclass
@@ -418,9 +421,10 @@ def world(
         "fund:transaction_reverse": slug | {"transaction_id": 1},
         "fund:payout_step": slug | {"payout_id": 1, "action": "received"},
         "notification_read": {"notification_id": 1},
+        "notification_open": {"notification_id": 1},
         "push_subscription_remove": {"subscription_id": 1},
     }
-    for name in PAGE_ACCESS.keys() | POST_ONLY:
+    for name in PAGE_ACCESS.keys() | POST_ONLY | REDIRECTS:
         if name.startswith(
             (
                 "networks:",
@@ -463,7 +467,7 @@ def test_each_role_opens_exactly_the_pages_it_may(world, role, caplog, mailoutbo
             assert response.status_code in {302, 403, 404, 405}, (name, role, response.status_code)
         if role not in MAY_SEE_SECRETS:
             assert not _secrets_in(body), f"{name} shows the address or phone to {role}"
-    for name in sorted(POST_ONLY):
+    for name in sorted(POST_ONLY | REDIRECTS):
         response = client.get(reverse(name, kwargs=world.kwargs[name]))
         assert response.status_code in {302, 404, 405}, (name, role, response.status_code)
     assert not any(_secrets_in(record.getMessage()) for record in caplog.records)

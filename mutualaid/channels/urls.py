@@ -11,6 +11,11 @@ urlpatterns = [
         views.notification_read,
         name="notification_read",
     ),
+    path(
+        "notifications/<int:notification_id>/open/",
+        views.notification_open,
+        name="notification_open",
+    ),
     path("notifications/settings/", views.notification_settings, name="notification_settings"),
     path(
         "notifications/push/<int:subscription_id>/remove/",

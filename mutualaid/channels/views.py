@@ -115,6 +115,16 @@ def notification_read(request: SignedInRequest, notification_id: int) -> HttpRes
     return redirect(_back(request))
 
 
+@require_GET
+@login_required
+def notification_open(request: SignedInRequest, notification_id: int) -> HttpResponse:
+    """Follow a notification's link: opening it is reading it. Marking read only changes the
+    person's own notification, so a GET may do it (the link must work from the list as is)."""
+    notification = notification_mark_read(user=request.user, notification_id=notification_id)
+    item = _item(notification)
+    return redirect(item.path or reverse("notifications"))
+
+
 @require_POST
 @login_required
 def notification_read_all(request: SignedInRequest) -> HttpResponse:

@@ -105,7 +105,9 @@ notice_kinds(
         load=_match,
         to=_to_helper,
         subject=_("Your offer of help was accepted"),
-        body=_("%(name)s accepted your offer to help (%(what)s). Sign in to see the details:"),
+        body=_(
+            "%(name)s accepted your offer to help (%(what)s). The details are on the match's page."
+        ),
         params=_requester_and_what,
         path=_match_path,
     ),

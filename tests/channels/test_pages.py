@@ -88,7 +88,29 @@ def test_the_page_lists_the_members_notifications_newest_first_with_links(member
     assert [i.notification.pk for i in items] == [newer.pk, older.pk]
     assert items[0].subject == "Your offer of help was accepted"
     assert items[0].path.startswith(f"/n/{member.network.slug}/needs/")
-    assert f'href="{items[0].path}"' in response.content.decode()
+    opener = reverse("notification_open", kwargs={"notification_id": newer.pk})
+    assert f'href="{opener}"' in response.content.decode()
+
+
+def test_opening_a_notification_reads_it_and_goes_where_it_points(member, outsider):
+    # Given an unread notification of the member's, and one of someone else,
+    mine = NotificationFactory(recipient=member)
+    theirs = NotificationFactory(recipient=outsider)
+    client = client_for(member)
+
+    # when the member follows their notification's link,
+    response = client.get(reverse("notification_open", kwargs={"notification_id": mine.pk}))
+
+    # then they land on the need it is about, and it counts as read;
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/n/{member.network.slug}/needs/")
+    mine.refresh_from_db()
+    assert mine.read_at is not None
+    # someone else's is not theirs to open.
+    opened = client.get(reverse("notification_open", kwargs={"notification_id": theirs.pk}))
+    assert opened.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
 
 
 def test_the_page_is_in_the_members_language(member):
