@@ -110,7 +110,12 @@ def notification_list(request: SignedInRequest) -> HttpResponse:
 def notification_read(request: SignedInRequest, notification_id: int) -> HttpResponse:
     notification = notification_mark_read(user=request.user, notification_id=notification_id)
     if request.headers.get("HX-Request"):
-        context = {"item": _item(notification), "here": request.POST.get("next", "")}
+        context = {
+            "item": _item(notification),
+            "here": request.POST.get("next", ""),
+            # The last unread one read: "Mark all read" goes too.
+            "any_unread": notifications_of(request.user, unread_only=True).exists(),
+        }
         return render(request, "channels/_read_swap.html", context)
     return redirect(_back(request))
 

@@ -179,6 +179,20 @@ def test_htmx_gets_the_item_and_the_bell(member):
     assert 'hx-swap-oob="true"' in body
     assert "1 unread notification" in body
     assert "<html" not in body
+    assert 'id="mark-all"' not in body  # one is still unread: "Mark all read" stays
+
+
+def test_reading_the_last_unread_one_with_htmx_takes_mark_all_away(member):
+    # Given one unread notification,
+    notification = NotificationFactory(recipient=member)
+
+    # when it is marked read with htmx,
+    response = client_for(member).post(
+        reverse("notification_read", kwargs={"notification_id": notification.pk}), headers=HTMX
+    )
+
+    # then the answer also removes the "Mark all read" form out of band.
+    assert '<form id="mark-all" hx-swap-oob="delete">' in response.content.decode()
 
 
 def test_another_members_notification_is_a_404_and_stays_unread(member, outsider):
