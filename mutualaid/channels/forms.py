@@ -64,9 +64,10 @@ class NotificationSettingsForm(forms.Form):
                     field = forms.ChoiceField(
                         label=channel.label, choices=Timing.choices, initial=row.timings[channel]
                     )
-                    if row.kind.mandatory:
-                        # Offered without "off"; a crafted "off" still reaches the service,
-                        # which refuses it with its own words.
+                    if row.kind.mandatory and row.kind.defaults.get(channel) != Timing.OFF:
+                        # Offered without "off" where the kind is on by default; a crafted
+                        # "off" still reaches the service, which refuses it in its own words.
+                        # A channel that is off by default stays the member's to add or drop.
                         field.widget.choices = without_off
                     self.fields[name] = field
                     names.append(name)

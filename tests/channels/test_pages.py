@@ -339,6 +339,28 @@ def test_a_mandatory_kind_says_so_and_cannot_be_turned_off(member, mandatory_kin
     assert not Preference.objects.filter(member=member).exists()
 
 
+def test_saving_the_page_unchanged_saves_nothing_even_with_kinds_that_cannot_be_turned_off(
+    member,
+):
+    # Given the settings page as first shown, with the real kinds a member cannot turn off
+    # (a cancelled match: on by email and push, off by text),
+    page = client_for(member).get(reverse("notification_settings"))
+    form = page.context["networks"][0].form
+    sms = form["match.cancelled:sms"]
+    assert "off" in [value for value, _label in sms.field.widget.choices]
+    email = form["match.cancelled:email"]
+    assert "off" not in [value for value, _label in email.field.widget.choices]
+    data = {f"{form.prefix}-{name}": form[name].value() or "" for name in form.fields}
+    data["member"] = str(member.pk)
+
+    # when the member saves it without changing anything,
+    response = client_for(member).post(reverse("notification_settings"), data)
+
+    # then no choice was stored: texts for a cancelled match stay off.
+    assert response.status_code == 302
+    assert not Preference.objects.filter(member=member).exists()
+
+
 def test_settings_for_a_network_one_is_not_in_are_a_404(member, outsider):
     data = _form(member)
     data["member"] = str(outsider.pk)
