@@ -328,7 +328,8 @@ def digests_send(*, now: datetime | None = None) -> int:
             status=Delivery.Status.PENDING, timing__in=[Timing.DAILY, Timing.WEEKLY]
         )
         .select_related("notification__recipient__network", "notification__recipient__user")
-        .order_by("notification__created_at")
+        # By kind, then time: a digest's lines under each network come grouped by kind.
+        .order_by("notification__kind", "notification__created_at", "pk")
     )
     groups: dict[tuple[int, str, str, str], list[Delivery]] = defaultdict(list)
     for delivery in pending:
