@@ -36,8 +36,9 @@ from mutualaid.channels.services import (
 )
 from mutualaid.core import sms
 from mutualaid.core.errors import InvalidInput
+from mutualaid.networks import services as networks
 from tests.channels.conftest import KIND, deliveries_of, subscribed, verified_phone
-from tests.factories import MatchFactory, MemberFactory, NeedFactory
+from tests.factories import MatchFactory, MemberFactory, NeedFactory, UserFactory
 
 
 def alert(member):
@@ -489,3 +490,20 @@ def test_the_members_data_export_lists_what_they_were_told_and_how(member, commi
         ("push", "skipped"),
     }
     assert mine["quiet_hours"] == {"starts": "22:00", "ends": "07:00"}
+
+
+def test_a_declined_applicant_who_is_no_member_is_told_by_email(network, committed, mailoutbox):
+    # given an application to the network from someone who is not a member
+    network.application_questions = []
+    network.save()
+    user = UserFactory(email="applicant@example.org")
+    application = networks.application_submit(
+        user=user, network=network, display_name="Ana", answers=[]
+    )
+    # when they are told it was declined
+    committed(notice_send, "application.declined", application.pk)
+    # then they get the email (they have no notifications page), and nothing is recorded
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        (["applicant@example.org"], f"[{network.name}] About your application")
+    ]
+    assert not Notification.objects.exists()
