@@ -206,6 +206,17 @@ class Run:
         rows = self._query("SELECT notification_id FROM channels_delivery WHERE channel = 'email'")
         return [f"mutualaid-{pk}-email" for (pk,) in rows]
 
+    def execute(self, sql: str) -> None:
+        """A statement without rows (the benchmark empties the tables between rounds)."""
+        if not self.database_url:
+            with sqlite3.connect(self.folder / "db.sqlite3", timeout=30) as db:
+                db.execute(sql)
+            return
+        import psycopg
+
+        with psycopg.connect(self.database_url) as db:
+            db.execute(sql)  # type: ignore[arg-type]
+
     def _query(self, sql: str) -> list[tuple[Any, ...]]:
         if not self.database_url:
             with sqlite3.connect(self.folder / "db.sqlite3", timeout=30) as db:
