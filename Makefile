@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 DEMO_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test test-browser lint format bench install assets clean
+.PHONY: demo test test-browser lint format bench bench-notify drill-notify install assets clean
 
 $(INSTALLED): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "mutualaid needs Python 3.11 or newer (python3.11, python3.12 ...)."; exit 1; }
@@ -54,6 +54,16 @@ test-browser: $(INSTALLED) assets
 # e.g. make bench BENCH_ARGS="--duration 30 --workers 3"
 bench: $(INSTALLED) assets
 	$(BIN)/python bench/web.py $(BENCH_ARGS)
+
+# Notifications through real Huey consumers on PostgreSQL and Redis, 1 then 2 worker processes.
+bench-notify: $(INSTALLED)
+	$(BIN)/python bench/notify.py $(BENCH_ARGS)
+
+# The worker fault drill, bigger than in make test: 2,000 notifications, 8 SIGKILLs, on the
+# SQLite queue and on Redis; prints a JSON summary per queue.
+drill-notify: $(INSTALLED)
+	$(BIN)/python -m tests.channels.drill --notifications 2000 --kills 8
+	$(BIN)/python -m tests.channels.drill --notifications 2000 --kills 8 --redis redis://127.0.0.1:6379/15
 
 clean:
 	rm -rf $(VENV) node_modules $(dir $(HTMX))

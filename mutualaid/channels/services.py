@@ -90,9 +90,14 @@ def notice_send(kind: str, about_id: int, **extra: Any) -> list[Notification]:
     if about is None:
         return []
     recipients: dict[int, Member] = {}
+    outsiders = False
     for member in spec.to(about, extra):
         if isinstance(member, Member):
             recipients.setdefault(member.pk, member)
+        elif member is not None:
+            outsiders = True
+    if outsiders:
+        transaction.on_commit(partial(outsiders_told, kind, about_id, dict(extra)))
     notifications = []
     instant: list[int] = []
     now = timezone.now()
@@ -157,6 +162,30 @@ def deliveries_queue(delivery_ids: list[int]) -> None:
     )
     for start in range(0, len(delivery_ids), 20):
         deliveries_queued(delivery_ids[start : start + 20])
+
+
+@queued()
+def outsiders_told(kind: str, about_id: int, extra: dict[str, Any]) -> int:
+    """Email the recipients who are not members (an applicant who was declined): they have
+    no notifications page and no choices, so they get the email alone, in the site's
+    language. Returns how many went."""
+    spec = notice_kind(kind)
+    about = spec.load(about_id)
+    if about is None:
+        return 0
+    rendered = notification_render(
+        Notification(kind=kind, about_id=about_id, extra=extra), settings.LANGUAGE_CODE
+    )
+    if rendered is None:
+        return 0
+    sent = 0
+    for person in spec.to(about, extra):
+        if person is None or isinstance(person, Member) or not person.user.email:
+            continue
+        key = f"mutualaid-{kind}-{about_id}-{person.pk}"
+        email_send(person.user.email, rendered, key=key, network_name=person.network.name)
+        sent += 1
+    return sent
 
 
 # --- Delivering one ------------------------------------------------------------------------
@@ -333,7 +362,8 @@ def digests_send(*, now: datetime | None = None) -> int:
             status=Delivery.Status.PENDING, timing__in=[Timing.DAILY, Timing.WEEKLY]
         )
         .select_related("notification__recipient__network", "notification__recipient__user")
-        .order_by("notification__created_at")
+        # By kind, then time: a digest's lines under each network come grouped by kind.
+        .order_by("notification__kind", "notification__created_at", "pk")
     )
     groups: dict[tuple[int, str, str, str], list[Delivery]] = defaultdict(list)
     for delivery in pending:
