@@ -30,6 +30,7 @@ from mutualaid.needs.selectors import (
 from mutualaid.networks.models import Category, Member, Neighbourhood
 from mutualaid.networks.permissions import require
 from mutualaid.networks.selectors import categories_active, neighbourhoods_of
+from mutualaid.relay import services as relay
 from mutualaid.sms.commands import CATEGORY_WORDS, Command, best_match, category_in, fold, parse
 from mutualaid.sms.commands import when_words as when_in
 from mutualaid.sms.models import SmsConversation, SmsPhone
@@ -104,11 +105,10 @@ def _not_understood() -> str:
 
 
 def relay_reply(*, member: Member, text: str) -> str | None:
-    """A text that is no command may be a message for the person the member is matched with.
-    The relay (`mutualaid.relay.services.relay_post_sms`, built alongside) passes it on and
-    returns the answer, or None when the member has no open conversation. It is wired here
-    when the relay is merged; until then there is no conversation to post to."""
-    return None
+    """A text that is no command may be a message for the person the member is matched with:
+    the relay passes it on and returns the answer ("" when the member has no conversation it
+    could be for)."""
+    return relay.relay_post_sms(member=member, text=text)
 
 
 # --- Help, stop, start ----------------------------------------------------------------------
