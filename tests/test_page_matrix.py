@@ -142,6 +142,8 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "care_teams:slot_detail": {"requester", "accepted_helper"},
     "care_teams:slot_create": {"requester"},
     "sms:settings": MEMBERS,
+    # The conversation of a match: its two sides only.
+    "relay:conversation": {"requester", "accepted_helper"},
 }
 # POST-only routes: a GET never succeeds, for anyone.
 POST_ONLY = {
@@ -216,6 +218,7 @@ POST_ONLY = {
     "sms:resend",
     "sms:remove",
     "sms_inbound",
+    "relay:message_report",
 }
 # Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
 OUTSIDE = ("admin:", "api:", "account_", "mfa_", "set_language", "javascript-catalog")
@@ -330,6 +333,8 @@ def world(
         "needs:offer_status": slug | {"offer_id": offer.pk},
         "needs:match_step": slug | {"match_id": accepted.pk, "action": "start"},
         "needs:match_block": slug | {"match_id": accepted.pk},
+        "relay:conversation": slug | {"match_id": accepted.pk},
+        "relay:message_report": slug | {"message_id": 1},
         "needs:member_block": slug | {"member_id": helper.pk},
         "needs:block_remove": slug | {"block_id": 1},
         "matching:need_ask": slug | {"need_id": need.pk},
@@ -425,6 +430,7 @@ def world(
                 "care_teams:",
                 "care_listening:",
                 "sms:",
+                "relay:",
             )
         ):
             kwargs.setdefault(name, slug)
