@@ -37,7 +37,7 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=MESSAGE_MAX_LEN
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=REPORT_MAX_LENGTH), PlainText]
 
 
-class MessageOut(Schema):
+class RelayMessageOut(Schema):
     id: int
     mine: bool = Field(description="True when I wrote it.")
     sender_name: str = Field(description="The writer's display name.")
@@ -65,14 +65,14 @@ class MessageOut(Schema):
         return message_actions(api_member(context["request"]), obj)
 
 
-class ConversationOut(Schema):
+class RelayConversationOut(Schema):
     match_id: int
     code: str = Field(description="The code to start a text message with, e.g. `K7`.")
     open: bool = Field(description="False once the match has ended: no more messages.")
     opened_at: datetime
     closed_at: datetime | None
     with_name: str | None = Field(description="The other side's display name.")
-    messages: list[MessageOut] = Field(description="Oldest first.")
+    messages: list[RelayMessageOut] = Field(description="Oldest first.")
     actions: list[ConversationAction] = Field(description="What I may do with it now.")
 
     @staticmethod
@@ -93,17 +93,17 @@ class ConversationOut(Schema):
         return conversation_actions(api_member(context["request"]), obj)
 
 
-class MessageIn(InputSchema):
+class RelayMessageIn(InputSchema):
     text: Text
 
 
-class ReportIn(InputSchema):
+class RelayReportIn(InputSchema):
     reason: Reason = Field(description="What is wrong with the message.")
 
 
 @router.get(
     "/matches/{match_id}/messages",
-    response=responses(ConversationOut),
+    response=responses(RelayConversationOut),
     operation_id="conversations_get",
 )
 def conversations_get(request: HttpRequest, match_id: PathId) -> RelayThread:
@@ -113,13 +113,13 @@ def conversations_get(request: HttpRequest, match_id: PathId) -> RelayThread:
 
 @router.post(
     "/matches/{match_id}/messages",
-    response=responses(MessageOut, 201),
+    response=responses(RelayMessageOut, 201),
     operation_id="conversations_post",
 )
 def conversations_post(
     request: HttpRequest,
     match_id: PathId,
-    payload: MessageIn,
+    payload: RelayMessageIn,
     idempotency_key: IdempotencyKey = None,
 ) -> JsonResponse:
     """Write to the other side. Refused with 409 once the match has ended."""
@@ -129,15 +129,17 @@ def conversations_post(
     def create() -> RelayMessage:
         return relay_post(member=member, thread=thread, text=payload.text)
 
-    return created_once(request, key=idempotency_key, create=create, out=MessageOut)
+    return created_once(request, key=idempotency_key, create=create, out=RelayMessageOut)
 
 
 @router.post(
     "/messages/{message_id}/report",
-    response=responses(MessageOut),
+    response=responses(RelayMessageOut),
     operation_id="messages_report",
 )
-def messages_report(request: HttpRequest, message_id: PathId, payload: ReportIn) -> RelayMessage:
+def messages_report(
+    request: HttpRequest, message_id: PathId, payload: RelayReportIn
+) -> RelayMessage:
     """Report a message written to me: it goes to the network's facilitators as a concern
     about its writer, quoting it."""
     member = api_member(request)
