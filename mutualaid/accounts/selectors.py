@@ -23,6 +23,7 @@ from mutualaid.library.selectors import library_data_export
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks.models import Application, ApplicationVote, Member
 from mutualaid.pantry.selectors import pantry_data_export
+from mutualaid.relay.selectors import relay_data_export
 
 
 def _iso(value: Any) -> str | None:
@@ -140,6 +141,7 @@ def _membership(member: Member) -> dict[str, Any]:
         **care_teams_data_export(member=member),
         **pantry_data_export(member=member),
         **channels_data_export(member=member),
+        **relay_data_export(member=member),
         "history": [
             {
                 "action": h.action,

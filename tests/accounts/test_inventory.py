@@ -56,6 +56,8 @@ from mutualaid.networks import services as networks
 from mutualaid.networks.models import ApiToken, Application, ApplicationVote, Member, Skill
 from mutualaid.pantry import services as pantry
 from mutualaid.pantry.models import Distribution, DistributionLine, Household
+from mutualaid.relay.models import RelayMessage, RelayThread
+from mutualaid.relay.services import relay_post
 from tests.api.conftest import ApiClient
 from tests.care.listening.conftest import make_listener
 from tests.conftest import SECRET_ADDRESS, SECRET_PHONE
@@ -112,6 +114,8 @@ INVENTORIED = [
     Preference,
     QuietHours,
     PushSubscription,
+    RelayThread,
+    RelayMessage,
 ]
 
 
@@ -236,6 +240,11 @@ def member_with_everything() -> Member:
     )
     help_for_them = needs.match_propose(actor=neighbour, need=need, message="I can drive")
     needs.match_accept(actor=member, match=help_for_them)
+    # A conversation with the helper: a message each way, one of them reported.
+    thread = RelayThread.objects.get(match=help_for_them)
+    relay_post(member=member, thread=thread, text="Blue door, ring twice")
+    answer = relay_post(member=neighbour, thread=thread, text="On my way", via="sms")
+    RelayMessage.objects.filter(pk=answer.pk).update(reported=True)
     # An offer of theirs, through which they help the neighbour.
     offer = needs.offer_create(
         actor=member,
