@@ -39,7 +39,7 @@ from mutualaid.relay.selectors import (
 )
 
 # Easy to read out and to type on a phone keypad: a letter and a digit, without the ones that
-# look alike (I and 1, O and 0, L, S and 5, Z and 2). 20 x 7 = 140 two-character codes; a
+# look alike (I and 1, O and 0, L, S and 5, Z and 2). 21 x 7 = 147 two-character codes; a
 # network with more open conversations than that gets a letter and two digits.
 CODE_LETTERS = "ABCDEFGHJKMNPQRTUVWXY"
 CODE_DIGITS = "3456789"
@@ -75,7 +75,7 @@ def _free_code(network_id: int) -> str:
     free = [code for code in _codes() if code not in taken]
     if free:
         return secrets.choice(free)
-    # S-free and Z-free too; two digits make 20 x 49 more.
+    # The same letters, and two digits: 21 x 49 more.
     return secrets.choice(CODE_LETTERS) + "".join(secrets.choice(CODE_DIGITS) for _i in "ab")
 
 
