@@ -12,9 +12,11 @@ from mutualaid.channels.models import ChannelPolicy, Notification
 from mutualaid.channels.services import notification_render
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.governance.models import Concern
+from mutualaid.governance.selectors import concerns_visible
 from mutualaid.membership import services as membership
 from mutualaid.needs import services as needs
 from mutualaid.needs.models import Match
+from mutualaid.networks.models import Member
 from mutualaid.relay import services as relay
 from mutualaid.relay.models import MESSAGE_MAX_LENGTH, RelayMessage, RelayThread
 from mutualaid.relay.services import relay_ended_text, relay_post
@@ -228,6 +230,18 @@ def test_a_report_goes_to_the_network_as_a_concern_about_the_sender(thread, requ
     assert "rude words" in concern.text
     assert RelayMessage.objects.get().reported
     assert Notification.objects.filter(kind="concern.raised", recipient=helper).exists()
+
+
+def test_the_networks_moderators_see_the_report_and_other_members_do_not(
+    thread, requester, helper, bystander, network
+):
+    # given a founding organiser (who may moderate) and a message reported by the requester
+    organiser = MemberFactory(network=network, role=Member.Role.FOUNDING_ORGANISER)
+    message = relay_post(member=helper, thread=thread, text="rude words")
+    concern = relay.relay_report(member=requester, message=message, reason="That was rude.")
+    # then the organiser can read the concern, and a bystander cannot while it is answered
+    assert concern in concerns_visible(organiser)
+    assert concern not in concerns_visible(bystander)
 
 
 def test_a_message_is_reported_once_and_never_by_its_writer(thread, requester, helper):
