@@ -14,6 +14,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -50,6 +51,9 @@ CODE_AT_START = re.compile(r"^\s*\[?\s*([A-Za-z][0-9]{1,2})\s*\]?(?:[\s:,.\-]+|$
 # for this long, rather than "we did not understand".
 RECENTLY_ENDED = timedelta(days=7)
 REPORT_MAX_LENGTH = 1000
+# Each message may cost the network a text message: one writer's messages in one conversation
+# are capped per hour, far above what arranging help needs.
+MESSAGES_PER_HOUR = getattr(settings, "MUTUALAID_RELAY_MESSAGES_PER_HOUR", 30)
 
 
 def relay_ended_text() -> str:
@@ -147,6 +151,11 @@ def relay_post(
         raise Conflict(relay_ended_text())
     if other_party(member, thread) is None:
         raise Conflict(relay_ended_text())  # the other side left the network
+    recent = RelayMessage.objects.filter(
+        thread=thread, sender=member, created_at__gt=now - timedelta(hours=1)
+    ).count()
+    if recent >= MESSAGES_PER_HOUR:
+        raise Conflict(_("You have sent many messages in the last hour. Please wait a little."))
     message = RelayMessage.objects.create(
         thread=thread, sender=member, body=text, via=via, created_at=now
     )

@@ -181,6 +181,18 @@ def test_only_the_two_sides_may_write(thread, bystander, outsider):
     assert not RelayMessage.objects.exists()
 
 
+def test_one_writer_sends_a_bounded_number_of_messages_an_hour(thread, helper, monkeypatch):
+    # given a cap of three an hour (each message may cost the network a text)
+    monkeypatch.setattr(relay, "MESSAGES_PER_HOUR", 3)
+    for n in range(3):
+        relay_post(member=helper, thread=thread, text=f"message {n}")
+    # when the helper writes a fourth within the hour / then it is refused, and not sent
+    with pytest.raises(Conflict, match="many messages"):
+        relay_post(member=helper, thread=thread, text="message 4")
+    assert RelayMessage.objects.count() == 3
+    assert relay_notices().count() == 3
+
+
 def test_an_empty_or_overlong_message_is_refused(thread, requester):
     with pytest.raises(InvalidInput):
         relay_post(member=requester, thread=thread, text="   ")
