@@ -29,6 +29,7 @@ from mutualaid.networks.api import router as networks_router
 from mutualaid.networks.models import Member
 from mutualaid.networks.services import api_token_authenticate
 from mutualaid.pantry.api import router as pantry_router
+from mutualaid.relay.api import router as relay_router
 
 logger = logging.getLogger(__name__)
 
@@ -184,4 +185,5 @@ api.add_router("", care_router)
 api.add_router("", listening_router)
 api.add_router("", care_teams_router)
 api.add_router("", channels_router)
+api.add_router("", relay_router)
 api.add_router("", fallback_router)

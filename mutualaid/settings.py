@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "mutualaid.sms",
     "mutualaid.membership",
     "mutualaid.channels",
+    "mutualaid.relay",
 ]
 
 MIDDLEWARE = [

@@ -32,6 +32,7 @@ urlpatterns = [
     path("n/<slug:slug>/", include("mutualaid.care.listening.urls")),
     path("n/<slug:slug>/", include("mutualaid.care.teams.urls")),
     path("n/<slug:slug>/", include("mutualaid.sms.urls")),
+    path("n/<slug:slug>/", include("mutualaid.relay.urls")),
 ]
 
 handler404 = "mutualaid.core.views.not_found"

@@ -146,6 +146,8 @@ PAGE_ACCESS: dict[str, set[str]] = {
     "notifications": SIGNED_IN,
     "notification_settings": SIGNED_IN,
     "service_worker": EVERYONE,
+    # The conversation of a match: its two sides only.
+    "relay:conversation": {"requester", "accepted_helper"},
 }
 # Routes that only send a person on: a notification's link, which marks it read and redirects
 # its owner (302) and is a 404 for everyone else.
@@ -226,6 +228,7 @@ POST_ONLY = {
     "notification_read",
     "notifications_read_all",
     "push_subscription_remove",
+    "relay:message_report",
 }
 # Routes that belong to libraries (sign-in, admin, API, language switch) are tested elsewhere.
 OUTSIDE = ("admin:", "api:", "account_", "mfa_", "set_language", "javascript-catalog")
@@ -340,6 +343,8 @@ def world(
         "needs:offer_status": slug | {"offer_id": offer.pk},
         "needs:match_step": slug | {"match_id": accepted.pk, "action": "start"},
         "needs:match_block": slug | {"match_id": accepted.pk},
+        "relay:conversation": slug | {"match_id": accepted.pk},
+        "relay:message_report": slug | {"message_id": 1},
         "needs:member_block": slug | {"member_id": helper.pk},
         "needs:block_remove": slug | {"block_id": 1},
         "matching:need_ask": slug | {"need_id": need.pk},
@@ -438,6 +443,7 @@ def world(
                 "care_teams:",
                 "care_listening:",
                 "sms:",
+                "relay:",
             )
         ):
             kwargs.setdefault(name, slug)

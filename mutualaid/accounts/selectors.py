@@ -24,6 +24,7 @@ from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks.models import Application, ApplicationVote, Member
 from mutualaid.pantry.selectors import pantry_data_export
 from mutualaid.sms.selectors import sms_data_export
+from mutualaid.relay.selectors import relay_data_export
 
 
 def _iso(value: Any) -> str | None:
@@ -142,6 +143,7 @@ def _membership(member: Member) -> dict[str, Any]:
         **pantry_data_export(member=member),
         **channels_data_export(member=member),
         **sms_data_export(member=member),
+        **relay_data_export(member=member),
         "history": [
             {
                 "action": h.action,

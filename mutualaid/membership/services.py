@@ -65,6 +65,7 @@ from mutualaid.networks.selectors import (
     may_review_applications,
 )
 from mutualaid.pantry.leaving import pantry_member_leaving
+from mutualaid.relay.leaving import relay_member_leaving
 from mutualaid.sms.leaving import sms_member_leaving
 
 # --- Founding and joining -----------------------------------------------------------------
@@ -416,6 +417,7 @@ LEAVING_STEPS: Final = (
     LeavingStep(apps=("fund",), run=fund_member_leaving),
     LeavingStep(apps=("governance",), run=governance_member_leaving),
     LeavingStep(apps=("care", "care_listening", "care_teams"), run=care_member_leaving),
+    LeavingStep(apps=("relay",), run=relay_member_leaving),
     LeavingStep(apps=("sms",), run=sms_member_leaving),
     LeavingStep(apps=("channels",), run=channels_member_leaving),
 )

@@ -6,6 +6,7 @@ from django.utils import timezone
 from mutualaid.channels.services import notice_send
 from mutualaid.needs.models import LIVE_STATES, OPEN_MATCH_STATES, AnonymousTally, Match, Need
 from mutualaid.networks.models import Member
+from mutualaid.relay.services import relay_close
 
 
 def _tally(member: Member) -> None:
@@ -39,6 +40,7 @@ def _step_back_from_live_matches(member: Member) -> None:
             Need.objects.filter(pk=match.need_id, status=Need.Status.MATCHED).update(
                 status=Need.Status.OPEN, updated_at=timezone.now()
             )
+        relay_close(match_id=match.pk)
         notice_send("match.cancelled", match.pk)
 
 

@@ -52,6 +52,7 @@ from mutualaid.needs.selectors import (
 )
 from mutualaid.networks.models import AVAILABILITY_SLOTS, Category, Member
 from mutualaid.networks.permissions import require
+from mutualaid.relay.services import relay_close, relay_open
 
 # How far ahead a need's window may reach, and how long "yes, still needed" extends it.
 MAX_WINDOW = timedelta(days=90)
@@ -168,6 +169,7 @@ def _cancel_live_matches(need: Need, *, actor: Member | None) -> None:
             cancelled_by=Match.Side.REQUESTER,
             updated_at=timezone.now(),
         ):
+            relay_close(match_id=match.pk)
             history_record(actor=actor, network=need.network, action="match.cancel", target=match)
             notice_send("match.cancelled", match.pk)
 
@@ -352,6 +354,7 @@ def match_accept(*, actor: Member, match: Match) -> Match:
     except IntegrityError:
         raise Conflict(_("Someone else is already helping with this need.")) from None
     _withdraw_suggestions(match.need.matches.all(), actor=None)
+    relay_open(match=match)  # the two of them can write to each other from now on
     history_record(actor=actor, action="match.accept", target=match)
     notice_send("match.accepted", match.pk)
     match.refresh_from_db()
@@ -397,6 +400,7 @@ def match_confirm_done(*, actor: Member, match: Match) -> Match:
     ).update(state=Match.State.DONE, done_at=now, updated_at=now)
     if finished:
         _need_move(match.need, "complete")
+        relay_close(match_id=match.pk, now=now)
         # Offers still waiting on a need that is now met are quietly not taken up.
         Match.objects.filter(need=match.need, state=Match.State.PROPOSED).update(
             state=Match.State.DECLINED, updated_at=now
@@ -414,6 +418,7 @@ def match_release(*, actor: Member, match: Match, reason: str) -> Match:
     reason = clean_text(reason, field="reason", max_length=500)
     _match_move(match, "release", release_reason=reason)
     _need_move(match.need, "reopen")
+    relay_close(match_id=match.pk)
     history_record(actor=actor, action="match.release", target=match)
     notice_send("match.released", match.pk)
     match.refresh_from_db()
@@ -429,6 +434,7 @@ def match_cancel(*, actor: Member, match: Match, reason: str = "") -> Match:
     _match_move(match, "cancel", cancelled_by=side, cancel_reason=reason)
     if was_open:
         _need_move(match.need, "reopen")
+    relay_close(match_id=match.pk)
     history_record(actor=actor, action="match.cancel", target=match, side=side)
     notice_send("match.cancelled", match.pk)
     match.refresh_from_db()
@@ -537,6 +543,7 @@ def block_create(*, actor: Member, member: Member) -> Block:
         ):
             if match.state in MATCH_TRANSITIONS["release"][0]:
                 _need_move(match.need, "reopen")
+            relay_close(match_id=match.pk)
             history_record(actor=actor, action="match.cancel", target=match, side=side)
             notice_send("match.cancelled", match.pk)
     # Not the blocked person's id: the history log is visible to the network.

@@ -65,6 +65,7 @@ from mutualaid.networks.decorators import member_page, network_time
 from mutualaid.networks.models import DAY_PARTS, DAYS, Member, Network
 from mutualaid.networks.requests import MemberRequest
 from mutualaid.networks.selectors import categories_active, neighbourhoods_of
+from mutualaid.relay.selectors import match_has_conversation
 
 PAGE_SIZE = 25
 FINISHED_MATCHES_SHOWN = 50
@@ -231,6 +232,8 @@ def _match_card(
         # Only the helper's card carries the private box; the requester sees theirs above.
         "private": private if (side == Match.Side.HELPER and is_open) else None,
         "error": error,
+        # The two sides write to each other through the relay once the help was accepted.
+        "conversation": side is not None and match_has_conversation(member, match),
     }
 
 

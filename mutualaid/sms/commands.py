@@ -88,6 +88,12 @@ class Command:
     def number(self) -> int | None:
         return self.numbers[0] if self.numbers else None
 
+    @property
+    def plain(self) -> bool:
+        """Nothing but numbers follows the command word ("YES 123", "STOP"): a text that
+        says more ("stop by later", "yes see you at 5") may be meant for a person."""
+        return all(fold(word).isdigit() or not fold(word) for word in self.text.split())
+
 
 def fold(word: str) -> str:
     """Lower case, accents and punctuation gone: "¡SÍ!" -> "si"."""

@@ -58,6 +58,8 @@ from mutualaid.pantry import services as pantry
 from mutualaid.pantry.models import Distribution, DistributionLine, Household
 from mutualaid.sms.models import SmsConversation, SmsInbound, SmsPhone
 from mutualaid.sms.selectors import number_hashes
+from mutualaid.relay.models import RelayMessage, RelayThread
+from mutualaid.relay.services import relay_post
 from tests.api.conftest import ApiClient
 from tests.care.listening.conftest import make_listener
 from tests.conftest import SECRET_ADDRESS, SECRET_PHONE
@@ -117,6 +119,8 @@ INVENTORIED = [
     SmsPhone,
     SmsInbound,
     SmsConversation,
+    RelayThread,
+    RelayMessage,
 ]
 
 
@@ -241,6 +245,11 @@ def member_with_everything() -> Member:
     )
     help_for_them = needs.match_propose(actor=neighbour, need=need, message="I can drive")
     needs.match_accept(actor=member, match=help_for_them)
+    # A conversation with the helper: a message each way, one of them reported.
+    thread = RelayThread.objects.get(match=help_for_them)
+    relay_post(member=member, thread=thread, text="Blue door, ring twice")
+    answer = relay_post(member=neighbour, thread=thread, text="On my way", via="sms")
+    RelayMessage.objects.filter(pk=answer.pk).update(reported=True)
     # An offer of theirs, through which they help the neighbour.
     offer = needs.offer_create(
         actor=member,

@@ -30,6 +30,8 @@ from mutualaid.needs.selectors import (
 from mutualaid.networks.models import Category, Member, Neighbourhood
 from mutualaid.networks.permissions import require
 from mutualaid.networks.selectors import categories_active, neighbourhoods_of
+from mutualaid.relay import selectors as relay_selectors
+from mutualaid.relay import services as relay
 from mutualaid.sms.commands import CATEGORY_WORDS, Command, best_match, category_in, fold, parse
 from mutualaid.sms.commands import when_words as when_in
 from mutualaid.sms.models import SmsConversation, SmsPhone
@@ -94,9 +96,19 @@ def _answer(member: Member, command: Command, body: str) -> str:
         else:
             return _need_continue(member, _answered(member, conversation, body))
     handler = HANDLERS.get(command.name)
-    if handler is None:
+    if handler is None or _for_the_relay(member, command):
         return relay_reply(member=member, text=body) or _not_understood()
     return handler(member, command)
+
+
+def _for_the_relay(member: Member, command: Command) -> bool:
+    """While a member has a conversation open, a command word followed by more than numbers
+    is read as a message to the other side: "stop by later" must not opt them out of texts,
+    nor "yes see you at 5" answer an ask. NEED keeps its words (a need is posted with them),
+    and a bare command word, or one with a number, is always a command."""
+    if command.plain or command.name == "need":
+        return False
+    return relay_selectors.open_threads_of(member).exists()
 
 
 def _not_understood() -> str:
@@ -104,11 +116,10 @@ def _not_understood() -> str:
 
 
 def relay_reply(*, member: Member, text: str) -> str | None:
-    """A text that is no command may be a message for the person the member is matched with.
-    The relay (`mutualaid.relay.services.relay_post_sms`, built alongside) passes it on and
-    returns the answer, or None when the member has no open conversation. It is wired here
-    when the relay is merged; until then there is no conversation to post to."""
-    return None
+    """A text that is no command may be a message for the person the member is matched with:
+    the relay passes it on and returns the answer ("" when the member has no conversation it
+    could be for)."""
+    return relay.relay_post_sms(member=member, text=text)
 
 
 # --- Help, stop, start ----------------------------------------------------------------------
