@@ -23,8 +23,8 @@ from mutualaid.library.selectors import library_data_export
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks.models import Application, ApplicationVote, Member
 from mutualaid.pantry.selectors import pantry_data_export
-from mutualaid.sms.selectors import sms_data_export
 from mutualaid.relay.selectors import relay_data_export
+from mutualaid.sms.selectors import sms_data_export
 
 
 def _iso(value: Any) -> str | None:

@@ -56,10 +56,10 @@ from mutualaid.networks import services as networks
 from mutualaid.networks.models import ApiToken, Application, ApplicationVote, Member, Skill
 from mutualaid.pantry import services as pantry
 from mutualaid.pantry.models import Distribution, DistributionLine, Household
-from mutualaid.sms.models import SmsConversation, SmsInbound, SmsPhone
-from mutualaid.sms.selectors import number_hashes
 from mutualaid.relay.models import RelayMessage, RelayThread
 from mutualaid.relay.services import relay_post
+from mutualaid.sms.models import SmsConversation, SmsInbound, SmsPhone
+from mutualaid.sms.selectors import number_hashes
 from tests.api.conftest import ApiClient
 from tests.care.listening.conftest import make_listener
 from tests.conftest import SECRET_ADDRESS, SECRET_PHONE
