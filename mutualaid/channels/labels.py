@@ -24,6 +24,7 @@ GROUPS: dict[str, Promise] = {
     "circle": _("Peer-support circles"),
     "listening": _("Listening"),
     "team": _("Care teams"),
+    "relay": _("Messages"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -33,6 +34,7 @@ KINDS: dict[str, Promise] = {
     "match.released": _("Your helper has to step back"),
     "match.cancelled": _("A match is cancelled"),
     "match.done": _("A match is marked done"),
+    "relay.message": _("A message from the other side of a match"),
     "need.still_needed": _("Asking whether you still need help"),
     "application.approved": _("Your application is approved"),
     "application.declined": _("Your application is declined"),

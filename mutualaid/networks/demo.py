@@ -34,6 +34,8 @@ from mutualaid.needs import services as needs_services
 from mutualaid.needs.models import Match, Need, Offer
 from mutualaid.networks import services as network_services
 from mutualaid.networks.models import AVAILABILITY_SLOTS, Category, Member, Network, Skill
+from mutualaid.relay import selectors as relay_selectors
+from mutualaid.relay import services as relay_services
 from mutualaid.sms.models import SmsPhone
 from mutualaid.sms.selectors import number_hashes
 
@@ -788,6 +790,8 @@ class _Builder:
                 self._propose(need, other, category)
             return
         match = self._step(needs_services.match_accept, requester, match)
+        if helper is self._person("Hugo B.") and state == "accepted":
+            self._converse(requester, helper, match)
         if state == "accepted":
             return
         match = self._step(needs_services.match_start, helper, match)
@@ -848,6 +852,17 @@ class _Builder:
             offer=offer,
             message=self.rng.choice(HELP_MESSAGES.get(helper.language, HELP_MESSAGES["en"])),
         )
+
+    def _converse(self, requester: _Person, helper: _Person, match: Match) -> None:
+        """A few words through the relay, so the conversation page has something to show."""
+        thread = relay_selectors.access_conversation(self._member(helper), match.pk)
+        for person, words in [
+            (helper, "Hi! I can drive you on Thursday. What time is the appointment?"),
+            (requester, "Thank you! 10:30. I will wait by the front door."),
+            (helper, "Great, I will be there at 10:00."),
+        ]:
+            self.clock.advance(5, 60, self.rng)
+            relay_services.relay_post(member=self._member(person), thread=thread, text=words)
 
     def _step(self, service: Callable[..., Match], actor: _Person, match: Match) -> Match:
         self.clock.advance(15, 60 * 20, self.rng)

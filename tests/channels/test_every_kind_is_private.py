@@ -36,8 +36,11 @@ from mutualaid.governance.notices import OUTCOME_BODIES
 from mutualaid.governance.services import concern_start, concerns, proposals
 from mutualaid.governance.services.agreements import agreement_create
 from mutualaid.library import services as library
+from mutualaid.needs import services as needs
 from mutualaid.networks import services as networks
 from mutualaid.networks.models import Application, Member
+from mutualaid.relay import selectors as relay_selectors
+from mutualaid.relay import services as relay_services
 from mutualaid.sms.models import SmsPhone
 from tests.care.listening.conftest import make_listener
 from tests.channels.conftest import subscribed, verified_phone
@@ -324,6 +327,15 @@ def _cancelled_by_requester(world: World) -> Built:
     return match.pk, {}
 
 
+def _relay_message(world: World) -> Built:
+    """Rosa writes to her accepted helper. The words are her own and go to him by text on
+    purpose (docs/decisions/0011); her address, phone and notes must not go with them."""
+    match = needs.match_accept(actor=world.requester, match=world.match())
+    thread = relay_selectors.access_conversation(world.requester, match.pk)
+    message = relay_services.relay_post(member=world.requester, thread=thread, text="See you")
+    return message.pk, {}
+
+
 BUILDERS: dict[str, Callable[[World], Built]] = {
     "circle.flagged": _facilitator_membership,
     "circle.join_requested": _facilitator_membership,
@@ -357,6 +369,7 @@ BUILDERS: dict[str, Callable[[World], Built]] = {
     "match.released": _match,
     "match.cancelled": _cancelled_by_requester,
     "match.done": _match,
+    "relay.message": _relay_message,
     "need.still_needed": lambda world: (world.need().pk, {}),
     "application.approved": _approved_application,
     "application.declined": _application,

@@ -20,6 +20,7 @@ from mutualaid.networks.demo import (
     demo_seed,
 )
 from mutualaid.networks.models import Application, Category, Member, Network
+from mutualaid.relay.models import RelayThread
 from mutualaid.sms.selectors import sms_number_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,3 +124,15 @@ def test_demo_logins_find_a_few_unread_notifications_and_rosa_reads_by_sms(db):
     assert not others.exclude(recipient__user__email__in=[x.email for x in DEMO_LOGINS]).exists()
     rosa = Member.objects.get(network=network, user__email__startswith="rosa@")
     assert sms_number_for(rosa) == DEMO_SMS_NUMBER
+
+
+def test_hugo_finds_a_conversation_under_way_on_a_match_he_was_accepted_for(db):
+    network = demo_seed().network
+    hugo = Member.objects.get(network=network, user__email__startswith="hugo@")
+    [thread] = RelayThread.objects.filter(
+        match__helper=hugo, closed_at__isnull=True, messages__isnull=False
+    ).distinct()
+    writers = list(thread.messages.order_by("created_at").values_list("sender", flat=True))
+    assert len(writers) == 3
+    assert writers[0] == hugo.pk
+    assert writers[1] != hugo.pk
