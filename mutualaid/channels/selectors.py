@@ -62,8 +62,12 @@ def unread_count(user: Any) -> int:
 def timing_for(member: Member, kind: NoticeKind[Any], channel: str, chosen: dict[str, str]) -> str:
     """How `channel` carries `kind` for this member: their choice, else the kind's default.
     A kind that cannot be turned off keeps its default wherever the choice would be off: on
-    the channels that carry it by default it stays on, the others are the member's to add."""
+    the channels that carry it by default it stays on, the others are the member's to add.
+    A kind that is not listed in the app (a phone code) is not a choice at all: it goes only
+    where its defaults send it, so no stored choice can send a code to another address."""
     default = kind.defaults.get(channel, Timing.OFF)
+    if not kind.in_app:
+        return default
     timing = chosen.get(f"{kind.name}:{channel}", default)
     if kind.mandatory and timing == Timing.OFF:
         return default

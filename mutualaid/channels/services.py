@@ -488,6 +488,10 @@ def preferences_set(*, member: Member, choices: dict[str, str]) -> int:
             continue
         if channel not in Channel.values or timing not in Timing.values:
             errors[key] = [_("Choose one of the offered options.")]
+        elif not spec.in_app:
+            # A phone code proves the member holds that number; sent anywhere else, it would
+            # let someone verify a number that is not theirs.
+            errors[key] = [_("This notification is not a choice: it goes only to your phone.")]
         elif spec.mandatory and timing == Timing.OFF and spec.defaults.get(channel) != Timing.OFF:
             errors[key] = [_("This notification cannot be turned off.")]
         else:
