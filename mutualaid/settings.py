@@ -226,6 +226,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# Well under MUTUALAID_DELIVERY_CLAIM_SECONDS: a send still waiting on a slow SMTP server is
+# never taken over by another worker, which would send it a second time.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mutualaid <noreply@localhost>")
 
 # --- Languages: English and Spanish ship complete.

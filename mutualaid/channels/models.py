@@ -49,8 +49,11 @@ class Notification(models.Model):
 
 
 class Digest(models.Model):
-    """One summary per person, channel and period: the unique key is what makes a digest go
-    out once, however many workers look at the same period."""
+    """One summary per person, channel, period and time zone: the unique key is what makes a
+    digest go out once, however many workers look at the same period. The zone is in the key
+    because a day ends at different moments in networks in different zones; someone in two
+    such networks gets one summary for each zone's day. `claimed_at` is when a worker took it
+    on: a digest still sending long after that lost its worker and is taken over."""
 
     class Status(models.TextChoices):
         SENDING = "sending", _("sending")
@@ -61,14 +64,17 @@ class Digest(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
     timing = models.CharField(max_length=8, choices=Timing.choices)
     period = models.CharField(max_length=16)  # "2026-12-05" or "2026-W49"
+    zone = models.CharField(max_length=64, default="UTC")  # the period's time zone
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.SENDING)
     created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "channel", "timing", "period"], name="digest_once_per_period"
+                fields=["user", "channel", "timing", "period", "zone"],
+                name="digest_once_per_period_and_zone",
             )
         ]
 

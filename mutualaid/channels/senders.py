@@ -65,7 +65,11 @@ def push_send(target: PushTarget, rendered: Rendered, *, key: str) -> None:
     # push needs; the web processes never load them.
     from pywebpush import WebPushException, webpush
 
-    payload = json.dumps({"title": rendered.subject, "body": rendered.body, "url": rendered.link})
+    # The tag is the delivery's key: the service worker shows one notification per tag, so a
+    # message sent again after a worker died replaces the first instead of showing twice.
+    payload = json.dumps(
+        {"title": rendered.subject, "body": rendered.body, "url": rendered.link, "tag": key}
+    )
     try:
         webpush(
             subscription_info={

@@ -18,7 +18,7 @@ import logging
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -365,34 +365,65 @@ def digests_send(*, now: datetime | None = None) -> int:
         # By kind, then time: a digest's lines under each network come grouped by kind.
         .order_by("notification__kind", "notification__created_at", "pk")
     )
-    groups: dict[tuple[int, str, str, str], list[Delivery]] = defaultdict(list)
+    groups: dict[DigestKey, list[Delivery]] = defaultdict(list)
     for delivery in pending:
         member = delivery.notification.recipient
-        local = delivery.notification.created_at.astimezone(zone_of(member.network))
+        zone = zone_of(member.network)
+        local = delivery.notification.created_at.astimezone(zone)
         label, ends = _period(delivery.timing, local)
         if ends <= now:
-            groups[(member.user_id, delivery.channel, delivery.timing, label)].append(delivery)
+            period = DigestKey(member.user_id, delivery.channel, delivery.timing, label, zone.key)
+            groups[period].append(delivery)
     sent = 0
-    for (user_id, channel, timing, label), deliveries in groups.items():
-        sent += _digest_send(user_id, channel, timing, label, deliveries)
+    for period, deliveries in groups.items():
+        sent += _digest_send(period, deliveries, now=now)
     return sent
 
 
-def _digest_send(
-    user_id: int, channel: str, timing: str, label: str, deliveries: list[Delivery]
-) -> int:
-    ids = [d.pk for d in deliveries]
+class DigestKey(NamedTuple):
+    user_id: int
+    channel: str
+    timing: str
+    period: str
+    zone: str
+
+
+def _digest_claim(key: DigestKey, ids: list[int], now: datetime) -> Digest | None:
+    """Make the period's digest and claim its deliveries, or take over one whose worker died
+    while sending it (its deliveries were given back by the sweep and still point at it).
+    None when another worker is on it or it went out already."""
     try:
         with transaction.atomic():
-            digest = Digest.objects.create(
-                user_id=user_id, channel=channel, timing=timing, period=label
-            )
+            digest = Digest.objects.create(**key._asdict(), created_at=now, claimed_at=now)
             claimed = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
-                status=Delivery.Status.SENDING, claimed_at=timezone.now(), digest=digest
+                status=Delivery.Status.SENDING, claimed_at=now, digest=digest
             )
+        return digest if claimed else None
     except IntegrityError:
-        return 0  # another worker has this period's digest
-    if not claimed:
+        pass
+    stale = Digest.objects.filter(
+        **key._asdict(),
+        status=Digest.Status.SENDING,
+        claimed_at__lt=now - timedelta(seconds=CLAIM_SECONDS),
+    ).first()
+    if stale is None:
+        return None  # another worker is sending it, or it was sent
+    with transaction.atomic():
+        # The conditional update is the claim: of two workers taking over, one wins.
+        if not Digest.objects.filter(pk=stale.pk, claimed_at=stale.claimed_at).update(
+            claimed_at=now
+        ):
+            return None
+        claimed = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.SENDING, claimed_at=now, digest=stale
+        )
+    return stale if claimed else None
+
+
+def _digest_send(period: DigestKey, deliveries: list[Delivery], *, now: datetime) -> int:
+    channel = period.channel
+    digest = _digest_claim(period, [d.pk for d in deliveries], now)
+    if digest is None:
         return 0
     member = deliveries[0].notification.recipient
     # network -> kind -> lines, so each network's news reads kind by kind.

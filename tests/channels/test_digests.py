@@ -2,15 +2,21 @@
 message per person, channel and period, after the period ends in the network's zone, once,
 grouped by network and kind, and never empty."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import groupby
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
 from mutualaid.channels.models import Delivery, Digest
-from mutualaid.channels.services import digests_send, notice_send, preferences_set
+from mutualaid.channels.services import (
+    deliveries_sweep,
+    digests_send,
+    notice_send,
+    preferences_set,
+)
 from mutualaid.core import sms
 from mutualaid.needs.models import Need
 from tests.channels.conftest import KIND, verified_phone
@@ -163,3 +169,58 @@ def test_no_digest_without_anything_to_say(reader, mailoutbox):
     ]
     assert digests_send(now=datetime(2026, 3, 12, 1, tzinfo=MADRID)) == 0
     assert mailoutbox == []
+
+
+def test_a_digest_whose_worker_died_mid_send_goes_out_later_once(reader, mailoutbox):
+    # given a day's news, and a worker killed while sending its digest
+    with time_machine.travel(TUESDAY_10, tick=False):
+        alert(reader)
+        alert(reader)
+    first = datetime(2026, 3, 11, 1, tzinfo=MADRID)
+    with (
+        mock.patch("mutualaid.channels.services.email_send", side_effect=RuntimeError("killed")),
+        pytest.raises(RuntimeError),
+    ):
+        digests_send(now=first)
+    # when another worker looks before the claim has expired, it leaves the digest alone
+    assert digests_send(now=first + timedelta(seconds=5)) == 0
+    # and when the sweep gives the deliveries back and digests run again
+    later = first + timedelta(minutes=10)
+    assert deliveries_sweep(now=later)["reclaimed"] == 2
+    assert digests_send(now=later) == 1
+    assert digests_send(now=later) == 0
+    # then the one digest of that day went, once, saying both things
+    [message] = mailoutbox
+    assert "2 things happened" in message.subject
+    [digest] = Digest.objects.all()
+    assert digest.status == "sent"
+    assert set(Delivery.objects.filter(channel="email").values_list("status", "digest")) == {
+        ("sent", digest.pk)
+    }
+
+
+def test_networks_in_different_zones_each_get_their_days_digest(reader, mailoutbox):
+    # given the same person in a network in Los Angeles, reading daily there too
+    los_angeles = ZoneInfo("America/Los_Angeles")
+    other = MemberFactory(
+        user=reader.user, network=NetworkFactory(timezone="America/Los_Angeles", name="Fruitvale")
+    )
+    preferences_set(member=other, choices={f"{KIND}:email": "daily"})
+    with time_machine.travel(TUESDAY_10, tick=False):  # 02:00 on Tuesday in Los Angeles
+        alert(reader)
+        alert(other)
+    # when Madrid's Tuesday has ended, then Los Angeles's
+    assert digests_send(now=datetime(2026, 3, 11, 0, 5, tzinfo=MADRID)) == 1
+    assert digests_send(now=datetime(2026, 3, 11, 0, 5, tzinfo=los_angeles)) == 1
+    # then each went once, with its own network's news, and nothing is left waiting
+    assert [("Lavapiés" in m.body, "Fruitvale" in m.body) for m in mailoutbox] == [
+        (True, False),
+        (False, True),
+    ]
+    assert set(Digest.objects.values_list("period", "zone")) == {
+        ("2026-03-10", "Europe/Madrid"),
+        ("2026-03-10", "America/Los_Angeles"),
+    }
+    assert set(Delivery.objects.filter(channel="email").values_list("status", flat=True)) == {
+        "sent"
+    }

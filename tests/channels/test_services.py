@@ -2,6 +2,7 @@
 commit, members' choices, quiet hours, claims, retries, gone push subscriptions, the sweep,
 retention, SMS segments and the data export. Digests are in test_digests.py."""
 
+import json
 import smtplib
 from datetime import datetime, time, timedelta
 from unittest import mock
@@ -364,6 +365,9 @@ def test_a_gone_subscription_does_not_stop_the_others(member, vapid):
     assert list(PushSubscription.objects.filter(user=member.user)) == [kept]
     assert sent.call_count == 2
     assert "Topic" in sent.call_args.kwargs["headers"]
+    # and tagged with the delivery's key, so a repeat replaces it on the screen
+    push = deliveries_of(member)["push"]
+    assert json.loads(sent.call_args.kwargs["data"])["tag"] == push.key
 
 
 def test_a_push_service_outage_is_retried_and_keeps_the_subscription(member, vapid):
@@ -510,3 +514,8 @@ def test_a_declined_applicant_who_is_no_member_is_told_by_email(network, committ
         (["applicant@example.org"], f"[{network.name}] About your application")
     ]
     assert not Notification.objects.exists()
+
+
+def test_no_send_outlasts_a_claim_so_a_slow_one_is_never_taken_over_and_sent_twice(settings):
+    assert settings.EMAIL_TIMEOUT < CLAIM_SECONDS
+    assert sms.HTTP_TIMEOUT_SECONDS < CLAIM_SECONDS

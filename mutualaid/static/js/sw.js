@@ -15,6 +15,8 @@ self.addEventListener("push", (event) => {
   event.waitUntil(
     self.registration.showNotification(title, {
       body: data.body || "",
+      // One notification per delivery: the same message sent twice replaces itself.
+      tag: data.tag || undefined,
       data: { url: data.url || "/notifications/" },
     })
   );
