@@ -20,7 +20,9 @@ from mutualaid.relay.models import RelayMessage
 
 
 def _message(message_id: int) -> RelayMessage | None:
-    # A message deleted on retention, or whose sender left, tells nobody anything any more.
+    # A message deleted on retention, or whose sender left, tells nobody anything any more;
+    # nor does one whose conversation closed before it went out (held by quiet hours, or
+    # waiting for a retry): once the match is over, the two sides are no longer in touch.
     return (
         RelayMessage.objects.select_related(
             "sender",
@@ -30,7 +32,7 @@ def _message(message_id: int) -> RelayMessage | None:
             "thread__match__helper__user",
         )
         .defer("thread__match__need__address", "thread__match__need__phone")
-        .filter(pk=message_id)
+        .filter(pk=message_id, thread__closed_at__isnull=True)
         .first()
     )
 

@@ -8,8 +8,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from mutualaid.channels.models import ChannelPolicy, Notification
-from mutualaid.channels.services import notification_render
+from mutualaid.channels.models import ChannelPolicy, Delivery, Notification
+from mutualaid.channels.services import delivery_send, notification_render
+from mutualaid.core import sms
 from mutualaid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mutualaid.governance.models import Concern
 from mutualaid.governance.selectors import concerns_visible
@@ -20,6 +21,7 @@ from mutualaid.networks.models import Member
 from mutualaid.relay import services as relay
 from mutualaid.relay.models import MESSAGE_MAX_LENGTH, RelayMessage, RelayThread
 from mutualaid.relay.services import relay_ended_text, relay_post
+from tests.channels.conftest import verified_phone
 from tests.conftest import SECRET_ADDRESS, SECRET_PHONE
 from tests.factories import MemberFactory, NeedFactory
 from tests.relay.conftest import accepted_match, thread_of
@@ -319,3 +321,22 @@ def test_a_leaving_requester_takes_the_whole_conversation(thread, requester, hel
     membership.member_leave_by_choice(actor=requester)
     assert not RelayThread.objects.exists()
     assert not RelayMessage.objects.exists()
+
+
+def test_a_message_still_waiting_when_the_match_ends_is_never_delivered(
+    match, thread, requester, helper
+):
+    # given a message from the helper that has not gone out yet (held by quiet hours, or
+    # waiting for a retry), to a requester who takes texts
+    verified_phone(requester)
+    relay_post(member=helper, thread=thread, text="ring twice, flat 3")
+    waiting = list(Delivery.objects.filter(notification__kind="relay.message"))
+    assert {d.status for d in waiting} == {Delivery.Status.PENDING}
+    # when the match ends before it goes
+    needs.match_cancel(actor=requester, match=match)
+    mail.outbox.clear()
+    sms.outbox.clear()
+    # then trying it now sends nothing anywhere, and the words never leave
+    assert {delivery_send(d.pk) for d in waiting} == {Delivery.Status.SKIPPED}
+    assert mail.outbox == []
+    assert sms.outbox == []
