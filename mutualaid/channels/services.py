@@ -166,21 +166,21 @@ def deliveries_queue(delivery_ids: list[int]) -> None:
 
 @queued()
 def outsiders_told(kind: str, about_id: int, extra: dict[str, Any]) -> int:
-    """Email the recipients who are not members (an applicant who was declined): they have
-    no notifications page and no choices, so they get the email alone, in the site's
-    language. Returns how many went."""
+    """Email the recipients who are not members (an applicant who was declined, a member the
+    network removed): they have no notifications page and no choices, so they get the email
+    alone, in their language if it is known, else the site's. Returns how many went."""
     spec = notice_kind(kind)
     about = spec.load(about_id)
     if about is None:
         return 0
-    rendered = notification_render(
-        Notification(kind=kind, about_id=about_id, extra=extra), settings.LANGUAGE_CODE
-    )
-    if rendered is None:
-        return 0
     sent = 0
     for person in spec.to(about, extra):
         if person is None or isinstance(person, Member) or not person.user.email:
+            continue
+        rendered = notification_render(
+            Notification(kind=kind, about_id=about_id, extra=extra), language_for(person)
+        )
+        if rendered is None:
             continue
         key = f"mutualaid-{kind}-{about_id}-{person.pk}"
         email_send(person.user.email, rendered, key=key, network_name=person.network.name)

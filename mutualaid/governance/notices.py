@@ -5,14 +5,17 @@ transaction. A notice about a concern never names who raised it, and never carri
 concern's words: the affected member reads those on the page, signed in.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Final
 
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.core.notice_kinds import Extra, NoticeKind, notice_kinds
+from mutualaid.core.notify import Recipient
 from mutualaid.governance.models import AgreementVersion, Concern, Proposal, RoleHolding
 from mutualaid.networks.models import Member, Network
 
@@ -147,8 +150,36 @@ def _decided_path(concern: Concern) -> str:
     return _concern_path(concern) if concern.outcome != Concern.Outcome.REMOVE else ""
 
 
-def _to_the_affected_member(concern: Concern, extra: Extra) -> Iterable[Member | None]:
-    return [concern.about]
+@dataclass(frozen=True)
+class FormerMember:
+    """Someone a decision removed: no longer a member, so they have no notifications page and
+    are told by email alone, in the language they read while they were a member."""
+
+    pk: int
+    user: User
+    network: Network
+    languages: Sequence[str] | None = None
+
+
+def _to_the_affected_member(concern: Concern, extra: Extra) -> Iterable[Recipient | None]:
+    if concern.about is not None:
+        return [concern.about]
+    # Removed by this very decision: the membership is gone, the person is not, and they are
+    # the one who most needs to hear it (the decision passes their account's id, never an
+    # address).
+    user_id = extra.get("removed_user")
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    if user is None:
+        return []
+    languages = extra.get("languages")
+    return [
+        FormerMember(
+            pk=user.pk,
+            user=user,
+            network=concern.network,
+            languages=list(languages) if isinstance(languages, list) else None,
+        )
+    ]
 
 
 def _to_the_network_but_the_affected(concern: Concern, extra: Extra) -> Iterable[Member]:

@@ -478,3 +478,23 @@ def test_when_the_vote_opens_the_affected_member_hears_it_in_their_own_words(
     for other in (rita, vera):
         assert "a concern about a member's conduct" in bodies[other.user.email]
     assert len(mail.outbox) == Member.objects.filter(network=network).count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_removed_member_is_told_of_the_decision_by_email_in_their_language(network):
+    # given a concern about a member who reads Spanish, and a vote to remove them
+    _raiser, about, voters, concern = raised(network)
+    about.languages = ["es"]
+    about.save(update_fields=["languages"])
+    concern = concern_open_vote(actor=about, concern=concern)
+    for voter in voters:
+        concern_vote(actor=voter, concern=concern, choice="remove")
+    mail.outbox.clear()
+    # when the vote closes
+    close(concern)
+    # then they are no longer a member, and still hear the decision, once, in Spanish, with
+    # no link to a page they can no longer open
+    assert not Member.objects.filter(pk=about.pk).exists()
+    [email] = [m for m in mail.outbox if about.user.email in m.to]
+    assert email.subject.endswith("Se tomó una decisión sobre la inquietud acerca de ti")
+    assert "/concerns/" not in email.body

@@ -235,6 +235,7 @@ def _decide(*, concern: Concern, outcome: str, now: datetime, reason: str) -> Co
         raise Conflict(_("This concern has already been decided."))
     concern.refresh_from_db()
     note = reason
+    told: dict[str, object] = {}
     if outcome == Concern.Outcome.REMOVE:
         about = concern.about_id
         member = (
@@ -251,6 +252,8 @@ def _decide(*, concern: Concern, outcome: str, now: datetime, reason: str) -> Co
             note = _("The member had already left the network; nothing else changed.")
         else:
             concern.applied_at = now
+            # After removal the concern no longer points at them: say who to tell.
+            told = {"removed_user": member.user_id, "languages": list(member.languages or [])}
     concern.outcome_note = str(note)[:200]
     concern.save(update_fields=["outcome_note", "applied_at"])
     history_record(
@@ -262,7 +265,7 @@ def _decide(*, concern: Concern, outcome: str, now: datetime, reason: str) -> Co
         decision=outcome,
         reason=concern.outcome_note,
     )
-    notice_send("concern.decided", concern.pk)
+    notice_send("concern.decided", concern.pk, **told)
     return concern
 
 
