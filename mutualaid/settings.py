@@ -309,10 +309,16 @@ MUTUALAID = {
 }
 
 # --- Text messages (SMS): see README, "Text messages". `console` prints what a member would
-# receive; `http` talks to a Twilio-compatible REST gateway.
-MUTUALAID_SMS_BACKEND = os.environ.get("MUTUALAID_SMS_BACKEND", "console")
-if MUTUALAID_SMS_BACKEND not in {"console", "http"}:
-    raise RuntimeError("MUTUALAID_SMS_BACKEND must be 'console' or 'http'")
+# receive; `http` talks to a Twilio-compatible REST gateway; `off` sends none and offers none.
+# Production never prints texts: they hold members' numbers and words, and logs are kept.
+MUTUALAID_SMS_BACKEND = os.environ.get("MUTUALAID_SMS_BACKEND", "off" if PRODUCTION else "console")
+if MUTUALAID_SMS_BACKEND not in {"console", "http", "off"}:
+    raise RuntimeError("MUTUALAID_SMS_BACKEND must be 'console', 'http' or 'off'")
+if PRODUCTION and MUTUALAID_SMS_BACKEND == "console":
+    raise RuntimeError(
+        "MUTUALAID_SMS_BACKEND=console prints members' numbers and messages to the log; "
+        "in production use 'http' (a gateway) or 'off'"
+    )
 MUTUALAID_SMS_API_URL = os.environ.get("MUTUALAID_SMS_API_URL", "https://api.twilio.com/2010-04-01")
 if not MUTUALAID_SMS_API_URL.startswith(("https://", "http://")):
     raise RuntimeError("MUTUALAID_SMS_API_URL must be an http(s) address")

@@ -6,7 +6,9 @@ segments a provider bills for and hands each to the backend chosen by `MUTUALAID
 - `console` (the default): prints what the member would receive and appends it to `outbox`,
   which tests clear and read like Django's `mail.outbox`;
 - `http`: a Twilio-compatible REST gateway (`POST {MUTUALAID_SMS_API_URL}/Accounts/{sid}/
-  Messages.json`, basic auth with the account SID and token, one request per segment).
+  Messages.json`, basic auth with the account SID and token, one request per segment);
+- `off` (the default in production, where `console` is refused): nothing is sent, and no
+  member can add a number.
 
 Failures come back as two errors: `SmsRefused` (permanent: a bad or unsubscribed number, any
 other 4xx; retrying cannot help) and `SmsUnavailable` (transient: 5xx, 429, timeouts; retry).
@@ -141,12 +143,19 @@ outbox: list[SentSms] = []
 HTTP_TIMEOUT_SECONDS = 10
 
 
+def sms_available() -> bool:
+    """Whether this server sends texts at all (`MUTUALAID_SMS_BACKEND` is not `off`)."""
+    return bool(settings.MUTUALAID_SMS_BACKEND != "off")
+
+
 def sms_send(to: str, body: str, *, key: str) -> list[str]:
     """Send `body` to the E.164 number `to`, one request per segment; returns the provider's
     id of each. `key` identifies this message: the same key sent again (a retried task) is
     passed to the gateway as an idempotency key per segment, where the gateway honours one."""
     if not re.fullmatch(r"\+[1-9]\d{6,14}", to):
         raise SmsRefused("not an E.164 number")
+    if not sms_available():
+        raise SmsRefused("this server does not send text messages")
     segments = sms_segments(body)
     if not segments:
         raise ValueError("an SMS needs a body")

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from mutualaid.core.pages import form_action, page_action
-from mutualaid.core.sms import sms_signature_valid, twiml_reply
+from mutualaid.core.sms import sms_available, sms_signature_valid, twiml_reply
 from mutualaid.networks.decorators import member_page
 from mutualaid.networks.requests import MemberRequest
 from mutualaid.sms.forms import CodeForm, PhoneForm
@@ -36,6 +36,7 @@ def _render(
         "code_form": code_form,
         "network_number": number.number if number is not None else "",
         "commands": commands_text(),
+        "sms_available": sms_available(),
     }
     return render(request, "sms/settings.html", context, status=status)
 

@@ -78,3 +78,21 @@ def test_production_refuses_to_start_without_its_secrets(production_env, missing
 def test_development_starts_without_any_configuration(tmp_path):
     result = manage({"PATH": "/usr/bin:/bin", "MUTUALAID_VAR_DIR": str(tmp_path)}, "check")
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_print_texts_to_its_log(production_env):
+    # The console backend writes members' numbers and words to stdout, which logs keep.
+    result = manage(production_env | {"MUTUALAID_SMS_BACKEND": "console"}, "check")
+    assert result.returncode != 0
+    assert "MUTUALAID_SMS_BACKEND=console prints members' numbers" in result.stderr
+
+
+def test_production_without_a_gateway_sends_no_texts(production_env):
+    result = manage(
+        production_env,
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.MUTUALAID_SMS_BACKEND)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "off"

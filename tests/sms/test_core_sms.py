@@ -167,3 +167,12 @@ def test_twiml_escapes_the_reply():
         "<Response><Message>a &lt; b &amp; &lt;/Message&gt;</Message></Response>"
     )
     assert twiml_reply("").endswith("<Response />")
+
+
+def test_with_texts_off_nothing_is_sent_or_printed(settings, capsys):
+    settings.MUTUALAID_SMS_BACKEND = "off"
+    sms.outbox.clear()
+    with pytest.raises(SmsRefused):
+        sms_send("+15105550123", "your code is 123456", key="n1")
+    assert sms.outbox == []
+    assert "123456" not in capsys.readouterr().out

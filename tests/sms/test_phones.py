@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
 from mutualaid.core.errors import Conflict, InvalidInput
@@ -95,3 +96,17 @@ def test_removing_the_number_deletes_it(requester):
     verified_phone(requester, "+15105550123")
     phones.sms_phone_remove(actor=requester)
     assert not SmsPhone.objects.filter(member=requester).exists()
+
+
+def test_with_texts_off_no_number_can_be_added(requester, settings, client):
+    # given a server that does not send texts
+    settings.MUTUALAID_SMS_BACKEND = "off"
+    # then adding a number is refused plainly, and nothing is kept
+    with pytest.raises(Conflict, match="does not send text messages"):
+        phones.sms_phone_add(actor=requester, number="+15105550123")
+    assert not SmsPhone.objects.exists()
+    # and the page says so instead of offering the form
+    client.force_login(requester.user)
+    page = client.get(reverse("sms:settings", kwargs={"slug": requester.network.slug}))
+    assert "does not send text messages" in page.content.decode()
+    assert "Text me a code" not in page.content.decode()

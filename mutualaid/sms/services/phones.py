@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from mutualaid.channels.services import notice_send
 from mutualaid.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from mutualaid.core.history import history_record
+from mutualaid.core.sms import sms_available
 from mutualaid.networks.models import Member, Network
 from mutualaid.networks.permissions import require
 from mutualaid.sms.models import NetworkSmsNumber, SmsConversation, SmsPhone
@@ -57,6 +58,8 @@ def _send_code(phone: SmsPhone) -> None:
 def sms_phone_add(*, actor: Member, number: str) -> SmsPhone:
     """Set the member's number for text messages (replacing any other) and text it a code.
     Nothing is sent to the number by text, other than codes, until the code is entered."""
+    if not sms_available():
+        raise Conflict(_("This network's server does not send text messages."))
     e164 = phone_normalised(number, network=actor.network)
     if e164 is None:
         message = _("Enter a mobile number, for example +1 510 555 0123.")
