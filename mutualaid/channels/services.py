@@ -59,7 +59,7 @@ from mutualaid.core.schedules import queued
 from mutualaid.core.sms import SmsRefused, SmsUnavailable, sms_send
 from mutualaid.core.zones import zone_of
 from mutualaid.networks.models import Member
-from mutualaid.sms.selectors import sms_number_for
+from mutualaid.sms.selectors import network_sms_sender, sms_number_for
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +265,10 @@ def _carry(delivery: Delivery) -> bool:
         if number is None:
             return False
         try:
-            sms_send(number, rendered.sms, key=delivery.key)
+            # From the network's own number, so a reply (to a relayed message, a question)
+            # comes back to this network.
+            sender = network_sms_sender(member.network_id)
+            sms_send(number, rendered.sms, key=delivery.key, sender=sender)
         except SmsRefused as error:
             raise PermanentFailure(_("The text message service refused the number.")) from error
         except SmsUnavailable as error:

@@ -137,6 +137,7 @@ class SentSms:
     to: str
     body: str
     key: str
+    sender: str = ""
 
 
 outbox: list[SentSms] = []
@@ -148,10 +149,12 @@ def sms_available() -> bool:
     return bool(settings.MUTUALAID_SMS_BACKEND != "off")
 
 
-def sms_send(to: str, body: str, *, key: str) -> list[str]:
+def sms_send(to: str, body: str, *, key: str, sender: str | None = None) -> list[str]:
     """Send `body` to the E.164 number `to`, one request per segment; returns the provider's
     id of each. `key` identifies this message: the same key sent again (a retried task) is
-    passed to the gateway as an idempotency key per segment, where the gateway honours one."""
+    passed to the gateway as an idempotency key per segment, where the gateway honours one.
+    `sender` is the number it comes from (a network's own, so a reply reaches that network);
+    the server's `MUTUALAID_SMS_FROM` when not given."""
     if not re.fullmatch(r"\+[1-9]\d{6,14}", to):
         raise SmsRefused("not an E.164 number")
     if not sms_available():
@@ -159,25 +162,32 @@ def sms_send(to: str, body: str, *, key: str) -> list[str]:
     segments = sms_segments(body)
     if not segments:
         raise ValueError("an SMS needs a body")
+    sender = sender or settings.MUTUALAID_SMS_FROM
     if settings.MUTUALAID_SMS_BACKEND == "http":
-        return [_http_send(to, text, key=f"{key}-{n}") for n, text in enumerate(segments, 1)]
-    return [_console_send(to, text, key=f"{key}-{n}") for n, text in enumerate(segments, 1)]
+        return [
+            _http_send(to, text, key=f"{key}-{n}", sender=sender)
+            for n, text in enumerate(segments, 1)
+        ]
+    return [
+        _console_send(to, text, key=f"{key}-{n}", sender=sender)
+        for n, text in enumerate(segments, 1)
+    ]
 
 
-def _console_send(to: str, body: str, *, key: str) -> str:
-    outbox.append(SentSms(to=to, body=body, key=key))
-    sys.stdout.write(f"--- SMS to {to} ({key}) ---\n{body}\n")
+def _console_send(to: str, body: str, *, key: str, sender: str) -> str:
+    outbox.append(SentSms(to=to, body=body, key=key, sender=sender))
+    sys.stdout.write(f"--- SMS to {to} from {sender or 'the server'} ({key}) ---\n{body}\n")
     sys.stdout.flush()
     return f"console-{key}"
 
 
-def _http_send(to: str, body: str, *, key: str) -> str:
+def _http_send(to: str, body: str, *, key: str, sender: str) -> str:
     sid = settings.MUTUALAID_SMS_ACCOUNT_SID
     url = f"{settings.MUTUALAID_SMS_API_URL.rstrip('/')}/Accounts/{sid}/Messages.json"
     credentials = f"{sid}:{settings.MUTUALAID_SMS_AUTH_TOKEN}".encode()
     request = Request(  # noqa: S310 - the scheme is checked in settings.py (http/https only)
         url,
-        data=urlencode({"To": to, "From": settings.MUTUALAID_SMS_FROM, "Body": body}).encode(),
+        data=urlencode({"To": to, "From": sender, "Body": body}).encode(),
         method="POST",
         headers={
             "Authorization": "Basic " + base64.b64encode(credentials).decode(),

@@ -46,6 +46,16 @@ def sms_number_for(member: Member, *, include_unverified: bool = False) -> str |
     return phone.number if phone is not None else None
 
 
+def network_sms_sender(network_id: int) -> str | None:
+    """The network's own number, which its texts come from so that replies reach it; None
+    when it has none (the server's number is used)."""
+    return (
+        NetworkSmsNumber.objects.filter(network_id=network_id)
+        .values_list("number", flat=True)
+        .first()
+    )
+
+
 def network_by_sms_number(e164: str | None) -> Network | None:
     if not e164:
         return None

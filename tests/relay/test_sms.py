@@ -8,7 +8,7 @@ from mutualaid.channels.models import Notification
 from mutualaid.core import sms as core_sms
 from mutualaid.needs import services as needs
 from mutualaid.relay.models import RelayMessage
-from mutualaid.sms.models import SmsPhone
+from mutualaid.sms.models import NetworkSmsNumber, SmsPhone
 from tests.factories import MemberFactory
 from tests.relay.conftest import accepted_match, thread_of
 from tests.sms.conftest import (  # noqa: F401 - fixtures
@@ -109,6 +109,27 @@ def test_the_other_side_is_texted_the_words_with_the_code(
     # then Rosa's phone gets "[K7] Hugo: I'm outside", and nobody's number is in it
     sent = [m for m in core_sms.outbox if m.to == REQUESTER_NUMBER]
     assert [m.body for m in sent] == [f"[{thread.code}] Hugo: I'm outside"]
+
+
+def test_a_relayed_text_comes_from_the_networks_own_number(
+    thread, requester, network, django_capture_on_commit_callbacks
+):
+    # given the network has its own number, and the server a different one
+    NetworkSmsNumber.objects.create(network=network, number="+15105550100")
+    core_sms.outbox.clear()
+    # when Hugo texts the network's number
+    with django_capture_on_commit_callbacks(execute=True):
+        text(HELPER_NUMBER, "I'm outside", to="+15105550100")
+    # then Rosa gets it from that number, so her reply reaches the network, and the thread
+    [sent] = [m for m in core_sms.outbox if m.to == REQUESTER_NUMBER]
+    assert sent.sender == "+15105550100"
+    # and her answer, to that number, reaches Hugo
+    core_sms.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        text(REQUESTER_NUMBER, "coming down", to=sent.sender)
+    assert [m.body for m in core_sms.outbox if m.to == HELPER_NUMBER] == [
+        f"[{thread.code}] Rosa: coming down"
+    ]
 
 
 @pytest.mark.parametrize("words", ["stop by later if you can", "yes see you at 5", "done soon"])

@@ -176,3 +176,11 @@ def test_with_texts_off_nothing_is_sent_or_printed(settings, capsys):
         sms_send("+15105550123", "your code is 123456", key="n1")
     assert sms.outbox == []
     assert "123456" not in capsys.readouterr().out
+
+
+def test_a_text_goes_from_the_number_it_is_given_else_the_servers(http):
+    sent = http(None)
+    sms_send("+15105550123", "hi", key="k1", sender="+15105550199")
+    sms_send("+15105550123", "hi", key="k2")
+    assert b"From=%2B15105550199" in sent[0].data
+    assert b"From=%2B15105550100" in sent[1].data
