@@ -230,8 +230,9 @@ def _finish(delivery: Delivery, status: str, *, error: str = "") -> str:
         notification.recipient_id,
         delivery.channel,
     )
-    if status == Delivery.Status.SENT and notification.kind == "sms.phone_code":
-        # The code has reached the phone: nothing keeps it any longer.
+    if notification.kind == "sms.phone_code":
+        # The code has reached the phone, or never will (refused, or no number left to send
+        # it to): either way nothing keeps it any longer. Only a retry still needs it.
         Notification.objects.filter(pk=notification.pk).update(extra={})
     return status
 
@@ -379,6 +380,11 @@ def digests_send(*, now: datetime | None = None) -> int:
             groups[period].append(delivery)
     sent = 0
     for period, deliveries in groups.items():
+        members = {d.notification.recipient_id: d.notification.recipient for d in deliveries}
+        if period.channel != Channel.EMAIL and any(
+            _quiet_hours_end(member, now) for member in members.values()
+        ):
+            continue  # a text or push summary waits for quiet hours to end, as instant ones do
         sent += _digest_send(period, deliveries, now=now)
     return sent
 

@@ -2,7 +2,7 @@
 message per person, channel and period, after the period ends in the network's zone, once,
 grouped by network and kind, and never empty."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from itertools import groupby
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from mutualaid.channels.services import (
     digests_send,
     notice_send,
     preferences_set,
+    quiet_hours_set,
 )
 from mutualaid.core import sms
 from mutualaid.needs.models import Need
@@ -224,3 +225,20 @@ def test_networks_in_different_zones_each_get_their_days_digest(reader, mailoutb
     assert set(Delivery.objects.filter(channel="email").values_list("status", flat=True)) == {
         "sent"
     }
+
+
+def test_a_text_summary_waits_for_quiet_hours_to_end_and_email_does_not(reader, mailoutbox):
+    # given daily summaries by email and by text, and quiet hours from 22:00 to 07:00
+    verified_phone(reader)
+    preferences_set(member=reader, choices={f"{KIND}:sms": "daily"})
+    quiet_hours_set(member=reader, starts=time(22), ends=time(7))
+    sms.outbox.clear()
+    with time_machine.travel(TUESDAY_10, tick=False):
+        alert(reader)
+    # when digests run just after midnight: the email goes, the text does not wake them
+    assert digests_send(now=datetime(2026, 3, 11, 0, 5, tzinfo=MADRID)) == 1
+    assert len(mailoutbox) == 1
+    assert sms.outbox == []
+    # and once the quiet hours are over, the text goes
+    assert digests_send(now=datetime(2026, 3, 11, 7, 5, tzinfo=MADRID)) == 1
+    assert len(sms.outbox) == 1

@@ -37,6 +37,7 @@ from mutualaid.channels.services import (
 )
 from mutualaid.core import sms
 from mutualaid.core.errors import InvalidInput
+from mutualaid.core.sms import SmsRefused
 from mutualaid.networks import services as networks
 from tests.channels.conftest import KIND, deliveries_of, subscribed, verified_phone
 from tests.factories import MatchFactory, MemberFactory, NeedFactory, UserFactory
@@ -159,6 +160,25 @@ def test_a_stored_off_for_a_mandatory_kind_is_ignored(member):
     notice_send("sms.phone_code", phone.pk, code="123456")
     # then it still goes by SMS
     assert set(deliveries_of(member)) == {"sms"}
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        pytest.param(None, id="sent"),
+        pytest.param(SmsRefused("number refused"), id="refused"),
+    ],
+)
+def test_a_phone_code_is_kept_no_longer_than_its_one_try(member, outcome):
+    # given a code on its way to a phone, which takes it or refuses it
+    phone = verified_phone(member)
+    [notification] = notice_send("sms.phone_code", phone.pk, code="123456")
+    with mock.patch("mutualaid.channels.services.sms_send", side_effect=outcome):
+        status = delivery_send(deliveries_of(member)["sms"].pk)
+    # then the delivery is done with, and the code is no longer stored anywhere
+    assert status in {Delivery.Status.SENT, Delivery.Status.FAILED}
+    notification.refresh_from_db()
+    assert notification.extra == {}
 
 
 def test_unknown_choices_are_refused(member):
