@@ -19,6 +19,7 @@ from pydantic import StringConstraints
 from mutualaid.channels import selectors, services
 from mutualaid.channels.labels import group_key, group_label, kind_label
 from mutualaid.channels.models import Notification
+from mutualaid.channels.receivers import push_endpoint_remember
 from mutualaid.channels.senders import Rendered
 from mutualaid.core.api import InputSchema, PageNumbers, PathId, PlainText, responses
 from mutualaid.core.zones import zone_of
@@ -286,6 +287,8 @@ def subscribe_push(request: HttpRequest, payload: PushSubscriptionIn) -> Any:
         p256dh=payload.keys.p256dh,
         auth=payload.keys.auth,
     )
+    if not isinstance(getattr(request, "auth", None), Member):  # a browser: forgotten on sign-out
+        push_endpoint_remember(request.session, payload.endpoint)
     return Status(201, subscription)
 
 

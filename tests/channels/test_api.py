@@ -6,6 +6,7 @@ import typing
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from mutualaid.channels import api as channels_api
@@ -250,3 +251,27 @@ def test_without_a_token_nothing(db):
     assert anonymous_api.get("/notifications").status_code == 401
     assert anonymous_api.get("/notification-preferences").status_code == 401
     assert anonymous_api.post("/push-subscriptions", SUBSCRIPTION).status_code == 401
+
+
+def test_signing_out_of_a_browser_stops_its_pushes_and_no_others(member, api):
+    # given a shared browser subscribed through the settings page, and the member's own phone
+    # subscribed through the API
+    browser = Client()
+    browser.force_login(member.user)
+    browser.get("/notifications/settings/")
+    assert (
+        browser.post(
+            API + "/push-subscriptions",
+            json.dumps(SUBSCRIPTION),
+            content_type="application/json",
+            headers={"X-CSRFToken": browser.cookies["csrftoken"].value},
+        ).status_code
+        == 201
+    )
+    phone = SUBSCRIPTION | {"endpoint": "https://push.example/the-members-phone"}
+    assert api.post("/push-subscriptions", phone).status_code == 201
+    # when they sign out of the shared browser
+    response = browser.post(reverse("account_logout"))
+    assert response.status_code == 302
+    # then that browser gets no more of their notifications, and their phone still does
+    assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == [phone["endpoint"]]

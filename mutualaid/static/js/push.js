@@ -45,14 +45,19 @@
 
   async function show() {
     const subscription = await current();
-    onButton.hidden = Boolean(subscription);
-    offButton.hidden = !subscription;
+    // On only if the site knows this browser's subscription: signing out forgets it there,
+    // while the browser keeps it; turning on again sends it back.
+    let known = false;
     if (subscription) {
       const mine = await hash(subscription.endpoint);
       box.querySelectorAll("[data-endpoint-hash]").forEach((item) => {
-        item.querySelector(".this-browser").hidden = item.dataset.endpointHash !== mine;
+        const here = item.dataset.endpointHash === mine;
+        item.querySelector(".this-browser").hidden = !here;
+        known = known || here;
       });
     }
+    onButton.hidden = known;
+    offButton.hidden = !known;
   }
 
   onButton.addEventListener("click", async () => {
