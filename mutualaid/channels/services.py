@@ -164,7 +164,9 @@ def deliveries_queue(delivery_ids: list[int]) -> None:
         deliveries_queued(delivery_ids[start : start + 20])
 
 
-@queued()
+# No Delivery row for these (there is no member to hang it on): a temporary failure raises,
+# and the worker tries the job again, five minutes apart, six times in all.
+@queued(retries=5, retry_delay=300)
 def outsiders_told(kind: str, about_id: int, extra: dict[str, Any]) -> int:
     """Email the recipients who are not members (an applicant who was declined, a member the
     network removed): they have no notifications page and no choices, so they get the email
@@ -183,7 +185,11 @@ def outsiders_told(kind: str, about_id: int, extra: dict[str, Any]) -> int:
         if rendered is None:
             continue
         key = f"mutualaid-{kind}-{about_id}-{person.pk}"
-        email_send(person.user.email, rendered, key=key, network_name=person.network.name)
+        try:
+            email_send(person.user.email, rendered, key=key, network_name=person.network.name)
+        except PermanentFailure:
+            log.info("notification failed: %s to a former member or applicant", kind)
+            continue  # the address is refused: trying again cannot help
         sent += 1
     return sent
 

@@ -24,7 +24,7 @@ from mutualaid.channels.models import (
     Timing,
 )
 from mutualaid.channels.selectors import failed_deliveries_of, failure_counts
-from mutualaid.channels.senders import TemporaryFailure
+from mutualaid.channels.senders import PermanentFailure, TemporaryFailure
 from mutualaid.channels.services import (
     CLAIM_SECONDS,
     RETRY_AFTER,
@@ -32,6 +32,7 @@ from mutualaid.channels.services import (
     delivery_send,
     notice_send,
     notifications_expire,
+    outsiders_told,
     preferences_set,
     quiet_hours_set,
 )
@@ -539,3 +540,26 @@ def test_a_declined_applicant_who_is_no_member_is_told_by_email(network, committ
 def test_no_send_outlasts_a_claim_so_a_slow_one_is_never_taken_over_and_sent_twice(settings):
     assert settings.EMAIL_TIMEOUT < CLAIM_SECONDS
     assert sms.HTTP_TIMEOUT_SECONDS < CLAIM_SECONDS
+
+
+def test_an_email_to_someone_no_longer_a_member_is_retried_when_the_server_is_down(network):
+    # given a declined applicant, and a mail server that is down
+    network.application_questions = []
+    network.save()
+    user = UserFactory(email="applicant@example.org")
+    application = networks.application_submit(
+        user=user, network=network, display_name="Ana", answers=[]
+    )
+    down = mock.patch(
+        "mutualaid.channels.services.email_send", side_effect=TemporaryFailure("down")
+    )
+    # then the job fails, so the worker runs it again, and it is set to be retried
+    with down, pytest.raises(TemporaryFailure):
+        outsiders_told.call_local("application.declined", application.pk, {})
+    assert outsiders_told.retries >= 3
+    # while a refused address is not retried
+    refused = mock.patch(
+        "mutualaid.channels.services.email_send", side_effect=PermanentFailure("no such box")
+    )
+    with refused:
+        assert outsiders_told.call_local("application.declined", application.pk, {}) == 0
