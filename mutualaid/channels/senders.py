@@ -7,16 +7,23 @@ message's topic), so that a try repeated after a worker died mid-send is recogni
 
 import hashlib
 import json
+import logging
 import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.utils.translation import gettext_noop
+
+log = logging.getLogger(__name__)
 
 
 class PermanentFailure(Exception):
     """The provider refused for good (a bounced address, a gone subscription, a refused
-    number): trying again will not help; the member is told on their settings page."""
+    number): trying again will not help; the member is told on their settings page.
+
+    The reason is an English message marked with `gettext_noop`: it is stored as it is and
+    translated when the member's page shows it, in the language of that page."""
 
 
 class TemporaryFailure(Exception):
@@ -44,11 +51,10 @@ def email_send(address: str, rendered: Rendered, *, key: str, network_name: str)
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused as error:
-        raise PermanentFailure("the mail server refused the address") from error
+        raise PermanentFailure(gettext_noop("the mail server refused the address")) from error
     except (smtplib.SMTPException, OSError) as error:
-        raise TemporaryFailure(
-            f"the mail server could not take it: {type(error).__name__}"
-        ) from error
+        log.info("mail server error: %s", type(error).__name__)
+        raise TemporaryFailure(gettext_noop("the mail server could not take it")) from error
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,8 @@ def push_send(target: PushTarget, rendered: Rendered, *, key: str) -> None:
     except WebPushException as error:
         status = getattr(error.response, "status_code", None)
         if status in (404, 410):
-            raise PermanentFailure("the browser's subscription is gone") from error
+            raise PermanentFailure(gettext_noop("the browser's subscription is gone")) from error
         if status is not None and 400 <= status < 500 and status != 429:
-            raise PermanentFailure(f"the push service refused it ({status})") from error
-        raise TemporaryFailure("the push service could not take it") from error
+            log.info("push service answered %s", status)
+            raise PermanentFailure(gettext_noop("the push service refused it")) from error
+        raise TemporaryFailure(gettext_noop("the push service could not take it")) from error

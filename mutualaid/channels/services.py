@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from mutualaid.channels.models import (
     Channel,
@@ -218,7 +218,7 @@ def delivery_send(delivery_id: int, *, now: datetime | None = None) -> str:
     except Exception:
         # A bug or an outage we did not foresee: the delivery is kept and tried again.
         log.exception("delivery %s failed", delivery_id)
-        return _try_later(delivery, _("Something went wrong; it will be tried again."), now)
+        return _try_later(delivery, gettext_noop("something went wrong on our side"), now)
     return _finish(delivery, Delivery.Status.SENT if sent else Delivery.Status.SKIPPED)
 
 
@@ -277,9 +277,12 @@ def _carry(delivery: Delivery) -> bool:
             sender = network_sms_sender(member.network_id)
             sms_send(number, rendered.sms, key=delivery.key, sender=sender)
         except SmsRefused as error:
-            raise PermanentFailure(_("The text message service refused the number.")) from error
+            reason = gettext_noop("the text message service refused the number")
+            raise PermanentFailure(reason) from error
         except SmsUnavailable as error:
-            raise TemporaryFailure(str(error)) from error
+            log.info("text message gateway: %s", error)
+            reason = gettext_noop("the text message service could not take it")
+            raise TemporaryFailure(reason) from error
         return True
     return _push(member, rendered, key=delivery.key)
 
@@ -297,7 +300,7 @@ def _push(member: Member, rendered: Rendered, *, key: str) -> bool:
         except PermanentFailure:
             subscription.delete()  # the push service says this browser is gone
     if not sent and not PushSubscription.objects.filter(user=member.user).exists():
-        raise PermanentFailure(_("Your browser's notification subscription has ended."))
+        raise PermanentFailure(gettext_noop("the browser's subscription is gone"))
     return sent
 
 
@@ -477,8 +480,13 @@ def _digest_send(period: DigestKey, deliveries: list[Delivery], *, now: datetime
         elif channel == Channel.PUSH:
             _push(member, rendered, key=key)
     except (PermanentFailure, SmsRefused) as error:
+        reason = (
+            gettext_noop("the text message service refused the number")
+            if isinstance(error, SmsRefused)
+            else str(error)
+        )
         Delivery.objects.filter(digest=digest).update(
-            status=Delivery.Status.FAILED, error=str(error)[:200]
+            status=Delivery.Status.FAILED, error=reason[:200]
         )
         Digest.objects.filter(pk=digest.pk).update(status=Digest.Status.FAILED)
         return 0

@@ -173,7 +173,8 @@ def _failure(delivery: Delivery) -> Failure:
     return Failure(
         sentence % {"date": date},
         kind_label(delivery.notification.kind),
-        delivery.error,
+        # Stored as an English message id (see senders.PermanentFailure); shown translated.
+        _(delivery.error) if delivery.error else "",
     )
 
 

@@ -386,6 +386,22 @@ def test_permanent_failures_are_shown_in_words(member):
     assert "the mail server refused the address" in body
 
 
+def test_the_reason_is_shown_in_the_language_of_the_page(member):
+    # given a refusal stored by the worker, as it stores every reason: in English
+    Delivery.objects.create(
+        notification=NotificationFactory(recipient=member),
+        channel="sms",
+        status=Delivery.Status.FAILED,
+        error="the text message service refused the number",
+    )
+    client = client_for(member)
+    client.cookies["django_language"] = "es"
+    # when the member reads their settings in Spanish, then the reason is in Spanish too
+    body = client.get(reverse("notification_settings")).content.decode()
+    assert "el servicio de mensajes de texto rechazó el número" in body
+    assert "refused the number" not in body
+
+
 def test_sms_links_to_the_phone_settings_when_there_is_no_number(member):
     body = client_for(member).get(reverse("notification_settings")).content.decode()
 
