@@ -32,6 +32,7 @@ LAYER_OF_NAME = {
     "apps": DOORS,
     "middleware": DOORS,
     "context_processors": DOORS,
+    "receivers": DOORS,
     "decorators": DOORS,
     "management": DOORS,
     "templatetags": DOORS,
