@@ -23,7 +23,7 @@ def push_endpoint_remember(session: Any, endpoint: str) -> None:
 
 def push_signed_out(sender: object, request: Any, user: Any, **kwargs: object) -> None:
     """`user_logged_out` receiver: unsubscribe what this session subscribed."""
-    if request is None or user is None:
-        return
+    if request is None or getattr(user, "pk", None) is None:
+        return  # no one signed in, or an account just deleted (its subscriptions went with it)
     for endpoint in request.session.get(PUSH_ENDPOINTS_SESSION_KEY, []):
         push_unsubscribe(user=user, endpoint=endpoint)

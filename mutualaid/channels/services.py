@@ -180,7 +180,9 @@ def outsiders_told(kind: str, about_id: int, extra: dict[str, Any]) -> int:
         if person is None or isinstance(person, Member) or not person.user.email:
             continue
         rendered = notification_render(
-            Notification(kind=kind, about_id=about_id, extra=extra), language_for(person)
+            Notification(kind=kind, about_id=about_id, extra=extra),
+            language_for(person),
+            sending=True,
         )
         if rendered is None:
             continue
@@ -259,7 +261,7 @@ def _carry(delivery: Delivery) -> bool:
     """Send on the delivery's channel; False when there is nothing to send it to."""
     notification = delivery.notification
     member = notification.recipient
-    rendered = notification_render(notification)
+    rendered = notification_render(notification, sending=True)
     if rendered is None:
         return False  # what it was about is gone: nothing left to tell
     if delivery.channel == Channel.EMAIL:
@@ -304,11 +306,14 @@ def _push(member: Member, rendered: Rendered, *, key: str) -> bool:
     return sent
 
 
-def notification_render(notification: Notification, language: str | None = None) -> Rendered | None:
-    """The notification's words in the reader's language; None if what it was about is gone."""
+def notification_render(
+    notification: Notification, language: str | None = None, *, sending: bool = False
+) -> Rendered | None:
+    """The notification's words in the reader's language; None if what it was about is gone,
+    or, when `sending`, if the kind says it may no longer leave."""
     spec = notice_kind(notification.kind)
     about = spec.load(notification.about_id)
-    if about is None:
+    if about is None or (sending and not spec.sendable(about)):
         return None
     extra = notification.extra
     params = dict(spec.params(about, extra))
@@ -394,7 +399,7 @@ def digests_send(*, now: datetime | None = None) -> int:
             _quiet_hours_end(member, now) for member in members.values()
         ):
             continue  # a text or push summary waits for quiet hours to end, as instant ones do
-        sent += _digest_send(period, deliveries, now=now)
+        sent += _digest_send(period, deliveries)
     return sent
 
 
@@ -406,10 +411,12 @@ class DigestKey(NamedTuple):
     zone: str
 
 
-def _digest_claim(key: DigestKey, ids: list[int], now: datetime) -> Digest | None:
+def _digest_claim(key: DigestKey, ids: list[int]) -> Digest | None:
     """Make the period's digest and claim its deliveries, or take over one whose worker died
     while sending it (its deliveries were given back by the sweep and still point at it).
-    None when another worker is on it or it went out already."""
+    None when another worker is on it or it went out already. Claims are stamped with the
+    clock, not the run's start, since the sweep measures them against the clock."""
+    now = timezone.now()
     try:
         with transaction.atomic():
             digest = Digest.objects.create(**key._asdict(), created_at=now, claimed_at=now)
@@ -438,9 +445,9 @@ def _digest_claim(key: DigestKey, ids: list[int], now: datetime) -> Digest | Non
     return stale if claimed else None
 
 
-def _digest_send(period: DigestKey, deliveries: list[Delivery], *, now: datetime) -> int:
+def _digest_send(period: DigestKey, deliveries: list[Delivery]) -> int:
     channel = period.channel
-    digest = _digest_claim(period, [d.pk for d in deliveries], now)
+    digest = _digest_claim(period, [d.pk for d in deliveries])
     if digest is None:
         return 0
     member = deliveries[0].notification.recipient
@@ -448,7 +455,7 @@ def _digest_send(period: DigestKey, deliveries: list[Delivery], *, now: datetime
     lines: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for delivery in deliveries:
         notification = delivery.notification
-        rendered = notification_render(notification)
+        rendered = notification_render(notification, sending=True)
         if rendered is not None:
             network = notification.recipient.network.name
             lines[network][notification.kind].append(f"- {rendered.subject}: {rendered.link}")

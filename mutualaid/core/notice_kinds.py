@@ -60,6 +60,9 @@ class NoticeKind(Generic[About]):
     # The text of an SMS, when it should say more than the subject and a link (a relayed
     # message); same %-placeholders as the body.
     sms_body: Promise | None = None
+    # Whether it may still leave now (checked by the worker as it sends, on every channel but
+    # the in-app list): e.g. a relayed message whose conversation has closed may not.
+    sendable: Callable[[About], bool] = field(default=lambda about: True)
 
 
 _KINDS: dict[str, NoticeKind[Any]] = {}

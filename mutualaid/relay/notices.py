@@ -20,9 +20,7 @@ from mutualaid.relay.models import RelayMessage
 
 
 def _message(message_id: int) -> RelayMessage | None:
-    # A message deleted on retention, or whose sender left, tells nobody anything any more;
-    # nor does one whose conversation closed before it went out (held by quiet hours, or
-    # waiting for a retry): once the match is over, the two sides are no longer in touch.
+    # A message deleted on retention, or whose sender left, tells nobody anything any more.
     return (
         RelayMessage.objects.select_related(
             "sender",
@@ -32,9 +30,16 @@ def _message(message_id: int) -> RelayMessage | None:
             "thread__match__helper__user",
         )
         .defer("thread__match__need__address", "thread__match__need__phone")
-        .filter(pk=message_id, thread__closed_at__isnull=True)
+        .filter(pk=message_id)
         .first()
     )
+
+
+def _still_open(message: RelayMessage) -> bool:
+    # Checked when a delivery leaves, not when the bell lists it: a message still waiting
+    # (quiet hours, a retry) when the conversation closes is never sent, since once the match
+    # is over the two sides are no longer in touch; what was already read stays listed.
+    return message.thread.closed_at is None
 
 
 def _to_the_other_side(message: RelayMessage, extra: Extra) -> Iterable[Member | None]:
@@ -73,5 +78,6 @@ notice_kinds(
         # only for members who chose texts (docs/decisions/0011-contact-relay.md).
         defaults={"email": "instant", "sms": "instant", "push": "instant"},
         sms_body=_("[%(code)s] %(name)s: %(text)s"),
+        sendable=_still_open,
     ),
 )

@@ -6,7 +6,7 @@ import hmac
 from django.conf import settings
 from django.db.models import QuerySet
 
-from mutualaid.core.sms import phone_e164
+from mutualaid.core.sms import phone_e164, sms_available
 from mutualaid.networks.models import Member, Network
 from mutualaid.sms.models import NetworkSmsNumber, SmsConversation, SmsInbound, SmsPhone
 
@@ -38,7 +38,10 @@ def phone_of(*, member: Member) -> SmsPhone | None:
 def sms_number_for(member: Member, *, include_unverified: bool = False) -> str | None:
     """The member's verified number in E.164, unless they texted STOP; None otherwise. The
     outgoing SMS channel sends only to this; the verification code alone (`sms.phone_code`)
-    goes to the number still being verified (`include_unverified=True`)."""
+    goes to the number still being verified (`include_unverified=True`). None as well when
+    this server sends no texts: a text is then skipped, not failed against the member."""
+    if not sms_available():
+        return None
     phones = SmsPhone.objects.filter(member=member, opted_out_at__isnull=True)
     if not include_unverified:
         phones = phones.filter(verified_at__isnull=False)

@@ -275,3 +275,21 @@ def test_signing_out_of_a_browser_stops_its_pushes_and_no_others(member, api):
     assert response.status_code == 302
     # then that browser gets no more of their notifications, and their phone still does
     assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == [phone["endpoint"]]
+
+
+def test_deleting_the_account_from_a_subscribed_browser_signs_out_cleanly(member):
+    # given a browser that turned push on in this session
+    browser = Client()
+    browser.force_login(member.user)
+    browser.get("/notifications/settings/")
+    browser.post(
+        API + "/push-subscriptions",
+        json.dumps(SUBSCRIPTION),
+        content_type="application/json",
+        headers={"X-CSRFToken": browser.cookies["csrftoken"].value},
+    )
+    # when the person deletes their account, which signs them out
+    response = browser.post(reverse("account_delete"), {"confirm": "DELETE"})
+    # then it goes through, and the subscription went with the account
+    assert response.status_code == 302
+    assert not PushSubscription.objects.exists()

@@ -179,17 +179,27 @@ def test_a_digest_whose_worker_died_mid_send_goes_out_later_once(reader, mailout
         alert(reader)
     first = datetime(2026, 3, 11, 1, tzinfo=MADRID)
     with (
+        time_machine.travel(first, tick=False),
         mock.patch("mutualaid.channels.services.email_send", side_effect=RuntimeError("killed")),
         pytest.raises(RuntimeError),
     ):
         digests_send(now=first)
-    # when another worker looks before the claim has expired, it leaves the digest alone
-    assert digests_send(now=first + timedelta(seconds=5)) == 0
-    # and when the sweep gives the deliveries back and digests run again
+    # when, before the claim has expired, the deliveries are pending again and another
+    # worker looks, it leaves the digest to the worker still holding it
+    soon = first + timedelta(seconds=5)
+    held = Delivery.objects.filter(channel="email")
+    assert set(held.values_list("status", flat=True)) == {"sending"}
+    held.update(status="pending")
+    with time_machine.travel(soon, tick=False):
+        assert digests_send(now=soon) == 0
+    assert mailoutbox == []
+    held.update(status="sending")
+    # and when the sweep gives the deliveries back after the claim expired, and digests run
     later = first + timedelta(minutes=10)
-    assert deliveries_sweep(now=later)["reclaimed"] == 2
-    assert digests_send(now=later) == 1
-    assert digests_send(now=later) == 0
+    with time_machine.travel(later, tick=False):
+        assert deliveries_sweep(now=later)["reclaimed"] == 2
+        assert digests_send(now=later) == 1
+        assert digests_send(now=later) == 0
     # then the one digest of that day went, once, saying both things
     [message] = mailoutbox
     assert "2 things happened" in message.subject

@@ -340,3 +340,19 @@ def test_a_message_still_waiting_when_the_match_ends_is_never_delivered(
     assert {delivery_send(d.pk) for d in waiting} == {Delivery.Status.SKIPPED}
     assert mail.outbox == []
     assert sms.outbox == []
+
+
+def test_a_message_already_told_stays_listed_after_the_conversation_closes(
+    match, thread, requester, helper
+):
+    # given a message the requester was told of
+    relay_post(member=helper, thread=thread, text="on my way")
+    [notice] = relay_notices()
+    # when the match ends
+    _done(match, requester, helper)
+    thread.refresh_from_db()
+    assert thread.closed_at is not None
+    # then the bell still says who wrote (the words were never in it)
+    rendered = notification_render(notice)
+    assert rendered is not None
+    assert helper.display_name in rendered.subject

@@ -110,3 +110,11 @@ def test_with_texts_off_no_number_can_be_added(requester, settings, client):
     page = client.get(reverse("sms:settings", kwargs={"slug": requester.network.slug}))
     assert "does not send text messages" in page.content.decode()
     assert "Text me a code" not in page.content.decode()
+
+
+def test_with_texts_turned_off_a_verified_number_is_skipped_not_failed(requester, settings):
+    # given a member who verified a number, on a server whose texts were then turned off
+    verified_phone(requester, "+15105550123")
+    settings.MUTUALAID_SMS_BACKEND = "off"
+    # then no text is sent to it, and nothing blames their number
+    assert sms_number_for(requester) is None
