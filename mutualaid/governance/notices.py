@@ -5,8 +5,7 @@ transaction. A notice about a concern never names who raised it, and never carri
 concern's words: the affected member reads those on the page, signed in.
 """
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Final
 
 from django.contrib.auth.models import User
@@ -18,6 +17,7 @@ from mutualaid.core.notice_kinds import Extra, NoticeKind, notice_kinds
 from mutualaid.core.notify import Recipient
 from mutualaid.governance.models import AgreementVersion, Concern, Proposal, RoleHolding
 from mutualaid.networks.models import Member, Network
+from mutualaid.networks.notices import Outsider
 
 UTC_MINUTE: Final = "%Y-%m-%d %H:%M UTC"
 
@@ -150,17 +150,6 @@ def _decided_path(concern: Concern) -> str:
     return _concern_path(concern) if concern.outcome != Concern.Outcome.REMOVE else ""
 
 
-@dataclass(frozen=True)
-class FormerMember:
-    """Someone a decision removed: no longer a member, so they have no notifications page and
-    are told by email alone, in the language they read while they were a member."""
-
-    pk: int
-    user: User
-    network: Network
-    languages: Sequence[str] | None = None
-
-
 def _to_the_affected_member(concern: Concern, extra: Extra) -> Iterable[Recipient | None]:
     if concern.about is not None:
         return [concern.about]
@@ -173,7 +162,7 @@ def _to_the_affected_member(concern: Concern, extra: Extra) -> Iterable[Recipien
         return []
     languages = extra.get("languages")
     return [
-        FormerMember(
+        Outsider(
             pk=user.pk,
             user=user,
             network=concern.network,

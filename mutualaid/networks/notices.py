@@ -18,9 +18,10 @@ from mutualaid.networks.selectors import still_here_token
 
 
 @dataclass(frozen=True)
-class Applicant:
-    """Someone who applied and was not let in: not a member, so no language of theirs is
-    known and the email goes out in the site's default language (`languages` is None)."""
+class Outsider:
+    """Someone told of a decision who is not a member: an applicant who was not let in, or a
+    member a decision removed. They have no notifications page and no choices, so they are
+    told by email alone, in `languages` when known (a removed member's), else the site's."""
 
     pk: int
     user: User
@@ -41,7 +42,7 @@ def _to_new_member(application: Application, extra: Extra) -> Iterable[Member | 
 
 
 def _to_applicant(application: Application, extra: Extra) -> Iterable[Recipient | None]:
-    return [Applicant(pk=application.pk, user=application.user, network=application.network)]
+    return [Outsider(pk=application.pk, user=application.user, network=application.network)]
 
 
 def _to_warned(member: Member, extra: Extra) -> Iterable[Member | None]:
